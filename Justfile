@@ -1,0 +1,49 @@
+# E-commerce data platform: `just` lists the recipes; each is a thin call of `python -m pipeline`.
+
+set positional-arguments
+
+# Use the project's virtual environment when there is one (the README's set-up creates .venv).
+export PATH := justfile_directory() / ".venv/bin" + ":" + env_var("PATH")
+
+# List the recipes
+default:
+    @just --list --unsorted
+
+# Install the project with its locked dependencies into the current Python environment
+install:
+    python -m pip install -r requirements.lock -e . --no-deps
+
+# The whole pipeline: generate + validate + load (e.g. `just run --scale 10`)
+run *args:
+    python -m pipeline run "$@"
+
+# Generate the Parquet lake and anomaly labels (e.g. `just generate --scale 0.5 --seed 7`)
+generate *args:
+    python -m pipeline generate "$@"
+
+# Validate the lake or a directory of CSV/Parquet files (e.g. `just validate --source export --format csv`)
+validate *args:
+    python -m pipeline validate "$@"
+
+# Validate, then build the SQLite warehouse (e.g. `just load --source export --format csv`)
+load *args:
+    python -m pipeline load "$@"
+
+# Run the test suite
+test *args:
+    python -m pytest "$@"
+
+# Lint and type-check: ruff, mypy, sqlfluff on queries/
+lint:
+    ruff check .
+    ruff format --check .
+    mypy
+    sqlfluff lint queries/ pipeline/validate/rules/
+
+# Re-lock the dependency tree after changing pyproject.toml
+lock:
+    pip-compile --extra dev --strip-extras --output-file requirements.lock pyproject.toml
+
+# Remove generated data (the lake, labels, warehouse, reports, logs)
+clean:
+    rm -rf data

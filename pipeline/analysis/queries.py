@@ -1,0 +1,200 @@
+"""The analyses in ``queries/*.sql``: their headers, their parameters, and how they are bound and run.
+
+Each file starts with a comment header; its ``params:`` block declares every ``$name`` the SQL uses::
+
+    -- params:
+    --   $start_date date = 1900-01-01  first order day included
+    --   $limit int = 10 [1, 1000000]  how many rows to return
+    --   $grain choice(day|week|month) = month  the length of a period
+    --   $as_of date = null  optional; the SQL decides what null means
+
+Values are always bound as DuckDB named parameters, never formatted into the SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipeline.errors import UsageError
+from pipeline.settings import PROJECT_ROOT
+
+QUERIES_DIR = PROJECT_ROOT / "queries"
+
+Value = dt.date | int | float | str | None
+
+_PARAM_LINE = re.compile(
+    r"^--\s+\$(?P<name>\w+)\s+(?P<kind>date|int|float|choice\((?P<choices>[\w|]+)\))"
+    r"\s*=\s*(?P<default>\S+)(?:\s+\[(?P<low>[-\d.]+),\s*(?P<high>[-\d.]+)\])?\s*(?P<doc>.*)$"
+)
+_SQL_PARAM = re.compile(r"\$(\w+)")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # date, int, float or choice
+    default: Value
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        kind = f"one of {'|'.join(self.choices)}" if self.choices else self.kind
+        bounds = f" in [{self.low:g}, {self.high:g}]" if self.low is not None and self.high is not None else ""
+        return f"{self.name} ({kind}{bounds}, default {self.default})"
+
+    def parse(self, raw: str) -> Value:
+        """A value given as text (a CLI option, a query string) converted to the parameter's type."""
+        text = raw.strip()
+        if text.lower() in {"null", "none", ""} and self.default is None:
+            return None
+        try:
+            value: Value
+            if self.kind == "date":
+                value = dt.date.fromisoformat(text)
+            elif self.kind == "int":
+                value = int(text)
+            elif self.kind == "float":
+                value = float(text)
+            else:
+                value = text
+        except ValueError:
+            msg = f"parameter {self.describe()}: {raw!r} is not a valid {self.kind}"
+            raise UsageError(msg) from None
+        return self.check(value)
+
+    def check(self, value: Value) -> Value:
+        """The value itself if it is of the right type and within bounds; a UsageError naming it otherwise."""
+        if value is None and self.default is None:
+            return None
+        expected: type | tuple[type, ...] = {"date": dt.date, "int": int, "float": (int, float)}.get(self.kind, str)
+        if value is None or isinstance(value, bool) or not isinstance(value, expected):
+            msg = f"parameter {self.describe()}: got {value!r}"
+            raise UsageError(msg)
+        if self.choices and value not in self.choices:
+            msg = f"parameter {self.describe()}: {value!r} is not one of the choices"
+            raise UsageError(msg)
+        if self.low is not None and self.high is not None and isinstance(value, int | float):
+            if not self.low <= value <= self.high:
+                msg = f"parameter {self.describe()}: {value!r} is out of range"
+                raise UsageError(msg)
+            if self.kind == "float" and value != value:  # NaN passes every comparison test above
+                msg = f"parameter {self.describe()}: NaN is not a number"
+                raise UsageError(msg)
+        return value
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    path: Path
+    title: str
+    grain: str
+    params: tuple[Param, ...]
+    sql: str
+
+    def param(self, name: str) -> Param:
+        for param in self.params:
+            if param.name == name:
+                return param
+        known = ", ".join(p.name for p in self.params) or "none"
+        msg = f"query {self.name!r} has no parameter {name!r} (its parameters: {known})"
+        raise UsageError(msg)
+
+    def bind(self, given: Mapping[str, Value | str] | None = None) -> dict[str, Value]:
+        """Defaults overridden by ``given`` (text is parsed, other values checked), then cross-checked."""
+        values: dict[str, Value] = {p.name: p.default for p in self.params}
+        for name, value in (given or {}).items():
+            param = self.param(name)
+            values[name] = (
+                param.parse(value) if isinstance(value, str) and param.kind != "choice" else (param.check(value))
+            )
+        start, end = values.get("start_date"), values.get("end_date")
+        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+            msg = f"query {self.name!r}: end_date {end} is before start_date {start}"
+            raise UsageError(msg)
+        return values
+
+    def run(self, con: duckdb.DuckDBPyConnection, values: Mapping[str, Value] | None = None) -> pl.DataFrame:
+        """The result as a Polars frame; ``values`` must come from :meth:`bind` (or be trusted, e.g. marts)."""
+        bound = dict(self.bind()) if values is None else dict(values)
+        return con.execute(self.sql, bound).pl()
+
+
+def _default(kind: str, text: str) -> Value:
+    if text == "null":
+        return None
+    if kind == "date":
+        return dt.date.fromisoformat(text)
+    if kind == "int":
+        return int(text)
+    if kind == "float":
+        return float(text)
+    return text
+
+
+def parse_query(path: Path) -> Query:
+    """A query file's header read into a Query; a header that does not match its SQL is a programming error."""
+    sql = path.read_text()
+    header = [line for line in sql.splitlines() if line.startswith("--")]
+    if not header or not header[0].startswith(f"-- {path.stem}:"):
+        msg = f"{path}: the header must start with '-- {path.stem}: <the question it answers>'"
+        raise ValueError(msg)
+    params: list[Param] = []
+    grain = ""
+    for line in header:
+        if line.startswith("-- grain:"):
+            grain = line.removeprefix("-- grain:").strip()
+        match = _PARAM_LINE.match(line)
+        if match is None:
+            continue
+        kind = "choice" if match["choices"] else match["kind"]
+        low, high = match["low"], match["high"]
+        param = Param(
+            name=match["name"],
+            kind=kind,
+            default=_default(kind, match["default"]),
+            doc=match["doc"].strip(),
+            low=float(low) if low is not None else None,
+            high=float(high) if high is not None else None,
+            choices=tuple(match["choices"].split("|")) if match["choices"] else (),
+        )
+        if param.default is not None:
+            param.check(param.default)
+        params.append(param)
+    body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    used, declared = set(_SQL_PARAM.findall(body)), {p.name for p in params}
+    if used != declared:
+        msg = f"{path}: parameters used {sorted(used)} differ from those declared in the header {sorted(declared)}"
+        raise ValueError(msg)
+    if not grain:
+        msg = f"{path}: the header has no '-- grain:' line"
+        raise ValueError(msg)
+    title = header[0].split(":", 1)[1].strip()
+    return Query(path.stem, path, title, grain, tuple(params), sql)
+
+
+@cache
+def _load(directory: Path) -> dict[str, Query]:
+    return {path.stem: parse_query(path) for path in sorted(directory.glob("*.sql"))}
+
+
+def all_queries(directory: Path = QUERIES_DIR) -> dict[str, Query]:
+    return dict(_load(directory))
+
+
+def get_query(name: str, directory: Path = QUERIES_DIR) -> Query:
+    queries = _load(directory)
+    if name not in queries:
+        msg = f"unknown query {name!r}; the queries are: {', '.join(queries)}"
+        raise UsageError(msg)
+    return queries[name]

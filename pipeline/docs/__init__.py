@@ -1,0 +1,1 @@
+"""Generated documentation: the data dictionary (from the live warehouse) and ydata-profiling reports."""

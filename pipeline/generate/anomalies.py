@@ -1,0 +1,28 @@
+"""The fraud-like patterns planted on purpose, and their labels (one row per anomalous order)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+import polars as pl
+
+
+class Kind(IntEnum):
+    """Every planted pattern passes the hard rules; each is visible to a query that knows what to look for."""
+
+    NONE = 0
+    EXTREME_AMOUNT = 1  # every line of the order has a wholesale quantity
+    BURST = 2  # one customer places 6-10 orders on the same day
+    PAYMENT_MISMATCH = 3  # the payment differs from the order total
+    LATE_PAYMENT = 4  # paid 30-60 days after the order
+
+
+KIND_NAMES = tuple(kind.name.lower() for kind in Kind if kind is not Kind.NONE)
+LABEL_SCHEMA = {"order_id": pl.Int64, "kind": pl.Enum(KIND_NAMES)}
+
+
+def labels(order_id: np.ndarray, kind: np.ndarray) -> pl.DataFrame:
+    planted = kind != Kind.NONE
+    names = pl.Series(KIND_NAMES).gather(kind[planted].astype(np.int64) - 1)
+    return pl.DataFrame({"order_id": order_id[planted], "kind": names}, schema=LABEL_SCHEMA)

@@ -1,0 +1,151 @@
+"""One chunk of orders simulated together: who buys what, when, how they pay, and which orders are anomalies.
+
+orders, order_items and payments are three views of this one simulation, so they agree by construction.
+Money is simulated in integer cents so that line totals and order totals are exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from pipeline.generate import calendar, customers, products
+from pipeline.generate.anomalies import Kind
+from pipeline.generate.plan import Plan, Stream, rng
+from pipeline.settings import WINDOW_DAYS
+
+# Items per order: 1 + the extra items spread uniformly over the chunk's orders (a multinomial, so the
+# per-order extra count is Poisson-like) and the chunk's total is exact.
+# Units per line: 1 + Poisson(QUANTITY_EXTRA_MEAN).
+QUANTITY_EXTRA_MEAN = 0.35
+PAYMENT_METHOD_WEIGHTS = (0.62, 0.27, 0.11)  # card, paypal, bank
+PAYMENT_LAG_MEAN_DAYS = (0.2, 0.6, 2.5)  # bank transfers settle slowest
+# Planted anomalies: far outside what the normal process produces.
+EXTREME_QUANTITY = (20, 61)
+BURST_SIZE = (6, 11)
+LATE_PAYMENT_DAYS = (30, 61)
+MISMATCH_UNDERPAY_SHARE = (0.2, 0.8)
+MISMATCH_OVERPAY_CENTS = (500, 20_001)
+
+
+@dataclass(frozen=True)
+class Baskets:
+    order_id: np.ndarray
+    customer_id: np.ndarray
+    order_day: np.ndarray
+    total_cents: np.ndarray
+    kind: np.ndarray  # Kind per order, Kind.NONE for normal orders
+    item_id: np.ndarray
+    item_order_id: np.ndarray
+    product_id: np.ndarray
+    quantity: np.ndarray
+    line_cents: np.ndarray
+    payment_method: np.ndarray  # index into vocab.PAYMENT_METHODS
+    payment_day: np.ndarray
+    payment_cents: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Eligibility:
+    """Customers sorted by signup day with cumulative propensity, for sampling among those signed up."""
+
+    customer_index: np.ndarray
+    cumulative_propensity: np.ndarray
+    signed_up_by_day: np.ndarray  # how many customers have signed up on or before each day
+
+
+@cache
+def _eligibility(seed: int, scale: float) -> _Eligibility:
+    profile = customers.profile(seed, scale)
+    order = np.argsort(profile.signup_day, kind="stable")
+    signed_up = np.searchsorted(profile.signup_day[order], np.arange(WINDOW_DAYS), side="right")
+    return _Eligibility(order, np.cumsum(profile.propensity[order]), signed_up)
+
+
+@cache
+def _popularity(seed: int, scale: float) -> np.ndarray:
+    return np.cumsum(products.catalog(seed, scale).popularity)
+
+
+def _plant_bursts(gen: np.random.Generator, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Make the orders right after each burst anchor members of its burst.
+
+    Returns the member mask and, per order, the order whose customer and day it takes (itself if no member).
+    """
+    position = np.arange(kind.size)
+    anchors = np.flatnonzero(kind == Kind.BURST)
+    if anchors.size == 0:
+        return np.zeros(kind.size, dtype=bool), position
+    sizes = gen.integers(*BURST_SIZE, size=anchors.size)
+    latest = np.maximum(np.searchsorted(anchors, position, side="right") - 1, 0)
+    member = (anchors[latest] <= position) & (position - anchors[latest] < sizes[latest])
+    return member, np.where(member, anchors[latest], position)
+
+
+def simulate(seed: int, scale: float, chunk: int, start_date: dt.date, anomaly_rate: float) -> Baskets:
+    plan = Plan.of(seed, scale)
+    first, stop = plan.order_chunks()[chunk]
+    n = stop - first
+    gen = rng(seed, Stream.BASKETS, chunk)
+    order_id = np.arange(first + 1, stop + 1, dtype=np.int64)
+
+    # Stratified quantiles of the demand curve: order ids increase with the date across all chunks.
+    order_day = calendar.order_days(seed, start_date, (np.arange(first, stop) + gen.random(n)) / plan.orders)
+
+    kind = np.where(gen.random(n) < anomaly_rate, gen.integers(1, len(Kind), size=n), Kind.NONE).astype(np.int8)
+    burst_member, burst_anchor = _plant_bursts(gen, kind)
+    kind[burst_member] = Kind.BURST
+    order_day = order_day[burst_anchor]
+    # A late payment must still fall inside the window; near its end the anomaly becomes a mismatch.
+    kind[(kind == Kind.LATE_PAYMENT) & (order_day >= WINDOW_DAYS - LATE_PAYMENT_DAYS[1])] = Kind.PAYMENT_MISMATCH
+
+    # Each order's customer is drawn by propensity among the customers signed up by the order's day.
+    eligible = _eligibility(seed, scale)
+    signed_up = eligible.signed_up_by_day[order_day]
+    draw = gen.random(n) * eligible.cumulative_propensity[signed_up - 1]
+    position = np.minimum(np.searchsorted(eligible.cumulative_propensity, draw, side="right"), signed_up - 1)
+    customer_id = (eligible.customer_index[position] + 1)[burst_anchor]
+
+    n_items = plan.items_before(stop) - plan.items_before(first)
+    items_per_order = 1 + np.bincount(gen.integers(0, n, size=n_items - n), minlength=n)
+    item_order = np.repeat(np.arange(n), items_per_order)
+    popularity = _popularity(seed, scale)
+    product_index = np.minimum(
+        np.searchsorted(popularity, gen.random(n_items) * popularity[-1], side="right"), popularity.size - 1
+    )
+    quantity = 1 + gen.poisson(QUANTITY_EXTRA_MEAN, size=n_items)
+    extreme = kind[item_order] == Kind.EXTREME_AMOUNT
+    quantity[extreme] = gen.integers(*EXTREME_QUANTITY, size=int(extreme.sum()))
+    line_cents = quantity * products.catalog(seed, scale).price_cents[product_index]
+    total_cents = np.add.reduceat(line_cents, np.cumsum(items_per_order) - items_per_order)
+
+    method = gen.choice(len(PAYMENT_METHOD_WEIGHTS), size=n, p=PAYMENT_METHOD_WEIGHTS)
+    lag = gen.poisson(np.asarray(PAYMENT_LAG_MEAN_DAYS)[method])
+    late = kind == Kind.LATE_PAYMENT
+    lag[late] = gen.integers(*LATE_PAYMENT_DAYS, size=int(late.sum()))
+    payment_cents = total_cents.copy()
+    mismatch = np.flatnonzero(kind == Kind.PAYMENT_MISMATCH)
+    underpay = gen.random(mismatch.size) < 0.5
+    share = gen.uniform(*MISMATCH_UNDERPAY_SHARE, size=mismatch.size)
+    extra = gen.integers(*MISMATCH_OVERPAY_CENTS, size=mismatch.size)
+    underpaid = np.minimum(np.rint(total_cents[mismatch] * share).astype(np.int64), total_cents[mismatch] - 1)
+    payment_cents[mismatch] = np.where(underpay, underpaid, total_cents[mismatch] + extra)
+
+    return Baskets(
+        order_id=order_id,
+        customer_id=customer_id,
+        order_day=order_day,
+        total_cents=total_cents,
+        kind=kind,
+        item_id=np.arange(plan.items_before(first) + 1, plan.items_before(stop) + 1, dtype=np.int64),
+        item_order_id=order_id[item_order],
+        product_id=product_index.astype(np.int64) + 1,
+        quantity=quantity.astype(np.int64),
+        line_cents=line_cents,
+        payment_method=method,
+        payment_day=np.minimum(order_day + lag, WINDOW_DAYS - 1),
+        payment_cents=payment_cents,
+    )

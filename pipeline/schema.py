@@ -1,0 +1,67 @@
+"""The warehouse schema file, read once: its DDL in two phases and the keys it declares.
+
+``warehouse/schema.sql`` is the one place keys are written down; the cross-table key checks and the
+data dictionary read them from here instead of repeating them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from functools import cache
+
+from pipeline.settings import PROJECT_ROOT
+
+SCHEMA_PATH = PROJECT_ROOT / "warehouse" / "schema.sql"
+INDEX_MARKER = "-- indexes: built after the bulk load"
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    table: str
+    column: str
+    parent: str
+    parent_column: str
+
+
+@dataclass(frozen=True)
+class Schema:
+    tables_ddl: str
+    indexes_ddl: str
+    tables: tuple[str, ...]  # in declaration order, parents before children
+    columns: dict[str, tuple[str, ...]]
+    primary_keys: dict[str, str]
+    unique_keys: tuple[tuple[str, str], ...]  # (table, column) pairs other than primary keys
+    foreign_keys: tuple[ForeignKey, ...]
+
+
+@cache
+def schema() -> Schema:
+    text = SCHEMA_PATH.read_text()
+    tables_ddl, _, indexes_ddl = text.partition(INDEX_MARKER)
+    if not indexes_ddl:
+        msg = f"{SCHEMA_PATH}: the marker line {INDEX_MARKER!r} is missing"
+        raise ValueError(msg)
+    with sqlite3.connect(":memory:") as db:
+        db.executescript(text)
+        tables = tuple(
+            name for (name,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY rowid")
+        )
+        columns, primary_keys, unique_keys, foreign_keys = {}, {}, [], []
+        for table in tables:
+            info = db.execute("SELECT name, pk FROM pragma_table_info(?) ORDER BY cid", (table,)).fetchall()
+            columns[table] = tuple(name for name, _ in info)
+            primary_keys[table] = next(name for name, pk in info if pk == 1)
+            for parent, column, parent_column in db.execute(
+                'SELECT "table", "from", "to" FROM pragma_foreign_key_list(?) ORDER BY id', (table,)
+            ):
+                foreign_keys.append(ForeignKey(table, column, parent, parent_column))
+            unique_keys += [
+                (table, column)
+                for (column,) in db.execute(
+                    "SELECT ii.name FROM pragma_index_list(?) AS il, pragma_index_info(il.name) AS ii "
+                    "WHERE il.[unique] AND il.origin = 'c' ORDER BY il.name",
+                    (table,),
+                )
+            ]
+    return Schema(tables_ddl, indexes_ddl, tables, columns, primary_keys, tuple(unique_keys), tuple(foreign_keys))

@@ -1,0 +1,57 @@
+"""What validation found: one entry per failed check, rendered for people and written as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class Failure:
+    table: str
+    column: str
+    rule: str
+    failing_rows: int
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    file: str = ""
+
+    def line(self) -> str:
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        shown = "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in self.examples[:EXAMPLES])
+        source = f" [{self.file}]" if self.file else ""
+        example = f" e.g. {shown}" if shown else ""
+        return f"{where}: {self.rule}: {self.failing_rows} failing row(s){source}{example}"
+
+
+@dataclass
+class Report:
+    source: str
+    checks_passed: int = 0
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.failures
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = {
+            "source": self.source,
+            "valid": self.valid,
+            "checks_passed": self.checks_passed,
+            "failures": [asdict(f) for f in self.failures],
+        }
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(body, indent=2, default=_jsonable) + "\n")
+        tmp.replace(path)
+
+
+def _jsonable(value: object) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,74 @@
+-- bought_together: which pairs of products appear in the same order most often (market-basket analysis)?
+-- pair_support = share of all orders with both; confidence = share of orders with product_a that also have
+--   product_b; lift = how much more often the pair occurs than if the two were bought independently.
+-- grain: one row per unordered pair (product_a_id < product_b_id) seen in at least $min_orders orders,
+--   most frequent first (then lift, then ids).
+-- params:
+--   $start_date date = 1900-01-01  first order day included
+--   $end_date date = 9999-12-31  last order day included
+--   $min_orders int = 2 [1, 1000000]  the fewest orders a pair must share
+--   $limit int = 20 [1, 1000000]  how many pairs to return
+with
+
+order_products as (
+    select distinct
+        i.order_id,
+        i.product_id
+    from order_items as i
+    inner join orders as o on i.order_id = o.order_id
+    where o.order_date between $start_date and $end_date
+),
+
+order_total as (
+    select count(distinct op.order_id) as order_count
+    from order_products as op
+),
+
+product_orders as (
+    select
+        op.product_id,
+        count(*) as order_count
+    from order_products as op
+    group by op.product_id
+),
+
+pairs as (
+    select
+        a.product_id as product_a_id,
+        b.product_id as product_b_id,
+        count(*) as orders_together
+    from order_products as a
+    inner join order_products as b
+        on a.order_id = b.order_id and a.product_id < b.product_id
+    group by a.product_id, b.product_id
+    having count(*) >= $min_orders
+),
+
+measured as (
+    select
+        pr.product_a_id,
+        pr.product_b_id,
+        pr.orders_together,
+        round(pr.orders_together / ot.order_count, 6) as pair_support,
+        round(pr.orders_together / pa.order_count, 4) as confidence_a_to_b,
+        round(pr.orders_together * ot.order_count / (pa.order_count * pb.order_count), 2) as lift
+    from pairs as pr
+    cross join order_total as ot
+    inner join product_orders as pa on pr.product_a_id = pa.product_id
+    inner join product_orders as pb on pr.product_b_id = pb.product_id
+)
+
+select
+    m.product_a_id,
+    a.name as product_a_name,
+    m.product_b_id,
+    b.name as product_b_name,
+    m.orders_together,
+    m.pair_support,
+    m.confidence_a_to_b,
+    m.lift
+from measured as m
+inner join products as a on m.product_a_id = a.product_id
+inner join products as b on m.product_b_id = b.product_id
+order by m.orders_together desc, m.lift desc, m.product_a_id asc, m.product_b_id asc
+limit $limit

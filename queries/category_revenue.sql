@@ -1,0 +1,37 @@
+-- category_revenue: how much does each product category earn in a date range, and what share of the total?
+-- grain: one row per category that sold anything, highest revenue first.
+-- params:
+--   $start_date date = 1900-01-01  first order day included
+--   $end_date date = 9999-12-31  last order day included
+with
+
+lines_in_range as (
+    select
+        p.category,
+        i.order_id,
+        i.quantity,
+        i.line_total::decimal(18, 2) as line_total
+    from order_items as i
+    inner join orders as o on i.order_id = o.order_id
+    inner join products as p on i.product_id = p.product_id
+    where o.order_date between $start_date and $end_date
+),
+
+by_category as (
+    select
+        l.category,
+        count(distinct l.order_id) as order_count,
+        sum(l.quantity) as units,
+        sum(l.line_total) as revenue
+    from lines_in_range as l
+    group by l.category
+)
+
+select
+    b.category,
+    b.order_count,
+    b.units::bigint as units,
+    b.revenue::double as revenue,
+    round((b.revenue / sum(b.revenue) over ())::double, 4) as revenue_share
+from by_category as b
+order by b.revenue desc, b.category asc

@@ -1,0 +1,64 @@
+-- power_users: the heavy buyers (at least $min_orders orders in the range): how often, how much, how long.
+-- grain: one row per power user, most orders first (then spend, then customer_id).
+-- params:
+--   $start_date date = 1900-01-01  first order day included
+--   $end_date date = 9999-12-31  last order day included
+--   $min_orders int = 10 [1, 1000000]  the fewest orders that make a power user
+--   $limit int = 100 [1, 1000000]  how many power users to return
+with
+
+orders_in_range as (
+    select
+        o.order_id,
+        o.customer_id,
+        o.order_date,
+        o.total_amount::decimal(18, 2) as total_amount
+    from orders as o
+    where o.order_date between $start_date and $end_date
+),
+
+per_customer as (
+    select
+        r.customer_id,
+        count(*) as order_count,
+        sum(r.total_amount) as total_spend,
+        count(distinct date_trunc('month', r.order_date)) as active_months,
+        min(r.order_date) as first_order_date,
+        max(r.order_date) as last_order_date
+    from orders_in_range as r
+    group by r.customer_id
+),
+
+with_share as (
+    select
+        pc.*,
+        pc.total_spend / sum(pc.total_spend) over () as spend_share
+    from per_customer as pc
+),
+
+ranked as (
+    select
+        ws.*,
+        row_number() over (
+            order by ws.order_count desc, ws.total_spend desc, ws.customer_id asc
+        ) as power_rank
+    from with_share as ws
+    where ws.order_count >= $min_orders
+)
+
+select
+    k.power_rank,
+    k.customer_id,
+    c.first_name,
+    c.last_name,
+    k.order_count,
+    k.total_spend::double as total_spend,
+    round(k.spend_share::double, 6) as spend_share,
+    k.active_months,
+    round(k.order_count / k.active_months, 2) as orders_per_active_month,
+    k.first_order_date,
+    k.last_order_date
+from ranked as k
+inner join customers as c on k.customer_id = c.customer_id
+where k.power_rank <= $limit
+order by k.power_rank asc

@@ -1,0 +1,55 @@
+-- revenue_timeseries: revenue, orders and buyers per day, week (ISO, from Monday) or month.
+-- grain: one row per period from the first to the last order in the date range, periods without orders
+--   included with zeros so that charts show the gaps.
+-- params:
+--   $start_date date = 1900-01-01  first order day included
+--   $end_date date = 9999-12-31  last order day included
+--   $grain choice(day|week|month) = month  the length of a period
+with
+
+orders_in_range as (
+    select
+        o.order_id,
+        o.customer_id,
+        date_trunc($grain, o.order_date)::date as period_start,
+        o.total_amount::decimal(18, 2) as total_amount
+    from orders as o
+    where o.order_date between $start_date and $end_date
+),
+
+bounds as (
+    select
+        min(r.period_start) as first_period,
+        max(r.period_start) as last_period,
+        case
+            when $grain = 'day' then interval 1 day
+            when $grain = 'week' then interval 7 day
+            else interval 1 month
+        end as step
+    from orders_in_range as r
+),
+
+periods as (
+    select unnest(generate_series(b.first_period, b.last_period, b.step))::date as period_start
+    from bounds as b
+),
+
+per_period as (
+    select
+        r.period_start,
+        count(*) as order_count,
+        count(distinct r.customer_id) as customer_count,
+        sum(r.total_amount) as revenue
+    from orders_in_range as r
+    group by r.period_start
+)
+
+select
+    ps.period_start,
+    coalesce(pp.order_count, 0) as order_count,
+    coalesce(pp.customer_count, 0) as customer_count,
+    coalesce(pp.revenue, 0)::double as revenue,
+    coalesce(round((pp.revenue / pp.order_count)::double, 2), 0) as avg_order_value
+from periods as ps
+left join per_period as pp on ps.period_start = pp.period_start
+order by ps.period_start asc

@@ -1,0 +1,48 @@
+-- top_customers: which customers spent the most on orders placed in a date range?
+-- grain: one row per customer, best first (ties broken by customer_id); money in currency units.
+-- params:
+--   $start_date date = 1900-01-01  first order day included
+--   $end_date date = 9999-12-31  last order day included
+--   $limit int = 10 [1, 1000000]  how many customers to return
+with
+
+orders_in_range as (
+    select
+        o.order_id,
+        o.customer_id,
+        o.total_amount::decimal(18, 2) as total_amount
+    from orders as o
+    where o.order_date between $start_date and $end_date
+),
+
+spend as (
+    select
+        r.customer_id,
+        count(*) as order_count,
+        sum(r.total_amount) as total_spend
+    from orders_in_range as r
+    group by r.customer_id
+),
+
+ranked as (
+    select
+        s.customer_id,
+        s.order_count,
+        s.total_spend,
+        row_number() over (order by s.total_spend desc, s.customer_id asc) as spend_rank
+    from spend as s
+)
+
+select
+    k.spend_rank,
+    k.customer_id,
+    c.first_name,
+    c.last_name,
+    c.email,
+    k.order_count,
+    k.total_spend::double as total_spend,
+    round((k.total_spend / k.order_count)::double, 2) as avg_order_value
+from ranked as k
+inner join customers as c on k.customer_id = c.customer_id
+where k.spend_rank <= $limit
+order by k.spend_rank asc
