@@ -42,7 +42,7 @@ lint:
 
 # Re-lock the dependency tree after changing pyproject.toml
 lock:
-    pip-compile --extra dev --strip-extras --output-file requirements.lock pyproject.toml
+    pip-compile --extra dev --extra profile --strip-extras --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 # Remove generated data (the lake, labels, warehouse, reports, logs)
 clean:

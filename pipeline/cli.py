@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "pipeline.commands.validate",
     "pipeline.commands.load",
     "pipeline.commands.run",
+    "pipeline.analysis.command",
+    "pipeline.analysis.shell",
 )
 
 log = logging.getLogger("pipeline")

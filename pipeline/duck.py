@@ -25,8 +25,14 @@ def sqlite_extension_path() -> Path:
     return path
 
 
-def connect(memory_limit: str = "2GB") -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"memory_limit": memory_limit, "autoinstall_known_extensions": False})
+def connect(memory_limit: str = "2GB", threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": memory_limit,
+        "autoinstall_known_extensions": False,
+    }
+    if threads:
+        config["threads"] = threads
+    con = duckdb.connect(config=config)
     con.load_extension(str(sqlite_extension_path()))
     return con
 

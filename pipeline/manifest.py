@@ -23,7 +23,7 @@ MIB = 1024 * 1024
 def _tree_rss() -> int:
     """Resident memory of this process and its workers together."""
     me = psutil.Process()
-    total = me.memory_info().rss
+    total: int = me.memory_info().rss
     for child in me.children(recursive=True):
         try:
             total += child.memory_info().rss

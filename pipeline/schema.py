@@ -33,6 +33,7 @@ class Schema:
     primary_keys: dict[str, str]
     unique_keys: tuple[tuple[str, str], ...]  # (table, column) pairs other than primary keys
     foreign_keys: tuple[ForeignKey, ...]
+    indexes: dict[str, tuple[str, ...]]  # CREATE INDEX statements per table
 
 
 @cache
@@ -47,7 +48,7 @@ def schema() -> Schema:
         tables = tuple(
             name for (name,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY rowid")
         )
-        columns, primary_keys, unique_keys, foreign_keys = {}, {}, [], []
+        columns, primary_keys, unique_keys, foreign_keys, indexes = {}, {}, [], [], {}
         for table in tables:
             info = db.execute("SELECT name, pk FROM pragma_table_info(?) ORDER BY cid", (table,)).fetchall()
             columns[table] = tuple(name for name, _ in info)
@@ -56,6 +57,12 @@ def schema() -> Schema:
                 'SELECT "table", "from", "to" FROM pragma_foreign_key_list(?) ORDER BY id', (table,)
             ):
                 foreign_keys.append(ForeignKey(table, column, parent, parent_column))
+            indexes[table] = tuple(
+                sql
+                for (sql,) in db.execute(
+                    "SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,)
+                )
+            )
             unique_keys += [
                 (table, column)
                 for (column,) in db.execute(
@@ -64,4 +71,6 @@ def schema() -> Schema:
                     (table,),
                 )
             ]
-    return Schema(tables_ddl, indexes_ddl, tables, columns, primary_keys, tuple(unique_keys), tuple(foreign_keys))
+    return Schema(
+        tables_ddl, indexes_ddl, tables, columns, primary_keys, tuple(unique_keys), tuple(foreign_keys), indexes
+    )

@@ -38,7 +38,14 @@ def load(settings: Settings, files_by_table: dict[str, list[Path]], stages: Stag
     expected = {t: pl.scan_parquet(f).select(pl.len()).collect().item() for t, f in files_by_table.items()}
     batches = sum(len(f) for f in files_by_table.values())
     with stages.stage("load", rows=sum(expected.values())), progress("load", batches) as advance:
-        return build_warehouse(files_by_table, expected, settings.warehouse_path, build_steps(), advance)
+        return build_warehouse(
+            files_by_table,
+            expected,
+            settings.warehouse_path,
+            workers=settings.workers,
+            steps=build_steps(),
+            advance=advance,
+        )
 
 
 def main(settings: Settings, args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--end-date", default=argparse.SUPPRESS, help="last day of the allowed date window (default 2025-12-31)"
     )
+    parser.add_argument("--workers", default=argparse.SUPPRESS, help="parallel workers (default: the number of cores)")
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

@@ -19,7 +19,7 @@ class Kind(IntEnum):
 
 
 KIND_NAMES = tuple(kind.name.lower() for kind in Kind if kind is not Kind.NONE)
-LABEL_SCHEMA = {"order_id": pl.Int64, "kind": pl.Enum(KIND_NAMES)}
+LABEL_SCHEMA: dict[str, pl.DataType] = {"order_id": pl.Int64(), "kind": pl.Enum(KIND_NAMES)}
 
 
 def labels(order_id: np.ndarray, kind: np.ndarray) -> pl.DataFrame:

@@ -70,19 +70,26 @@ def _popularity(seed: int, scale: float) -> np.ndarray:
     return np.cumsum(products.catalog(seed, scale).popularity)
 
 
-def _plant_bursts(gen: np.random.Generator, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Make the orders right after each burst anchor members of its burst.
+def _plant_bursts(gen: np.random.Generator, kind: np.ndarray) -> np.ndarray:
+    """Make the orders right after each burst anchor members of its burst (relabelled in ``kind``).
 
-    Returns the member mask and, per order, the order whose customer and day it takes (itself if no member).
+    Returns, per order, the order whose customer and day it takes (itself when not in a burst). An anchor
+    inside an earlier burst joins it; one too close to the chunk's end for a full burst becomes a mismatch.
     """
-    position = np.arange(kind.size)
+    owner = np.arange(kind.size)
     anchors = np.flatnonzero(kind == Kind.BURST)
-    if anchors.size == 0:
-        return np.zeros(kind.size, dtype=bool), position
     sizes = gen.integers(*BURST_SIZE, size=anchors.size)
-    latest = np.maximum(np.searchsorted(anchors, position, side="right") - 1, 0)
-    member = (anchors[latest] <= position) & (position - anchors[latest] < sizes[latest])
-    return member, np.where(member, anchors[latest], position)
+    burst_end = 0
+    for anchor, size in zip(anchors.tolist(), sizes.tolist(), strict=True):  # one step per burst, not per row
+        if anchor < burst_end:
+            continue
+        if anchor + size > kind.size:
+            kind[anchor] = Kind.PAYMENT_MISMATCH
+            continue
+        burst_end = anchor + size
+        owner[anchor:burst_end] = anchor
+        kind[anchor:burst_end] = Kind.BURST
+    return owner
 
 
 def simulate(seed: int, scale: float, chunk: int, start_date: dt.date, anomaly_rate: float) -> Baskets:
@@ -96,8 +103,7 @@ def simulate(seed: int, scale: float, chunk: int, start_date: dt.date, anomaly_r
     order_day = calendar.order_days(seed, start_date, (np.arange(first, stop) + gen.random(n)) / plan.orders)
 
     kind = np.where(gen.random(n) < anomaly_rate, gen.integers(1, len(Kind), size=n), Kind.NONE).astype(np.int8)
-    burst_member, burst_anchor = _plant_bursts(gen, kind)
-    kind[burst_member] = Kind.BURST
+    burst_anchor = _plant_bursts(gen, kind)
     order_day = order_day[burst_anchor]
     # A late payment must still fall inside the window; near its end the anomaly becomes a mismatch.
     kind[(kind == Kind.LATE_PAYMENT) & (order_day >= WINDOW_DAYS - LATE_PAYMENT_DAYS[1])] = Kind.PAYMENT_MISMATCH

@@ -30,8 +30,9 @@ def demand_quantiles(seed: int, start: dt.date) -> np.ndarray:
     trend = 1.0 + (GROWTH - 1.0) * days / (WINDOW_DAYS - 1)
     noise = rng(seed, Stream.CALENDAR, 0).gamma(NOISE_SHAPE, 1 / NOISE_SHAPE, size=WINDOW_DAYS)
     weights = np.asarray(WEEKDAY_FACTOR)[weekday] * np.asarray(MONTH_FACTOR)[month] * trend * noise
-    cumulative = np.cumsum(weights)
-    return cumulative / cumulative[-1]
+    cumulative: np.ndarray = np.cumsum(weights)
+    quantiles: np.ndarray = cumulative / cumulative[-1]
+    return quantiles
 
 
 def order_days(seed: int, start: dt.date, quantiles: np.ndarray) -> np.ndarray:

@@ -49,30 +49,28 @@ def generate(seed: int, scale: float, chunk: int, start_date: dt.date) -> pl.Dat
     start, stop = Plan.of(seed, scale).customer_chunks()[chunk]
     n = stop - start
     gen = rng(seed, Stream.CUSTOMER_NAMES, chunk)
-    raw = pl.DataFrame(
+    first, last = vocab.first_names(), vocab.last_names()
+    first_index, last_index = first.sample(gen, n), last.sample(gen, n)
+    customer_id = pl.Series("customer_id", np.arange(start + 1, stop + 1, dtype=np.int64))
+    separator = gen.integers(0, len(EMAIL_SEPARATORS), size=n)
+    domain = gen.choice(len(vocab.EMAIL_DOMAINS), size=n, p=vocab.EMAIL_DOMAIN_WEIGHTS)
+    # The id in the local part makes every email unique without a global uniqueness pass.
+    email = pl.select(
+        pl.concat_str(
+            pl.lit(first.email_parts.gather(first_index)),
+            pl.lit(pl.Series(EMAIL_SEPARATORS).gather(separator)),
+            pl.lit(last.email_parts.gather(last_index)),
+            pl.lit(customer_id.cast(pl.String)),
+            pl.lit("@"),
+            pl.lit(pl.Series(vocab.EMAIL_DOMAINS).gather(domain)),
+        )
+    ).to_series()
+    return pl.DataFrame(
         {
-            "customer_id": np.arange(start + 1, stop + 1, dtype=np.int64),
-            "first_name": vocab.first_names().sample(gen, n),
-            "last_name": vocab.last_names().sample(gen, n),
-            "separator": pl.Series(EMAIL_SEPARATORS).gather(gen.integers(0, len(EMAIL_SEPARATORS), size=n)),
-            "domain": pl.Series(vocab.EMAIL_DOMAINS).gather(
-                gen.choice(len(vocab.EMAIL_DOMAINS), size=n, p=vocab.EMAIL_DOMAIN_WEIGHTS)
-            ),
+            "customer_id": customer_id,
+            "first_name": first.names.gather(first_index),
+            "last_name": last.names.gather(last_index),
+            "email": email,
             "signup_date": dates(start_date, _profile_chunk(seed, chunk, start, stop).signup_day),
         }
-    )
-    return raw.select(
-        "customer_id",
-        "first_name",
-        "last_name",
-        # The id in the local part makes every email unique without a global uniqueness pass.
-        pl.concat_str(
-            pl.col("first_name").str.to_lowercase(),
-            "separator",
-            pl.col("last_name").str.to_lowercase().str.replace_all("[^a-z]", ""),
-            pl.col("customer_id").cast(pl.String),
-            pl.lit("@"),
-            "domain",
-        ).alias("email"),
-        "signup_date",
     )

@@ -21,6 +21,9 @@ from pipeline.generate import anomalies, baskets, customers, order_items, orders
 from pipeline.generate.plan import TABLES, Plan
 from pipeline.validate.frames import check_frame
 
+# Starting worker processes costs about a second (imports); below this size one process is faster.
+POOL_MIN_ROWS = 2_500_000
+
 
 @dataclass(frozen=True)
 class Job:
@@ -112,7 +115,7 @@ def generate_lake(job: Job, plan: Plan, workers: int, labels_path: Path, advance
     """Write every chunk under ``job.lake_dir`` and the anomaly labels; ``advance`` is called per chunk."""
     todo = tasks(plan)
     results: list[ChunkResult] = []
-    if workers == 1:
+    if workers == 1 or sum(plan.row_counts.values()) < POOL_MIN_ROWS:
         for task in todo:
             results.append(run_task(job, task))
             advance(1)

@@ -65,16 +65,19 @@ class NamePool:
     """Names with their relative frequency, as numpy arrays for vectorized index sampling."""
 
     names: pl.Series
+    email_parts: pl.Series  # the name as it appears in an email address: lowercase letters only
     cumulative: np.ndarray
 
     @classmethod
     def of(cls, weighted: dict[str, float]) -> NamePool:
         weights = np.fromiter(weighted.values(), dtype=np.float64)
-        return cls(pl.Series(list(weighted), dtype=pl.String), np.cumsum(weights / weights.sum()))
+        names = pl.Series(list(weighted), dtype=pl.String)
+        email_parts = names.str.to_lowercase().str.replace_all("[^a-z]", "")
+        return cls(names, email_parts, np.cumsum(weights / weights.sum()))
 
-    def sample(self, rng: np.random.Generator, n: int) -> pl.Series:
-        index = np.searchsorted(self.cumulative, rng.random(n), side="right")
-        return self.names.gather(np.minimum(index, len(self.names) - 1))
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Indices into the pool, drawn by frequency."""
+        return np.minimum(np.searchsorted(self.cumulative, rng.random(n), side="right"), len(self.names) - 1)
 
 
 @cache

@@ -1,7 +1,9 @@
 """One pandera DataFrameModel per table (Polars backend): types, ranges, vocabularies and in-table rules.
 
 The ``description=`` of each field is the single source of column descriptions (the data dictionary reads it).
-Cross-table rules (keys, totals, date order) live in DuckDB: see ``pipeline/validate/rules/``.
+Rules that span files or tables live in DuckDB (``pipeline/validate/rules.py``): key uniqueness (a key
+must be unique across all of a table's files, so a per-file check would be redundant), foreign keys,
+totals and date order.
 """
 
 from __future__ import annotations
@@ -32,19 +34,17 @@ class _Table(pa.DataFrameModel):
 class Customers(_Table):
     """One row per registered customer."""
 
-    customer_id: int = pa.Field(gt=0, unique=True, description="Surrogate key of the customer.")
+    customer_id: int = pa.Field(gt=0, description="Surrogate key of the customer.")
     first_name: str = pa.Field(str_length={"min_value": 1}, description="Given name.")
     last_name: str = pa.Field(str_length={"min_value": 1}, description="Family name.")
-    email: str = pa.Field(
-        unique=True, str_matches=EMAIL_PATTERN, description="Contact address, unique across customers."
-    )
+    email: str = pa.Field(str_matches=EMAIL_PATTERN, description="Contact address, unique across customers.")
     signup_date: dt.date = pa.Field(description="Day the customer registered; no order precedes it.")
 
 
 class Products(_Table):
     """One row per product in the catalogue."""
 
-    product_id: int = pa.Field(gt=0, unique=True, description="Surrogate key of the product.")
+    product_id: int = pa.Field(gt=0, description="Surrogate key of the product.")
     name: str = pa.Field(str_length={"min_value": 1}, description="Display name: brand, adjective and noun.")
     category: str = pa.Field(isin=CATEGORIES, description="One of the ten catalogue categories.")
     price: float = pa.Field(gt=0, description="Unit price in dollars, rounded to the cent.")
@@ -57,7 +57,7 @@ class Products(_Table):
 class Orders(_Table):
     """One row per order placed by a customer."""
 
-    order_id: int = pa.Field(gt=0, unique=True, description="Surrogate key of the order.")
+    order_id: int = pa.Field(gt=0, description="Surrogate key of the order.")
     customer_id: int = pa.Field(gt=0, description="The customer who placed the order.")
     order_date: dt.date = pa.Field(description="Day the order was placed.")
     total_amount: float = pa.Field(ge=0, description="Sum of the order's line totals, in dollars.")
@@ -70,7 +70,7 @@ class Orders(_Table):
 class OrderItems(_Table):
     """One row per product line of an order."""
 
-    order_item_id: int = pa.Field(gt=0, unique=True, description="Surrogate key of the order line.")
+    order_item_id: int = pa.Field(gt=0, description="Surrogate key of the order line.")
     order_id: int = pa.Field(gt=0, description="The order this line belongs to.")
     product_id: int = pa.Field(gt=0, description="The product bought on this line.")
     quantity: int = pa.Field(gt=0, description="Units bought.")
@@ -88,8 +88,8 @@ class OrderItems(_Table):
 class Payments(_Table):
     """One row per payment; every order is paid exactly once."""
 
-    payment_id: int = pa.Field(gt=0, unique=True, description="Surrogate key of the payment.")
-    order_id: int = pa.Field(gt=0, unique=True, description="The order paid; one payment per order.")
+    payment_id: int = pa.Field(gt=0, description="Surrogate key of the payment.")
+    order_id: int = pa.Field(gt=0, description="The order paid; one payment per order.")
     payment_method: str = pa.Field(isin=PAYMENT_METHODS, description="card, paypal or bank.")
     amount: float = pa.Field(ge=0, description="Amount paid in dollars; normally the order total.")
     payment_date: dt.date = pa.Field(description="Day the payment was received, on or after the order.")

@@ -1,0 +1,47 @@
+"""Shared fixtures: run the CLI in-process, and one scale-1 build shared by the whole session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    out: str
+    err: str
+
+
+RunCli = Callable[..., Outcome]
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
+    """Run ``python -m pipeline ARGS`` in this process and capture what it prints."""
+
+    def run(*args: str | Path) -> Outcome:
+        capsys.readouterr()
+        status = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Outcome(status, captured.out, captured.err)
+
+    return run
+
+
+def build(data_dir: Path, *options: str) -> Path:
+    """A full in-process `run` (one worker: the spawn pool is exercised by its own tests)."""
+    status = main(["run", "--data-dir", str(data_dir), "--workers", "1", *options])
+    assert status == 0, f"run {options} failed with status {status}"
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def scale1(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default run (scale 1, seed 42) built once; tests must not modify it."""
+    return build(tmp_path_factory.mktemp("scale1"))
