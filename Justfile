@@ -13,7 +13,7 @@ default:
 install:
     python -m pip install -r requirements.lock -e . --no-deps
 
-# The whole pipeline: generate + validate + load (e.g. `just run --scale 10`)
+# The whole pipeline: generate + validate + load + profile (e.g. `just run --scale 10 --no-profile`)
 run *args:
     python -m pipeline run "$@"
 
@@ -28,6 +28,14 @@ validate *args:
 # Validate, then build the SQLite warehouse (e.g. `just load --source export --format csv`)
 load *args:
     python -m pipeline load "$@"
+
+# Write the data dictionary from the built warehouse (docs/data_dictionary.md); `just docs --check` fails on drift
+docs *args:
+    python -m pipeline docs "$@"
+
+# ydata-profiling HTML reports of the lake into docs/profiling_reports/ (e.g. `just profile --sample-rows 50000`)
+profile *args:
+    python -m pipeline profile "$@"
 
 # Run the test suite
 test *args:

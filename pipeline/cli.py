@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "pipeline.commands.run",
     "pipeline.analysis.command",
     "pipeline.analysis.shell",
+    "pipeline.docs.command",
 )
 
 log = logging.getLogger("pipeline")
@@ -34,7 +35,11 @@ log = logging.getLogger("pipeline")
 class Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one line (UsageError) instead of usage text and exit."""
 
+    commands: tuple[str, ...] = ()
+
     def error(self, message: str) -> NoReturn:
+        if "required: COMMAND" in message:
+            message = f"a command is required: one of {', '.join(self.commands)}"
         raise UsageError(message)
 
 
@@ -54,6 +59,7 @@ def build_parser() -> Parser:
     common = _common_options()
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers, common)
+    parser.commands = tuple(subparsers.choices)
     return parser
 
 
@@ -63,11 +69,14 @@ def settings_from(args: argparse.Namespace) -> Settings:
     try:
         return Settings(**given)
     except pydantic.ValidationError as error:
-        problems = "; ".join(
-            f"--{'-'.join(str(p) for p in e['loc']).replace('_', '-')}: {e['msg']} (got {e.get('input')!r})"
-            for e in error.errors()
-        )
-        raise UsageError(problems) from None
+        raise UsageError("; ".join(_describe(e) for e in error.errors())) from None
+
+
+def _describe(error: Any) -> str:
+    option = "--" + "-".join(str(p) for p in error["loc"]).replace("_", "-")
+    if error["type"] == "value_error":  # our own validators: the message names the value and what is expected
+        return f"{option} {error['ctx']['error']}"
+    return f"{option}: {error['msg']} (got {error.get('input')!r})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print(f"[bold red]invalid data:[/] {len(invalid.failures)} check(s) failed", highlight=False)
         for failure in invalid.failures:
             console.print(f"  - {failure.line()}", highlight=False, soft_wrap=True, markup=False)
-        log.error("invalid data: %s", invalid)
+        log.info("invalid data:\n%s", invalid)
         return 1
     return status
 

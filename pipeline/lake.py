@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Final
 
 import polars as pl
+import psutil
 
 COMPRESSION: Final = "zstd"
 COMPRESSION_LEVEL = 3
 ROW_GROUP_SIZE = 128 * 1024
+STAGING_PREFIX = ".staging-"
 
 
 def part_path(lake_dir: Path, table: str, chunk: int) -> Path:
@@ -39,23 +41,37 @@ def combine_digests(digests: list[bytes]) -> str:
 
 
 @contextmanager
+def staging_dir(data_dir: Path) -> Iterator[Path]:
+    """A private scratch directory under ``data_dir``, removed afterwards.
+
+    Scratch directories left behind by killed runs (their process is gone) are swept first.
+    """
+    for stale in data_dir.glob(f"{STAGING_PREFIX}*"):
+        pid = stale.name.removeprefix(STAGING_PREFIX)
+        if not (pid.isdigit() and psutil.pid_exists(int(pid))):
+            shutil.rmtree(stale, ignore_errors=True)
+    path = data_dir / f"{STAGING_PREFIX}{os.getpid()}"
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
 def staged_replace(targets: list[Path], staging_root: Path) -> Iterator[list[Path]]:
     """Yield fresh staging paths; on success they replace ``targets``, on any error the targets stay as they were.
 
     Each target is swapped with two renames (old aside, new in place), so a crash between them can leave
     only the ``.previous`` copy, never a half-written target.
     """
-    staging_root.mkdir(parents=True, exist_ok=True)
     staged = [staging_root / target.name for target in targets]
-    try:
-        yield staged
-        for new, target in zip(staged, targets, strict=True):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            previous = target.with_name(f".{target.name}.previous")
-            shutil.rmtree(previous, ignore_errors=True)
-            if target.exists():
-                os.replace(target, previous)
-            os.replace(new, target)
-            shutil.rmtree(previous, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging_root, ignore_errors=True)
+    yield staged
+    for new, target in zip(staged, targets, strict=True):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        previous = target.with_name(f".{target.name}.previous")
+        shutil.rmtree(previous, ignore_errors=True)
+        if target.exists():
+            os.replace(target, previous)
+        os.replace(new, target)
+        shutil.rmtree(previous, ignore_errors=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import psutil
 
 from pipeline import duck
 from pipeline.errors import DataInvalid
@@ -53,9 +55,12 @@ def _sqlite(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
 
 
 def remove_stale_builds(target: Path) -> None:
-    """Builds left behind by killed runs; never the warehouse itself."""
-    for stale in target.parent.glob(f".{target.name}.build-*"):
-        stale.unlink(missing_ok=True)
+    """Build files (and their parts and journals) left behind by killed runs, never a live run's."""
+    prefix = f".{target.name}.build-"
+    for stale in target.parent.glob(f"{prefix}*"):
+        pid = re.match(r"\d+", stale.name.removeprefix(prefix))
+        if not (pid and psutil.pid_exists(int(pid.group()))):
+            stale.unlink(missing_ok=True)
 
 
 def split_tables(rows: dict[str, int], groups: int) -> list[list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from io import TextIOWrapper
 from pathlib import Path
 
 from rich.console import Console
@@ -17,12 +18,23 @@ out = Console()
 FILE_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
+class _LogFile(logging.FileHandler):
+    """Opened (and its directory created) at the first record, so a rejected command writes nothing."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, delay=True)
+
+    def _open(self) -> TextIOWrapper:
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open()
+
+
 def setup_logging(log_path: Path) -> None:
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    file_handler = logging.FileHandler(log_path)
+    file_handler = _LogFile(log_path)
     file_handler.setFormatter(logging.Formatter(FILE_FORMAT))
     terminal = RichHandler(console=console, show_path=False, show_time=False, markup=False)
     terminal.setLevel(logging.WARNING)
+    terminal.setFormatter(logging.Formatter("%(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[terminal, file_handler], force=True)
 
 

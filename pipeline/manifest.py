@@ -7,7 +7,7 @@ import platform
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
@@ -17,6 +17,8 @@ from typing import Any
 import psutil
 
 SAMPLE_SECONDS = 0.05
+# What describes a generated lake; meaningless for a warehouse loaded from another source.
+GENERATION_FIELDS = ("seed", "scale", "end_date", "anomaly_rate", "row_counts", "content_hashes", "anomalies_labelled")
 MIB = 1024 * 1024
 
 
@@ -91,9 +93,11 @@ def versions() -> dict[str, str]:
     return {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version, **found}
 
 
-def update_manifest(path: Path, fields: dict[str, Any], stages: Stages) -> None:
+def update_manifest(path: Path, fields: dict[str, Any], stages: Stages, drop: Sequence[str] = ()) -> None:
     """Merge ``fields`` and the stage records into the manifest (stages replace same-named ones)."""
     manifest: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    for key in drop:
+        manifest.pop(key, None)
     manifest.update(fields)
     manifest["versions"] = versions()
     new = stages.as_json()

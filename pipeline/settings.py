@@ -30,10 +30,25 @@ class Settings(BaseSettings):
     workers: Annotated[int, Field(ge=1, le=256)] = Field(default_factory=lambda: os.cpu_count() or 1)
     warehouse: Path | None = Field(default=None, description="the SQLite warehouse (default data_dir/warehouse.sqlite)")
 
-    @field_validator("data_dir", "warehouse")
+    @field_validator("data_dir")
     @classmethod
-    def _absolute(cls, value: Path | None) -> Path | None:
-        return value.expanduser().resolve() if value else None
+    def _data_dir(cls, value: Path) -> Path:
+        value = value.expanduser().resolve()
+        if value.exists() and not value.is_dir():
+            msg = f"{value} is a file; expected a directory (created if missing)"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("warehouse")
+    @classmethod
+    def _warehouse(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        value = value.expanduser().resolve()
+        if value.is_dir():
+            msg = f"{value} is a directory; expected the path of a SQLite file"
+            raise ValueError(msg)
+        return value
 
     @property
     def start_date(self) -> dt.date:

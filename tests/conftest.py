@@ -35,8 +35,8 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
 
 
 def build(data_dir: Path, *options: str) -> Path:
-    """A full in-process `run` (one worker: the spawn pool is exercised by its own tests)."""
-    status = main(["run", "--data-dir", str(data_dir), "--workers", "1", *options])
+    """A full in-process `run` without profiling (one worker: the spawn pool is exercised by its own tests)."""
+    status = main(["run", "--data-dir", str(data_dir), "--workers", "1", "--no-profile", *options])
     assert status == 0, f"run {options} failed with status {status}"
     return data_dir
 

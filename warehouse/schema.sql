@@ -1,14 +1,15 @@
 -- The warehouse schema (SQLite). Executed with Python's sqlite3 before the bulk load; the statements after
 -- the "indexes" marker run after the load, because building an index once is faster than keeping it
 -- up to date row by row. Keys declared here are also the source of the cross-table key checks.
--- Dates are ISO-8601 text (YYYY-MM-DD), declared DATE so that DuckDB's sqlite scanner reads them as DATE.
+-- Dates are ISO-8601 text (YYYY-MM-DD), declared DATE so that DuckDB's sqlite scanner reads them as DATE;
+-- date(d, '+0 days') normalises the value, so an impossible day such as 2023-02-30 fails the CHECK.
 
 CREATE TABLE customers (
     customer_id INTEGER PRIMARY KEY,
     first_name  TEXT NOT NULL CHECK (length(first_name) > 0),
     last_name   TEXT NOT NULL CHECK (length(last_name) > 0),
     email       TEXT NOT NULL CHECK (email LIKE '%_@_%._%'),
-    signup_date DATE NOT NULL CHECK (signup_date IS date(signup_date))
+    signup_date DATE NOT NULL CHECK (signup_date IS date(signup_date, '+0 days'))
 );
 
 CREATE TABLE products (
@@ -22,7 +23,7 @@ CREATE TABLE products (
 CREATE TABLE orders (
     order_id     INTEGER PRIMARY KEY,
     customer_id  INTEGER NOT NULL REFERENCES customers (customer_id),
-    order_date   DATE NOT NULL CHECK (order_date IS date(order_date)),
+    order_date   DATE NOT NULL CHECK (order_date IS date(order_date, '+0 days')),
     total_amount REAL NOT NULL CHECK (total_amount >= 0)
 );
 
@@ -39,7 +40,7 @@ CREATE TABLE payments (
     order_id       INTEGER NOT NULL REFERENCES orders (order_id),
     payment_method TEXT NOT NULL CHECK (payment_method IN ('card', 'paypal', 'bank')),
     amount         REAL NOT NULL CHECK (amount >= 0),
-    payment_date   DATE NOT NULL CHECK (payment_date IS date(payment_date))
+    payment_date   DATE NOT NULL CHECK (payment_date IS date(payment_date, '+0 days'))
 );
 
 -- indexes: built after the bulk load

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 from typing import Any
 
-import psutil
 from rich.table import Table
 
 from pipeline import duck
 from pipeline.errors import DataInvalid
 from pipeline.generate.plan import Plan
 from pipeline.generate.runner import Job, LakeSummary, generate_lake, tasks
-from pipeline.lake import staged_replace
+from pipeline.lake import staged_replace, staging_dir
 from pipeline.logs import out, progress
 from pipeline.manifest import Stages, update_manifest
 from pipeline.settings import Settings
 from pipeline.validate import check_cross_table
 from pipeline.validate.report import Report
-
-STAGING_PREFIX = ".staging-"
 
 
 def add_generation_options(parser: argparse.ArgumentParser) -> None:
@@ -41,20 +36,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=main)
 
 
-def _remove_abandoned_staging(settings: Settings) -> None:
-    for staging in settings.data_dir.glob(f"{STAGING_PREFIX}*"):
-        pid = staging.name.removeprefix(STAGING_PREFIX)
-        if not (pid.isdigit() and psutil.pid_exists(int(pid))):
-            shutil.rmtree(staging, ignore_errors=True)
-
-
 def generate(settings: Settings, stages: Stages) -> tuple[LakeSummary, Report]:
     """Generate into a staging directory, validate there, then swap the lake and labels into place."""
     plan = Plan.of(settings.seed, settings.scale)
-    _remove_abandoned_staging(settings)
-    staging = settings.data_dir / f"{STAGING_PREFIX}{os.getpid()}"
     targets = [settings.lake_dir, settings.labels_path.parent]
-    with staged_replace(targets, staging) as (lake_dir, labels_dir):
+    with staging_dir(settings.data_dir) as scratch, staged_replace(targets, scratch) as (lake_dir, labels_dir):
         total_rows = sum(plan.row_counts.values())
         with stages.stage("generate", rows=total_rows), progress("generate", len(tasks(plan))) as advance:
             job = Job(settings.seed, settings.scale, settings.start_date, settings.anomaly_rate, lake_dir)

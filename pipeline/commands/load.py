@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from pipeline.commands.validate import add_source_options, validated
+from pipeline.commands.validate import add_source_options, open_source, validated
+from pipeline.lake import staging_dir
 from pipeline.load import BuildStep, LoadSummary, build_warehouse
 from pipeline.logs import out, progress
-from pipeline.manifest import Stages, update_manifest
+from pipeline.manifest import GENERATION_FIELDS, Stages, update_manifest
 from pipeline.settings import Settings
 
 
@@ -49,13 +49,16 @@ def load(settings: Settings, files_by_table: dict[str, list[Path]], stages: Stag
 
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
+    source = open_source(settings, args)
     stages = Stages()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".load-", dir=settings.data_dir) as staging:
+    with staging_dir(settings.data_dir) as scratch:
         with stages.stage("validate"):
-            report, files_by_table = validated(settings, args, Path(staging))
+            report, files_by_table = validated(settings, source, scratch)
         summary = load(settings, files_by_table, stages)
-    update_manifest(settings.manifest_path, {"warehouse": str(settings.warehouse_path)}, stages)
+    fields = {"warehouse": str(settings.warehouse_path), "warehouse_source": str(source.root)}
+    # A warehouse built from anything but the generated lake is not described by the generation's seed/scale.
+    drop = () if source.root == settings.lake_dir else GENERATION_FIELDS
+    update_manifest(settings.manifest_path, fields, stages, drop=drop)
     rows = ", ".join(f"{t} {n:,}" for t, n in summary.rows.items())
     out.print(f"valid: {report.checks_passed} checks passed on {report.source}")
     out.print(f"loaded {rows}; foreign_key_check and {summary.integrity_check} ok")

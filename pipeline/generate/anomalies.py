@@ -12,12 +12,19 @@ class Kind(IntEnum):
     """Every planted pattern passes the hard rules; each is visible to a query that knows what to look for."""
 
     NONE = 0
-    EXTREME_AMOUNT = 1  # every line of the order has a wholesale quantity
-    BURST = 2  # one customer places 6-10 orders on the same day
-    PAYMENT_MISMATCH = 3  # the payment differs from the order total
-    LATE_PAYMENT = 4  # paid 30-60 days after the order
+    EXTREME_AMOUNT = 1
+    BURST = 2
+    PAYMENT_MISMATCH = 3
+    LATE_PAYMENT = 4
 
 
+# In words, for people (the data dictionary); the numbers live in pipeline/generate/baskets.py.
+DESCRIPTIONS = {
+    Kind.EXTREME_AMOUNT: "every line of the order has a wholesale quantity, so its total is extreme",
+    Kind.BURST: "one customer places 6 to 10 orders on the same day",
+    Kind.PAYMENT_MISMATCH: "the payment amount differs from the order total",
+    Kind.LATE_PAYMENT: "the payment arrives 30 to 60 days after the order",
+}
 KIND_NAMES = tuple(kind.name.lower() for kind in Kind if kind is not Kind.NONE)
 LABEL_SCHEMA: dict[str, pl.DataType] = {"order_id": pl.Int64(), "kind": pl.Enum(KIND_NAMES)}
 

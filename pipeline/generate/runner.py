@@ -21,8 +21,8 @@ from pipeline.generate import anomalies, baskets, customers, order_items, orders
 from pipeline.generate.plan import TABLES, Plan
 from pipeline.validate.frames import check_frame
 
-# Starting worker processes costs about a second (imports); below this size one process is faster.
-POOL_MIN_ROWS = 2_500_000
+# Starting worker processes costs about a second (imports); below this size one process is as fast.
+POOL_MIN_ROWS = 1_000_000
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def validate_source(
                 rule = f"cannot read {source.format} file ({reason}); expected a readable {source.format} file"
                 report.failures.append(Failure(table, "", rule, 0, [], path.name))
                 continue
-            typed, failures = check_frame(table, raw, path.name)
+            typed, failures = check_frame(table, raw, path.name, parse_text=source.format == "csv")
             report.failures += failures
             if failures:
                 continue

@@ -30,13 +30,16 @@ def _parse(column: str, expected: pl.DataType) -> pl.Expr:
     return pl.col(column).str.strip_chars().cast(expected, strict=False)
 
 
-def _typed(table: str, frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, list[Failure]]:
-    """Cast every column to its model type; text that does not parse is a failure, never a silent null."""
+def _typed(table: str, frame: pl.DataFrame, file: str, parse_text: bool) -> tuple[pl.DataFrame, list[Failure]]:
+    """Cast every column to its model type; text that does not parse is a failure, never a silent null.
+
+    Text is parsed only where the format has no types (CSV); in Parquet a number stored as text is a wrong type.
+    """
     failures = []
     casts = []
     for column, expected in _expected_types(table).items():
         actual = frame.schema[column]
-        if actual == pl.String and expected != pl.String:
+        if parse_text and actual == pl.String and expected != pl.String:
             parsed = _parse(column, expected)
             bad = frame.with_row_index(ROW_NUMBER, offset=1).filter(pl.col(column).is_not_null() & parsed.is_null())
             if bad.height:
@@ -54,7 +57,9 @@ def _typed(table: str, frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, li
     return frame.select(casts), []
 
 
-def check_frame(table: str, frame: pl.DataFrame, file: str = "") -> tuple[pl.DataFrame, list[Failure]]:
+def check_frame(
+    table: str, frame: pl.DataFrame, file: str = "", *, parse_text: bool = False
+) -> tuple[pl.DataFrame, list[Failure]]:
     """Validate one frame of ``table``; returns it cast to the model's types, and what failed."""
     expected = list(_expected_types(table))
     missing = [c for c in expected if c not in frame.columns]
@@ -67,7 +72,7 @@ def check_frame(table: str, frame: pl.DataFrame, file: str = "") -> tuple[pl.Dat
         failures.append(Failure(table, "", "no rows: every table needs at least one", 0, [], file))
     if failures:
         return frame, failures
-    frame, failures = _typed(table, frame, file)
+    frame, failures = _typed(table, frame, file, parse_text)
     if failures:
         return frame, failures
     try:

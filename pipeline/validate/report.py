@@ -25,7 +25,8 @@ class Failure:
         shown = "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in self.examples[:EXAMPLES])
         source = f" [{self.file}]" if self.file else ""
         example = f" e.g. {shown}" if shown else ""
-        return f"{where}: {self.rule}: {self.failing_rows} failing row(s){source}{example}"
+        count = f": {self.failing_rows} failing row(s)" if self.failing_rows else ""
+        return f"{where}: {self.rule}{count}{source}{example}"
 
 
 @dataclass

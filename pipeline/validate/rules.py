@@ -34,8 +34,15 @@ def _key_rules() -> list[Rule]:
     # Identifiers come only from the parsed schema (a fixed allow-list), never from input.
     s = schema()
     unique = [(t, s.primary_keys[t]) for t in s.tables] + list(s.unique_keys)
+    # One failing row per extra copy of a key, so three rows repeating a key count as 3 (2 if paired).
     rules = [
-        Rule(t, c, "unique", f"select {c}, count(*) as copies from {t} group by {c} having count(*) > 1")
+        Rule(
+            t,
+            c,
+            "unique",
+            f"select dup.{c}, dup.copies from (select {c}, count(*) as copies from {t} group by {c} "
+            f"having count(*) > 1) as dup, range(dup.copies - 1)",
+        )
         for t, c in unique
     ]
     rules += [
@@ -77,9 +84,10 @@ def check_rules(
         if count == 0:
             passed += 1
             continue
-        examples = con.execute(f"select * from failing limit {EXAMPLES}")
+        examples = con.execute(f"select distinct * from failing limit {EXAMPLES}")
         names = [d[0] for d in examples.description]
         rows = [dict(zip(names, row, strict=True)) for row in examples.fetchall()]
-        failures.append(Failure(rule.table, rule.column, rule.name, count, rows, file))
+        name = PARAMETER.sub(lambda m: str(values[m.group(1)]), rule.name)
+        failures.append(Failure(rule.table, rule.column, name, count, rows, file))
     con.execute("drop table if exists failing")
     return passed, failures

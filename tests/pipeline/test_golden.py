@@ -54,7 +54,7 @@ def test_golden_data_keeps_the_invariants() -> None:
 
 
 def test_run_prints_a_readable_summary(run_cli: RunCli, tmp_path: Path) -> None:
-    outcome = run_cli("run", "--data-dir", tmp_path, "--scale", "0.005", "--workers", "1")
+    outcome = run_cli("run", "--data-dir", tmp_path, "--scale", "0.005", "--workers", "1", "--no-profile")
     assert outcome.status == 0
     for expected in (
         "customers",
