@@ -58,6 +58,17 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """For ``run``: ``--no-profile`` and the profiling options."""
+    parser.add_argument("--no-profile", action="store_true", help="skip the ydata-profiling reports")
+    add_profile_options(parser)
+
+
+def maybe_profile(settings: Settings, args: argparse.Namespace) -> list[str]:
+    """For ``run``: profile unless ``--no-profile``; raises ProfilingError (the warehouse is already in place)."""
+    return [] if args.no_profile else run_profiling(settings, args)
+
+
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     docs = subparsers.add_parser(
         "docs", parents=[common], help="write the data dictionary (docs/data_dictionary.md) from the warehouse"
@@ -106,8 +117,9 @@ def docs_main(settings: Settings, args: argparse.Namespace) -> int:
     if args.check:
         current = output.read_text(encoding="utf-8") if output.exists() else ""
         if current != text:
+            warehouse = escape(str(settings.warehouse_path))
             console.print(
-                f"[bold red]drift:[/] {escape(str(output))} differs from the warehouse {settings.warehouse_path}; "
+                f"[bold red]drift:[/] {escape(str(output))} differs from the warehouse {warehouse}; "
                 "run `just docs` and commit the result",
                 highlight=False,
                 soft_wrap=True,
@@ -122,15 +134,15 @@ def docs_main(settings: Settings, args: argparse.Namespace) -> int:
 
 def run_profiling(settings: Settings, args: argparse.Namespace) -> list[str]:
     """Profile with the options of ``args`` (as added by :func:`add_profile_options`); for ``run`` too."""
+    if args.sample_rows < 1:
+        msg = f"--sample-rows must be at least 1 (got {args.sample_rows})"
+        raise UsageError(msg)
     return profile_lake(
         settings, sample_size=args.sample_rows, minimal_above=args.minimal_above, reports_dir=args.reports_dir
     )
 
 
 def profile_main(settings: Settings, args: argparse.Namespace) -> int:
-    if args.sample_rows < 1:
-        msg = f"--sample-rows must be at least 1 (got {args.sample_rows})"
-        raise UsageError(msg)
     try:
         lines = run_profiling(settings, args)
     except ProfilingError as error:

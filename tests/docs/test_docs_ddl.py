@@ -1,0 +1,32 @@
+"""The CHECK reader: commas, parentheses and comment markers inside literals do not confuse it."""
+
+from __future__ import annotations
+
+from pipeline.docs.ddl import checks_of
+from pipeline.schema import SCHEMA_PATH
+
+
+def test_checks_per_column_and_table() -> None:
+    sql = """CREATE TABLE t (
+        id INTEGER PRIMARY KEY, -- a comment, with a comma (and a parenthesis
+        "odd name" TEXT NOT NULL CHECK ("odd name" IN ('a, b', 'c)', '-- not a comment')),
+        n   REAL CHECK (n > 0) CHECK (n < round(10.5, 1)),
+        CONSTRAINT pair CHECK (n > length("odd name")),
+        UNIQUE (id, n)
+    )"""
+    found = checks_of(sql)
+    assert found.columns == {
+        "id": (),
+        "odd name": ("\"odd name\" IN ('a, b', 'c)', '-- not a comment')",),
+        "n": ("n > 0", "n < round(10.5, 1)"),
+    }
+    assert found.table == ('CONSTRAINT pair CHECK (n > length("odd name"))', "UNIQUE (id, n)")
+
+
+def test_the_warehouse_schema() -> None:
+    tables = SCHEMA_PATH.read_text().partition("-- indexes")[0].split(";")
+    products = next(t for t in tables if "CREATE TABLE products" in t)
+    checks = checks_of(products).columns
+    assert checks["price"] == ("price > 0",)
+    assert checks["category"][0].startswith("category IN ('Electronics', 'Clothing', 'Home & Garden', ")
+    assert checks["product_id"] == ()
