@@ -13,7 +13,7 @@ default:
 install:
     python -m pip install -r requirements.lock -e . --no-deps
 
-# The whole pipeline: generate + validate + load + profile (e.g. `just run --scale 10 --no-profile`)
+# The whole pipeline: generate, validate, load (with marts), analyze, profile (e.g. `just run --scale 10 --no-profile`)
 run *args:
     python -m pipeline run "$@"
 
@@ -28,6 +28,14 @@ validate *args:
 # Validate, then build the SQLite warehouse (e.g. `just load --source export --format csv`)
 load *args:
     python -m pipeline load "$@"
+
+# Run the analyses in queries/ and write data/analysis/<query>.parquet (e.g. `just analyze --query top_products --param limit=20`)
+analyze *args:
+    python -m pipeline analyze "$@"
+
+# DuckDB shell over the lake (views) and the warehouse (read-only, as wh); `just sql "SELECT ..."` runs one statement
+sql *args:
+    python -m pipeline sql "$@"
 
 # Write the data dictionary from the built warehouse (docs/data_dictionary.md); `just docs --check` fails on drift
 docs *args:

@@ -65,13 +65,17 @@ def staged_replace(targets: list[Path], staging_root: Path) -> Iterator[list[Pat
     Each target is swapped with two renames (old aside, new in place), so a crash between them can leave
     only the ``.previous`` copy, never a half-written target.
     """
+    staging_root.mkdir(parents=True, exist_ok=True)
     staged = [staging_root / target.name for target in targets]
-    yield staged
-    for new, target in zip(staged, targets, strict=True):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        previous = target.with_name(f".{target.name}.previous")
-        shutil.rmtree(previous, ignore_errors=True)
-        if target.exists():
-            os.replace(target, previous)
-        os.replace(new, target)
-        shutil.rmtree(previous, ignore_errors=True)
+    try:
+        yield staged
+        for new, target in zip(staged, targets, strict=True):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            previous = target.with_name(f".{target.name}.previous")
+            shutil.rmtree(previous, ignore_errors=True)
+            if target.exists():
+                os.replace(target, previous)
+            os.replace(new, target)
+            shutil.rmtree(previous, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging_root, ignore_errors=True)

@@ -12,6 +12,8 @@
 --   $late_days int = 20 [1, 3650]  days between order and payment that count as late
 --   $extreme_quantity int = 10 [2, 1000000]  the smallest line quantity that counts as extreme
 --   $burst_orders int = 4 [2, 1000000]  orders by one customer on one day that count as a burst
+-- Each rule first finds its few suspects; the per-order details are then computed for the suspects only,
+-- which keeps the query to a few passes over the big tables.
 with
 
 orders_in_range as (
@@ -19,9 +21,68 @@ orders_in_range as (
         o.order_id,
         o.customer_id,
         o.order_date,
-        o.total_amount::decimal(18, 2) as total_amount
+        o.total_amount
     from orders as o
     where o.order_date between $start_date and $end_date
+),
+
+paid as (
+    select
+        r.order_id,
+        r.customer_id,
+        r.order_date,
+        r.total_amount,
+        p.amount as paid_amount,
+        date_diff('day', r.order_date, p.payment_date) as payment_lag_days
+    from orders_in_range as r
+    inner join payments as p on r.order_id = p.order_id
+),
+
+burst_days as (
+    select
+        r.customer_id,
+        r.order_date
+    from orders_in_range as r
+    group by r.customer_id, r.order_date
+    having count(*) >= $burst_orders
+),
+
+-- An order whose every line is extreme has at least one extreme line, and few orders have one.
+extreme_suspects as (
+    select distinct i.order_id
+    from order_items as i
+    where i.quantity >= $extreme_quantity
+),
+
+extreme_orders as (
+    select i.order_id
+    from order_items as i
+    inner join extreme_suspects as es on i.order_id = es.order_id
+    group by i.order_id
+    having min(i.quantity) >= $extreme_quantity
+),
+
+signals as (
+    select
+        pd.order_id,
+        pd.customer_id,
+        pd.order_date,
+        pd.total_amount,
+        pd.paid_amount,
+        pd.payment_lag_days,
+        abs(round(pd.paid_amount - pd.total_amount, 2)) > $mismatch_tolerance as is_mismatch,
+        pd.payment_lag_days >= $late_days as is_late,
+        eo.order_id is not null as is_extreme,
+        bd.customer_id is not null as is_burst
+    from paid as pd
+    left join extreme_orders as eo on pd.order_id = eo.order_id
+    left join burst_days as bd on pd.customer_id = bd.customer_id and pd.order_date = bd.order_date
+),
+
+flagged as (
+    select s.*
+    from signals as s
+    where s.is_mismatch or s.is_late or s.is_extreme or s.is_burst
 ),
 
 line_quantities as (
@@ -29,8 +90,15 @@ line_quantities as (
         i.order_id,
         min(i.quantity) as min_quantity
     from order_items as i
-    inner join orders_in_range as r on i.order_id = r.order_id
+    inner join flagged as f on i.order_id = f.order_id
     group by i.order_id
+),
+
+flagged_days as (
+    select distinct
+        f.customer_id,
+        f.order_date
+    from flagged as f
 ),
 
 customer_days as (
@@ -39,52 +107,34 @@ customer_days as (
         r.order_date,
         count(*) as orders_that_day
     from orders_in_range as r
+    inner join flagged_days as fd
+        on r.customer_id = fd.customer_id and r.order_date = fd.order_date
     group by r.customer_id, r.order_date
-),
-
-signals as (
-    select
-        r.order_id,
-        r.customer_id,
-        r.order_date,
-        r.total_amount,
-        p.amount::decimal(18, 2) as paid_amount,
-        date_diff('day', r.order_date, p.payment_date) as payment_lag_days,
-        q.min_quantity,
-        cd.orders_that_day,
-        abs(p.amount::decimal(18, 2) - r.total_amount) > $mismatch_tolerance as is_mismatch,
-        date_diff('day', r.order_date, p.payment_date) >= $late_days as is_late,
-        q.min_quantity >= $extreme_quantity as is_extreme,
-        cd.orders_that_day >= $burst_orders as is_burst
-    from orders_in_range as r
-    inner join payments as p on r.order_id = p.order_id
-    inner join line_quantities as q on r.order_id = q.order_id
-    inner join customer_days as cd
-        on r.customer_id = cd.customer_id and r.order_date = cd.order_date
 )
 
 select
-    s.order_id,
-    s.customer_id,
-    s.order_date,
-    s.total_amount::double as total_amount,
-    s.paid_amount::double as paid_amount,
-    s.payment_lag_days,
-    s.min_quantity,
-    s.orders_that_day,
+    f.order_id,
+    f.customer_id,
+    f.order_date,
+    f.total_amount,
+    f.paid_amount,
+    f.payment_lag_days,
+    lq.min_quantity,
+    cd.orders_that_day,
     case
-        when s.is_mismatch then 'payment_mismatch'
-        when s.is_late then 'late_payment'
-        when s.is_extreme then 'extreme_amount'
+        when f.is_mismatch then 'payment_mismatch'
+        when f.is_late then 'late_payment'
+        when f.is_extreme then 'extreme_amount'
         else 'burst'
     end as kind,
     concat_ws(
         ',',
-        case when s.is_mismatch then 'payment_mismatch' end,
-        case when s.is_late then 'late_payment' end,
-        case when s.is_extreme then 'extreme_amount' end,
-        case when s.is_burst then 'burst' end
+        case when f.is_mismatch then 'payment_mismatch' end,
+        case when f.is_late then 'late_payment' end,
+        case when f.is_extreme then 'extreme_amount' end,
+        case when f.is_burst then 'burst' end
     ) as reasons
-from signals as s
-where s.is_mismatch or s.is_late or s.is_extreme or s.is_burst
-order by s.order_id asc
+from flagged as f
+inner join line_quantities as lq on f.order_id = lq.order_id
+inner join customer_days as cd on f.customer_id = cd.customer_id and f.order_date = cd.order_date
+order by f.order_id asc

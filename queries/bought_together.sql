@@ -19,9 +19,11 @@ order_products as (
     where o.order_date between $start_date and $end_date
 ),
 
+-- Every order has at least one line (a hard rule of the data), so this counts the baskets.
 order_total as (
-    select count(distinct op.order_id) as order_count
-    from order_products as op
+    select count(*) as order_count
+    from orders as o
+    where o.order_date between $start_date and $end_date
 ),
 
 product_orders as (

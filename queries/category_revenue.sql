@@ -10,7 +10,7 @@ lines_in_range as (
         p.category,
         i.order_id,
         i.quantity,
-        i.line_total::decimal(18, 2) as line_total
+        i.line_total
     from order_items as i
     inner join orders as o on i.order_id = o.order_id
     inner join products as p on i.product_id = p.product_id
@@ -22,7 +22,7 @@ by_category as (
         l.category,
         count(distinct l.order_id) as order_count,
         sum(l.quantity) as units,
-        sum(l.line_total) as revenue
+        round(sum(l.line_total), 2) as revenue
     from lines_in_range as l
     group by l.category
 )
@@ -31,7 +31,7 @@ select
     b.category,
     b.order_count,
     b.units::bigint as units,
-    b.revenue::double as revenue,
-    round((b.revenue / sum(b.revenue) over ())::double, 4) as revenue_share
+    b.revenue,
+    round(b.revenue / round(sum(b.revenue) over (), 2), 4) as revenue_share
 from by_category as b
 order by b.revenue desc, b.category asc

@@ -1,5 +1,6 @@
 -- customer_aov: each customer's orders, spend and average order value (AOV) in a date range.
 -- grain: one row per customer with at least $min_orders orders in the range, by customer_id.
+-- avg_order_value is rounded to the cent, half away from zero, from the exact total in cents.
 -- params:
 --   $start_date date = 1900-01-01  first order day included
 --   $end_date date = 9999-12-31  last order day included
@@ -11,7 +12,7 @@ orders_in_range as (
         o.order_id,
         o.customer_id,
         o.order_date,
-        o.total_amount::decimal(18, 2) as total_amount
+        o.total_amount
     from orders as o
     where o.order_date between $start_date and $end_date
 ),
@@ -20,7 +21,7 @@ per_customer as (
     select
         r.customer_id,
         count(*) as order_count,
-        sum(r.total_amount) as total_spend,
+        round(sum(r.total_amount), 2) as total_spend,
         min(r.order_date) as first_order_date,
         max(r.order_date) as last_order_date
     from orders_in_range as r
@@ -35,8 +36,8 @@ select
     c.email,
     c.signup_date,
     pc.order_count,
-    pc.total_spend::double as total_spend,
-    round((pc.total_spend / pc.order_count)::double, 2) as avg_order_value,
+    pc.total_spend,
+    round(round(pc.total_spend * 100) / pc.order_count) / 100 as avg_order_value,
     pc.first_order_date,
     pc.last_order_date
 from per_customer as pc

@@ -10,7 +10,7 @@ payments_in_range as (
     select
         date_trunc($grain, p.payment_date)::date as period_start,
         p.payment_method,
-        p.amount::decimal(18, 2) as amount
+        p.amount
     from payments as p
     where p.payment_date between $start_date and $end_date
 ),
@@ -20,7 +20,7 @@ per_method as (
         pr.period_start,
         pr.payment_method,
         count(*) as payment_count,
-        sum(pr.amount) as amount
+        round(sum(pr.amount), 2) as amount
     from payments_in_range as pr
     group by pr.period_start, pr.payment_method
 )
@@ -29,8 +29,8 @@ select
     pm.period_start,
     pm.payment_method,
     pm.payment_count,
-    pm.amount::double as amount,
+    pm.amount,
     round(pm.payment_count / sum(pm.payment_count) over (partition by pm.period_start), 4) as count_share,
-    round((pm.amount / sum(pm.amount) over (partition by pm.period_start))::double, 4) as amount_share
+    round(pm.amount / round(sum(pm.amount) over (partition by pm.period_start), 2), 4) as amount_share
 from per_method as pm
 order by pm.period_start asc, pm.payment_method asc

@@ -5,6 +5,7 @@
 --   $end_date date = 9999-12-31  last order day included
 --   $min_orders int = 10 [1, 1000000]  the fewest orders that make a power user
 --   $limit int = 100 [1, 1000000]  how many power users to return
+-- Active months (a distinct count) are counted for the power users returned only.
 with
 
 orders_in_range as (
@@ -12,7 +13,7 @@ orders_in_range as (
         o.order_id,
         o.customer_id,
         o.order_date,
-        o.total_amount::decimal(18, 2) as total_amount
+        o.total_amount
     from orders as o
     where o.order_date between $start_date and $end_date
 ),
@@ -21,8 +22,7 @@ per_customer as (
     select
         r.customer_id,
         count(*) as order_count,
-        sum(r.total_amount) as total_spend,
-        count(distinct date_trunc('month', r.order_date)) as active_months,
+        round(sum(r.total_amount), 2) as total_spend,
         min(r.order_date) as first_order_date,
         max(r.order_date) as last_order_date
     from orders_in_range as r
@@ -32,7 +32,7 @@ per_customer as (
 with_share as (
     select
         pc.*,
-        pc.total_spend / sum(pc.total_spend) over () as spend_share
+        pc.total_spend / round(sum(pc.total_spend) over (), 2) as spend_share
     from per_customer as pc
 ),
 
@@ -44,6 +44,17 @@ ranked as (
         ) as power_rank
     from with_share as ws
     where ws.order_count >= $min_orders
+    order by power_rank asc
+    limit $limit
+),
+
+active as (
+    select
+        r.customer_id,
+        count(distinct date_trunc('month', r.order_date)) as active_months
+    from orders_in_range as r
+    inner join ranked as k on r.customer_id = k.customer_id
+    group by r.customer_id
 )
 
 select
@@ -52,13 +63,13 @@ select
     c.first_name,
     c.last_name,
     k.order_count,
-    k.total_spend::double as total_spend,
-    round(k.spend_share::double, 6) as spend_share,
-    k.active_months,
-    round(k.order_count / k.active_months, 2) as orders_per_active_month,
+    k.total_spend,
+    round(k.spend_share, 6) as spend_share,
+    a.active_months,
+    round(k.order_count / a.active_months, 2) as orders_per_active_month,
     k.first_order_date,
     k.last_order_date
 from ranked as k
 inner join customers as c on k.customer_id = c.customer_id
-where k.power_rank <= $limit
+inner join active as a on k.customer_id = a.customer_id
 order by k.power_rank asc

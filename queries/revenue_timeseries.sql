@@ -1,6 +1,7 @@
 -- revenue_timeseries: revenue, orders and buyers per day, week (ISO, from Monday) or month.
 -- grain: one row per period from the first to the last order in the date range, periods without orders
 --   included with zeros so that charts show the gaps.
+-- avg_order_value is rounded to the cent, half away from zero, from the exact total in cents.
 -- params:
 --   $start_date date = 1900-01-01  first order day included
 --   $end_date date = 9999-12-31  last order day included
@@ -12,7 +13,7 @@ orders_in_range as (
         o.order_id,
         o.customer_id,
         date_trunc($grain, o.order_date)::date as period_start,
-        o.total_amount::decimal(18, 2) as total_amount
+        o.total_amount
     from orders as o
     where o.order_date between $start_date and $end_date
 ),
@@ -39,7 +40,7 @@ per_period as (
         r.period_start,
         count(*) as order_count,
         count(distinct r.customer_id) as customer_count,
-        sum(r.total_amount) as revenue
+        round(sum(r.total_amount), 2) as revenue
     from orders_in_range as r
     group by r.period_start
 )
@@ -48,8 +49,8 @@ select
     ps.period_start,
     coalesce(pp.order_count, 0) as order_count,
     coalesce(pp.customer_count, 0) as customer_count,
-    coalesce(pp.revenue, 0)::double as revenue,
-    coalesce(round((pp.revenue / pp.order_count)::double, 2), 0) as avg_order_value
+    coalesce(pp.revenue, 0) as revenue,
+    coalesce(round(round(pp.revenue * 100) / pp.order_count) / 100, 0) as avg_order_value
 from periods as ps
 left join per_period as pp on ps.period_start = pp.period_start
 order by ps.period_start asc

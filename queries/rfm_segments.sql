@@ -16,7 +16,7 @@ per_customer as (
         o.customer_id,
         max(o.order_date) as last_order_date,
         count(*) as order_count,
-        sum(o.total_amount::decimal(18, 2)) as total_spend
+        round(sum(o.total_amount), 2) as total_spend
     from orders as o
     cross join reference_day as rd
     where o.order_date <= rd.as_of
@@ -42,7 +42,7 @@ select
     s.last_order_date,
     s.recency_days,
     s.order_count,
-    s.total_spend::double as total_spend,
+    s.total_spend,
     s.r_score,
     s.f_score,
     s.m_score,

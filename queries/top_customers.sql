@@ -1,5 +1,6 @@
 -- top_customers: which customers spent the most on orders placed in a date range?
 -- grain: one row per customer, best first (ties broken by customer_id); money in currency units.
+-- avg_order_value is rounded to the cent, half away from zero, from the exact total in cents.
 -- params:
 --   $start_date date = 1900-01-01  first order day included
 --   $end_date date = 9999-12-31  last order day included
@@ -10,7 +11,7 @@ orders_in_range as (
     select
         o.order_id,
         o.customer_id,
-        o.total_amount::decimal(18, 2) as total_amount
+        o.total_amount
     from orders as o
     where o.order_date between $start_date and $end_date
 ),
@@ -19,7 +20,7 @@ spend as (
     select
         r.customer_id,
         count(*) as order_count,
-        sum(r.total_amount) as total_spend
+        round(sum(r.total_amount), 2) as total_spend
     from orders_in_range as r
     group by r.customer_id
 ),
@@ -40,9 +41,9 @@ select
     c.last_name,
     c.email,
     k.order_count,
-    k.total_spend::double as total_spend,
-    round((k.total_spend / k.order_count)::double, 2) as avg_order_value
+    k.total_spend,
+    round(round(k.total_spend * 100) / k.order_count) / 100 as avg_order_value
 from ranked as k
 inner join customers as c on k.customer_id = c.customer_id
-where k.spend_rank <= $limit
 order by k.spend_rank asc
+limit $limit

@@ -6,6 +6,7 @@
 --   $end_date date = 9999-12-31  last order day included
 --   $rank_by choice(revenue|units) = revenue  the measure that orders the result
 --   $limit int = 10 [1, 1000000]  how many products to return
+-- The distinct order count is the expensive measure, so it is counted for the products returned only.
 with
 
 lines_in_range as (
@@ -13,7 +14,7 @@ lines_in_range as (
         i.product_id,
         i.order_id,
         i.quantity,
-        i.line_total::decimal(18, 2) as line_total
+        i.line_total
     from order_items as i
     inner join orders as o on i.order_id = o.order_id
     where o.order_date between $start_date and $end_date
@@ -22,9 +23,8 @@ lines_in_range as (
 sales as (
     select
         l.product_id,
-        count(distinct l.order_id) as order_count,
         sum(l.quantity) as units,
-        sum(l.line_total) as revenue
+        round(sum(l.line_total), 2) as revenue
     from lines_in_range as l
     group by l.product_id
 ),
@@ -35,7 +35,6 @@ product_sales as (
         p.name,
         p.category,
         p.price,
-        coalesce(s.order_count, 0) as order_count,
         coalesce(s.units, 0) as units,
         coalesce(s.revenue, 0) as revenue
     from products as p
@@ -55,6 +54,17 @@ chosen as (
         r.*,
         case when $rank_by = 'units' then r.units_rank else r.revenue_rank end as sales_rank
     from ranked as r
+    order by sales_rank asc
+    limit $limit
+),
+
+order_counts as (
+    select
+        l.product_id,
+        count(distinct l.order_id) as order_count
+    from lines_in_range as l
+    inner join chosen as ch on l.product_id = ch.product_id
+    group by l.product_id
 )
 
 select
@@ -63,11 +73,11 @@ select
     ch.name,
     ch.category,
     ch.price,
-    ch.order_count,
+    coalesce(oc.order_count, 0) as order_count,
     ch.units::bigint as units,
-    ch.revenue::double as revenue,
+    ch.revenue,
     ch.revenue_rank,
     ch.units_rank
 from chosen as ch
-where ch.sales_rank <= $limit
+left join order_counts as oc on ch.product_id = oc.product_id
 order by ch.sales_rank asc

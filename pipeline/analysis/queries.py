@@ -14,6 +14,7 @@ Values are always bound as DuckDB named parameters, never formatted into the SQL
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ _PARAM_LINE = re.compile(
     r"\s*=\s*(?P<default>\S+)(?:\s+\[(?P<low>[-\d.]+),\s*(?P<high>[-\d.]+)\])?\s*(?P<doc>.*)$"
 )
 _SQL_PARAM = re.compile(r"\$(\w+)")
+_PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {"date": dt.date, "int": int, "float": (int, float), "choice": str}
 
 
 @dataclass(frozen=True)
@@ -76,20 +78,20 @@ class Param:
         """The value itself if it is of the right type and within bounds; a UsageError naming it otherwise."""
         if value is None and self.default is None:
             return None
-        expected: type | tuple[type, ...] = {"date": dt.date, "int": int, "float": (int, float)}.get(self.kind, str)
+        expected = _PYTHON_TYPES[self.kind]
         if value is None or isinstance(value, bool) or not isinstance(value, expected):
             msg = f"parameter {self.describe()}: got {value!r}"
             raise UsageError(msg)
         if self.choices and value not in self.choices:
             msg = f"parameter {self.describe()}: {value!r} is not one of the choices"
             raise UsageError(msg)
-        if self.low is not None and self.high is not None and isinstance(value, int | float):
-            if not self.low <= value <= self.high:
-                msg = f"parameter {self.describe()}: {value!r} is out of range"
-                raise UsageError(msg)
-            if self.kind == "float" and value != value:  # NaN passes every comparison test above
-                msg = f"parameter {self.describe()}: NaN is not a number"
-                raise UsageError(msg)
+        if isinstance(value, float) and not math.isfinite(value):
+            msg = f"parameter {self.describe()}: {value!r} is not a finite number"
+            raise UsageError(msg)
+        low, high = self.low, self.high
+        if isinstance(value, int | float) and low is not None and high is not None and not low <= value <= high:
+            msg = f"parameter {self.describe()}: {value!r} is out of range"
+            raise UsageError(msg)
         return value
 
 
@@ -115,9 +117,7 @@ class Query:
         values: dict[str, Value] = {p.name: p.default for p in self.params}
         for name, value in (given or {}).items():
             param = self.param(name)
-            values[name] = (
-                param.parse(value) if isinstance(value, str) and param.kind != "choice" else (param.check(value))
-            )
+            values[name] = param.parse(value) if isinstance(value, str) else param.check(value)
         start, end = values.get("start_date"), values.get("end_date")
         if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
             msg = f"query {self.name!r}: end_date {end} is before start_date {start}"

@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.analysis.marts import build_marts
 from pipeline.commands.validate import add_source_options, open_source, validated
 from pipeline.lake import staging_dir
 from pipeline.load import BuildStep, LoadSummary, build_warehouse
@@ -31,7 +32,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def build_steps() -> list[BuildStep]:
     """Derived tables built inside the same atomic warehouse build."""
-    return []
+    return [build_marts]
 
 
 def load(settings: Settings, files_by_table: dict[str, list[Path]], stages: Stages) -> LoadSummary:

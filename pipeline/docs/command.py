@@ -64,11 +64,6 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     add_profile_options(parser)
 
 
-def maybe_profile(settings: Settings, args: argparse.Namespace) -> list[str]:
-    """For ``run``: profile unless ``--no-profile``; raises ProfilingError (the warehouse is already in place)."""
-    return [] if args.no_profile else run_profiling(settings, args)
-
-
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     docs = subparsers.add_parser(
         "docs", parents=[common], help="write the data dictionary (docs/data_dictionary.md) from the warehouse"

@@ -20,6 +20,8 @@ from typing import Any
 
 import pandera.polars as pa
 
+from pipeline.analysis.marts import MARTS, Mart
+from pipeline.analysis.queries import get_query
 from pipeline.docs.ddl import checks_of
 from pipeline.generate.anomalies import DESCRIPTIONS
 from pipeline.settings import PROJECT_ROOT, WINDOW_DAYS, Settings
@@ -208,7 +210,17 @@ def _model(table: str) -> type[pa.DataFrameModel]:
     return model
 
 
+def _mart(table: str) -> Mart | None:
+    return next((m for m in MARTS if m.table == table), None)
+
+
 def grain(table: str) -> str:
+    mart = _mart(table)
+    if mart is not None:
+        query = get_query(mart.query)
+        params = ", ".join(f"{k}={v}" for k, v in mart.params.items())
+        source = f"`queries/{mart.query}.sql`" + (f" with {params}" if params else "")
+        return f"Mart materialized from {source}: {query.title} Grain: {' '.join(query.grain.split())}"
     doc = (_model(table).__doc__ or "").strip()
     if not doc:
         msg = f"the pandera model of {table!r} has no docstring; write its grain there ('One row per ...')"
@@ -221,6 +233,9 @@ def _schema(table: str) -> Any:
 
 
 def description(table: str, column: str) -> str:
+    mart = _mart(table)
+    if mart is not None:
+        return f"computed by `queries/{mart.query}.sql`"
     field = _schema(table).columns.get(column)
     text = field.description if field is not None else None
     if not text:
@@ -251,6 +266,8 @@ def _check_words(check: Any) -> str:
 
 
 def pandera_checks(table: str, column: str) -> tuple[str, ...]:
+    if _mart(table) is not None:
+        return ()
     field = _schema(table).columns.get(column)
     if field is None:
         return ()
@@ -259,6 +276,8 @@ def pandera_checks(table: str, column: str) -> tuple[str, ...]:
 
 
 def table_pandera_checks(table: str) -> tuple[str, ...]:
+    if _mart(table) is not None:
+        return ()
     return tuple(_check_words(check) for check in _schema(table).checks)
 
 

@@ -1,0 +1,200 @@
+"""pytest-benchmark: every query in ``queries/`` three ways, and the mart reads the API makes.
+
+    BENCH_QUERY_SCALE=100 pytest benchmarks/test_queries.py --benchmark-only [--benchmark-json out.json]
+
+Per query: DuckDB over the Parquet lake, DuckDB over the SQLite warehouse through the sqlite scanner (the very
+same SQL), and the reference: SQLite itself through ``sqlite3`` running the SQLite-dialect translation in
+``benchmarks/sqlite_queries/`` (checked against DuckDB's answer before it is timed). Then every mart read.
+
+``BENCH_QUERY_SCALE`` (default 100) sets the scale; ``BENCH_QUERY_DATA`` may name an existing data directory
+(lake + warehouse with marts, e.g. from ``just run --scale 100``) to skip building one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from pipeline import duck
+from pipeline.analysis.marts import build_marts, read_mart
+from pipeline.analysis.queries import Value, all_queries, get_query
+from pipeline.analysis.sources import connect_lake, connect_warehouse
+from pipeline.generate.plan import Plan
+from pipeline.generate.runner import Job, generate_lake
+from pipeline.load import build_warehouse
+from pipeline.settings import Settings
+
+SQLITE_DIR = Path(__file__).parent / "sqlite_queries"
+QUERIES = list(all_queries())
+
+# The reads the API and dashboard make: whole small marts, keyed lookups and top-N pages of the big ones.
+MART_READS = {
+    "revenue_daily": "select * from wh.mart_revenue_daily",
+    "revenue_weekly": "select * from wh.mart_revenue_weekly",
+    "revenue_monthly": "select * from wh.mart_revenue_monthly",
+    "category_revenue": "select * from wh.mart_category_revenue",
+    "anomalies_page": "select * from wh.mart_anomalies order by order_id limit 50",
+    "customer_by_id": "select * from wh.mart_customer_summary where customer_id = 1000",
+    "top_customers_by_spend": "select * from wh.mart_customer_summary order by total_spend desc limit 20",
+    "top_products_by_revenue": "select * from wh.mart_product_summary order by revenue_rank limit 20",
+}
+# The same reads through read_mart: SQLite filters, sorts and pages with the marts' keys and indexes.
+MART_READS_NATIVE: dict[str, dict[str, Any]] = {
+    "revenue_daily": {"table": "mart_revenue_daily"},
+    "revenue_weekly": {"table": "mart_revenue_weekly"},
+    "revenue_monthly": {"table": "mart_revenue_monthly"},
+    "category_revenue": {"table": "mart_category_revenue"},
+    "anomalies_page": {"table": "mart_anomalies", "order_by": "order_id", "limit": 50},
+    "customer_by_id": {"table": "mart_customer_summary", "where": {"customer_id": 1000}},
+    "top_customers_by_spend": {
+        "table": "mart_customer_summary",
+        "order_by": "total_spend",
+        "descending": True,
+        "limit": 20,
+    },
+    "top_products_by_revenue": {"table": "mart_product_summary", "order_by": "revenue_rank", "limit": 20},
+}
+
+
+def query_scale() -> float:
+    raw = os.environ.get("BENCH_QUERY_SCALE", "100")
+    try:
+        return float(raw)
+    except ValueError:
+        msg = f"BENCH_QUERY_SCALE={raw!r} is not a number; expected a scale factor such as 100"
+        raise ValueError(msg) from None
+
+
+@pytest.fixture(scope="session")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    given = os.environ.get("BENCH_QUERY_DATA")
+    if given:
+        return Settings(data_dir=Path(given))
+    settings = Settings(data_dir=tmp_path_factory.mktemp("queries"), scale=query_scale())
+    job = Job(settings.seed, settings.scale, settings.start_date, settings.anomaly_rate, settings.lake_dir)
+    generate_lake(job, Plan.of(settings.seed, settings.scale), 1, settings.labels_path, lambda _: None)
+    files = duck.lake_tables(settings.lake_dir)
+    expected = {t: pl.scan_parquet(f).select(pl.len()).collect().item() for t, f in files.items()}
+    build_warehouse(files, expected, settings.warehouse_path, workers=2, steps=[build_marts])
+    return settings
+
+
+@pytest.fixture(scope="session")
+def info(environment: dict[str, Any], data: Settings) -> dict[str, Any]:
+    with closing(sqlite3.connect(f"file:{data.warehouse_path}?mode=ro", uri=True)) as db:
+        orders = db.execute("select count(*) from orders").fetchone()[0]
+    # The scale of the data actually read, whatever BENCH_SCALE says.
+    return environment | {"scale": orders / Plan.of(0, 1).orders, "orders": orders}
+
+
+@pytest.fixture(scope="session")
+def lake(data: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect_lake(data.lake_dir)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def scanner(data: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect_warehouse(data.warehouse_path)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def native(data: Settings) -> Iterator[sqlite3.Connection]:
+    db = sqlite3.connect(f"file:{data.warehouse_path}?mode=ro", uri=True, check_same_thread=False)
+    yield db
+    db.close()
+
+
+def sqlite_params(values: dict[str, Value]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
+
+
+def run_native(db: sqlite3.Connection, name: str, values: dict[str, Value]) -> pl.DataFrame:
+    cursor = db.execute((SQLITE_DIR / f"{name}.sql").read_text(), sqlite_params(values))
+    columns = [d[0] for d in cursor.description]
+    return pl.DataFrame(cursor.fetchall(), schema=columns, orient="row", infer_schema_length=None)
+
+
+def same_answer(native: pl.DataFrame, duck_answer: pl.DataFrame) -> None:
+    """The translation is checked before it is timed: the same rows (dates as text in SQLite)."""
+    cast = native.with_columns(
+        pl.col(c).str.to_date() for c, t in duck_answer.schema.items() if t == pl.Date and native.schema[c] == pl.String
+    ).cast(duck_answer.schema)
+    assert_frame_equal(cast, duck_answer, check_exact=False, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def timed(benchmark: Any, info: dict[str, Any], rounds: int, target: Any) -> Any:
+    result = benchmark.pedantic(target, rounds=rounds, iterations=1, warmup_rounds=1)
+    benchmark.extra_info.update(info, median_s=benchmark.stats.stats.median)
+    return result
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_lake(benchmark: Any, info: dict[str, Any], rounds: int, lake: duckdb.DuckDBPyConnection, name: str) -> None:
+    query = get_query(name)
+    benchmark.group = f"query {name}"
+    values = query.bind()
+    result = timed(benchmark, info, rounds, lambda: query.run(lake, values))
+    benchmark.extra_info["rows"] = result.height
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_warehouse_scanner(
+    benchmark: Any, info: dict[str, Any], rounds: int, scanner: duckdb.DuckDBPyConnection, name: str
+) -> None:
+    query = get_query(name)
+    benchmark.group = f"query {name}"
+    values = query.bind()
+    result = timed(benchmark, info, rounds, lambda: query.run(scanner, values))
+    benchmark.extra_info["rows"] = result.height
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_sqlite_native(
+    benchmark: Any,
+    info: dict[str, Any],
+    rounds: int,
+    native: sqlite3.Connection,
+    lake: duckdb.DuckDBPyConnection,
+    name: str,
+) -> None:
+    query = get_query(name)
+    benchmark.group = f"query {name}"
+    values = query.bind()
+    same_answer(run_native(native, name, values), query.run(lake, values))
+    result = timed(benchmark, info, rounds, lambda: run_native(native, name, values))
+    benchmark.extra_info["rows"] = result.height
+
+
+@pytest.mark.parametrize("read", list(MART_READS))
+def test_mart_read(
+    benchmark: Any, info: dict[str, Any], rounds: int, scanner: duckdb.DuckDBPyConnection, read: str
+) -> None:
+    benchmark.group = "mart reads"
+    sql = MART_READS[read]
+    rows = timed(benchmark, info, max(rounds, 20), lambda: scanner.execute(sql).fetchall())
+    assert rows
+    benchmark.extra_info["rows"] = len(rows)
+
+
+@pytest.mark.parametrize("read", list(MART_READS_NATIVE))
+def test_mart_read_native(
+    benchmark: Any, info: dict[str, Any], rounds: int, scanner: duckdb.DuckDBPyConnection, read: str
+) -> None:
+    benchmark.group = "mart reads (read_mart)"
+    frame = timed(benchmark, info, max(rounds, 20), lambda: read_mart(scanner, **MART_READS_NATIVE[read]))
+    assert frame.height > 0
+    benchmark.extra_info["rows"] = frame.height

@@ -1,0 +1,53 @@
+"""``sql``: a real DuckDB shell (the duckdb-cli package) over the lake views and the read-only warehouse."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from pipeline.analysis.sources import shell_setup_sql
+from pipeline.errors import UsageError
+from pipeline.settings import Settings
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "sql",
+        parents=[common],
+        help="open a DuckDB shell over the lake (views) and the warehouse (attached read-only as wh)",
+    )
+    parser.add_argument("statement", nargs="?", help="run this one statement and exit instead of a shell")
+    parser.set_defaults(func=main)
+
+
+def duckdb_cli() -> Path:
+    """The CLI installed next to this interpreter (the pinned duckdb-cli package), else the one on PATH."""
+    beside = Path(sys.executable).parent / "duckdb"
+    found = beside if beside.exists() else shutil.which("duckdb")
+    if found is None:
+        msg = "the duckdb CLI is not installed; install the duckdb-cli package pinned to the duckdb version"
+        raise UsageError(msg)
+    return Path(found)
+
+
+def command(settings: Settings, statement: str | None) -> list[str]:
+    cli = duckdb_cli()
+    argv = [str(cli), "-cmd", shell_setup_sql(settings.lake_dir, settings.warehouse_path)]
+    if statement is not None:
+        if not statement.strip():
+            msg = 'the SQL statement is empty; give one, e.g. just sql "select count(*) from orders"'
+            raise UsageError(msg)
+        argv += ["-c", statement]
+    return argv
+
+
+def main(settings: Settings, args: argparse.Namespace) -> int:
+    argv = command(settings, args.statement)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The shell takes over the terminal; its exit status becomes this command's.
+    os.execv(argv[0], argv)

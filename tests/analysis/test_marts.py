@@ -1,0 +1,77 @@
+"""The mart_* tables in the warehouse: built in the same atomic build, typed, and equal to their queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from contextlib import closing
+
+import duckdb
+import polars as pl
+import pytest
+from analysis_support import Built
+from polars.testing import assert_frame_equal
+
+from pipeline.analysis.marts import MARTS, Mart, read_mart
+from pipeline.analysis.queries import get_query
+
+
+@pytest.mark.parametrize("mart", MARTS, ids=[m.table for m in MARTS])
+def test_mart_equals_its_query_over_the_lake(
+    lake1: duckdb.DuckDBPyConnection, warehouse1: duckdb.DuckDBPyConnection, mart: Mart
+) -> None:
+    query = get_query(mart.query)
+    expected = query.run(lake1, query.bind() | mart.params)
+    stored = warehouse1.execute(f"select * from wh.{mart.table} order by {mart.key}").pl()
+    assert stored.height == expected.height > 0
+    # Same columns and DuckDB types (dates read back as DATE, not text) and the same values.
+    assert_frame_equal(stored, expected.sort(mart.key), check_exact=True)
+
+
+def test_marts_have_keys_and_indexes(scale1: Built) -> None:
+    with closing(sqlite3.connect(f"file:{scale1.warehouse}?mode=ro", uri=True)) as db:
+        for mart in MARTS:
+            info = db.execute("select name, type, pk from pragma_table_info(?)", (mart.table,)).fetchall()
+            assert (mart.key, 1) in {(name, pk) for name, _, pk in info}
+            indexed = {row[0] for row in db.execute("select name from pragma_index_list(?)", (mart.table,))}
+            assert {f"{mart.table}_{column}" for column in mart.indexes} <= indexed
+        date_columns = db.execute(
+            "select type from pragma_table_info('mart_revenue_daily') where name = 'period_start'"
+        ).fetchone()
+        assert date_columns == ("DATE",)
+
+
+def test_product_summary_holds_every_product(warehouse1: duckdb.DuckDBPyConnection) -> None:
+    counts = warehouse1.execute(
+        "select (select count(*) from wh.products), count(*), count(distinct revenue_rank) from wh.mart_product_summary"
+    ).fetchone()
+    assert counts is not None
+    products, summarized, revenue_ranks = counts
+    assert products == summarized == revenue_ranks
+
+
+def test_read_mart_matches_the_scanner(warehouse1: duckdb.DuckDBPyConnection) -> None:
+    def scanned(sql: str) -> pl.DataFrame:
+        return warehouse1.execute(sql).pl()
+
+    one = read_mart(warehouse1, "mart_customer_summary", where={"customer_id": 1036})
+    assert_frame_equal(one, scanned("select * from wh.mart_customer_summary where customer_id = 1036"))
+    assert one.height == 1
+    top = read_mart(warehouse1, "mart_customer_summary", order_by="total_spend", descending=True, limit=5)
+    expected = scanned("select * from wh.mart_customer_summary order by total_spend desc, customer_id limit 5")
+    assert_frame_equal(top, expected)
+    day = read_mart(warehouse1, "mart_revenue_daily", where={"period_start": dt.date(2024, 2, 29)})
+    assert day["period_start"].to_list() == [dt.date(2024, 2, 29)]
+    page = read_mart(warehouse1, "mart_anomalies", where={"kind": "burst"}, order_by="order_id", limit=3, offset=2)
+    expected = scanned("select * from wh.mart_anomalies where kind = 'burst' order by order_id limit 3 offset 2")
+    assert_frame_equal(page, expected)
+    assert_frame_equal(
+        read_mart(warehouse1, "mart_category_revenue"), scanned("select * from wh.mart_category_revenue")
+    )
+
+
+def test_read_mart_rejects_unknown_names(warehouse1: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(ValueError, match="unknown mart"):
+        read_mart(warehouse1, "orders")
+    with pytest.raises(ValueError, match="has no column"):
+        read_mart(warehouse1, "mart_anomalies", order_by="order_id; drop table orders")
