@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,13 @@ class Outcome:
 
 
 RunCli = Callable[..., Outcome]
+
+
+@pytest.fixture(autouse=True)
+def _no_ecom_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings read ``ECOM_*`` variables: the tests see only the options they pass."""
+    for name in [n for n in os.environ if n.startswith("ECOM_")]:
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture

@@ -24,13 +24,6 @@ def _build(root: Path, scale: str, seed: str = "42") -> Build:
     return build
 
 
-@pytest.fixture(autouse=True)
-def _no_ecom_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings read ``ECOM_*`` variables: the tests see only the options they pass."""
-    for name in [n for n in os.environ if n.startswith("ECOM_")]:
-        monkeypatch.delenv(name)
-
-
 @pytest.fixture(scope="session")
 def scale1_build(scale1: Path) -> Build:
     """The session's scale-1, seed-42 ``run`` (tests/conftest.py), which the committed dictionary describes."""

@@ -6,7 +6,6 @@ thing and runs ``load``; the session-scoped run is never modified.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,13 +41,6 @@ def export(frames: dict[str, pl.DataFrame], directory: Path, fmt: str) -> Path:
         else:
             frame.write_parquet(path)
     return directory
-
-
-@pytest.fixture(autouse=True)
-def _no_ecom_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings read ``ECOM_*`` variables: the tests see only the options they pass."""
-    for name in [n for n in os.environ if n.startswith("ECOM_")]:
-        monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")
