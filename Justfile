@@ -49,6 +49,14 @@ profile *args:
 test *args:
     python -m pytest "$@"
 
+# Per-stage benchmarks with pytest-benchmark (BENCH_SCALE=10 by default); not part of `just test`
+bench *args:
+    python -m pytest benchmarks/ --benchmark-only "$@"
+
+# Scaling sweep over scales 1, 10, 100, 1000 with both baselines -> docs/benchmarks.md + PNG (e.g. `just bench-scale --scales 1,10`)
+bench-scale *args:
+    python -m benchmarks.scale_sweep "$@"
+
 # Lint and type-check: ruff, mypy, sqlfluff on queries/
 lint:
     ruff check .

@@ -23,6 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from faker import Faker
@@ -71,7 +72,7 @@ def generate(scale: float, seed: int = 42) -> dict[str, pd.DataFrame]:
     Faker.seed(seed)
     random.seed(seed)
 
-    customers = []
+    customers: list[dict[str, Any]] = []
     for customer_id in range(1, rows_at_scale("customers", scale) + 1):
         customers.append(
             {
@@ -83,7 +84,7 @@ def generate(scale: float, seed: int = 42) -> dict[str, pd.DataFrame]:
             }
         )
 
-    products = []
+    products: list[dict[str, Any]] = []
     for product_id in range(1, rows_at_scale("products", scale) + 1):
         products.append(
             {
@@ -101,7 +102,9 @@ def generate(scale: float, seed: int = 42) -> dict[str, pd.DataFrame]:
     for _ in range(n_items - n_orders):
         items_per_order[random.randrange(n_orders)] += 1
 
-    orders, order_items, payments = [], [], []
+    orders: list[dict[str, Any]] = []
+    order_items: list[dict[str, Any]] = []
+    payments: list[dict[str, Any]] = []
     order_item_id = 0
     for order_id in range(1, n_orders + 1):
         customer = random.choice(customers)

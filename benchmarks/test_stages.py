@@ -6,7 +6,8 @@ Stages, each timed on its own over the same data:
 - generation in-process (every chunk's frames, one process, no validation, no files),
 - per-chunk validation (the pandera models, as the workers run them),
 - Parquet write (the lake writer),
-- the chunked generate-validate-write of ``generate_lake`` on the process pool (the stage as `run` sees it),
+- the chunked generate-validate-write of ``generate_lake`` (the stage as `run` sees it: a spawned process pool
+  above the runner's ``POOL_MIN_ROWS``, so small scales run in-process),
 - cross-table rules (DuckDB over the lake),
 - SQLite load (``build_warehouse``: bulk insert, indexes, checks).
 Then generation rows/s against the naive Faker + pandas baseline, both in-process at scale 10, in the same session.
@@ -15,13 +16,13 @@ Every result records the scale, row count, rows/s, versions and machine in ``ext
 
 from __future__ import annotations
 
-import importlib
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
 
 from benchmarks import naive_baseline
 from benchmarks.inprocess import (
@@ -36,6 +37,7 @@ from benchmarks.inprocess import (
 from pipeline import duck, lake
 from pipeline.generate import runner
 from pipeline.generate.plan import Plan
+from pipeline.load import build_warehouse
 from pipeline.validate import check_cross_table
 from pipeline.validate.frames import check_frame
 from pipeline.validate.report import Report
@@ -44,14 +46,25 @@ WORKERS = 2
 NAIVE_SCALE = 10.0
 
 
-def record(benchmark: Any, environment: dict[str, Any], rows: int, **extra: Any) -> None:
-    median = benchmark.stats.stats.median
+def median_seconds(benchmark: BenchmarkFixture) -> float:
+    if benchmark.stats is None:
+        msg = "the benchmark has not run yet: call once() before record()"
+        raise RuntimeError(msg)
+    return float(benchmark.stats.stats.median)
+
+
+def record(benchmark: BenchmarkFixture, environment: dict[str, Any], rows: int, **extra: Any) -> None:
+    median = median_seconds(benchmark)
     benchmark.extra_info.update(environment)
     benchmark.extra_info.update(rows=rows, median_s=median, rows_per_s=rows / median, **extra)
 
 
-def once(benchmark: Any, rounds: int, target: Callable[[], Any], setup: Callable[[], None] | None = None) -> Any:
-    return benchmark.pedantic(target, setup=setup, rounds=rounds, iterations=1, warmup_rounds=0)
+def once(
+    benchmark: BenchmarkFixture, rounds: int, target: Callable[[], Any], setup: Callable[[], None] | None = None
+) -> Any:
+    return benchmark.pedantic(  # type: ignore[no-untyped-call]
+        target, setup=setup, rounds=rounds, iterations=1, warmup_rounds=0
+    )
 
 
 @pytest.fixture(scope="session")
@@ -85,13 +98,17 @@ def scratch(tmp_path: Path) -> Iterator[Path]:
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 
-def test_generation(benchmark, environment, rounds, scale, total_rows):
+def test_generation(
+    benchmark: BenchmarkFixture, environment: dict[str, Any], rounds: int, scale: float, total_rows: int
+) -> None:
     chunks = once(benchmark, rounds, lambda: generate_in_process(scale), setup=clear_generation_caches)
     assert sum(frame.height for _, _, frame in chunks) == total_rows
     record(benchmark, environment, total_rows, processes=1)
 
 
-def test_validation(benchmark, environment, rounds, chunks, total_rows):
+def test_validation(
+    benchmark: BenchmarkFixture, environment: dict[str, Any], rounds: int, chunks: list[Chunk], total_rows: int
+) -> None:
     def validate() -> int:
         failures = 0
         for table, chunk, frame in chunks:
@@ -102,7 +119,14 @@ def test_validation(benchmark, environment, rounds, chunks, total_rows):
     record(benchmark, environment, total_rows, processes=1)
 
 
-def test_parquet_write(benchmark, environment, rounds, chunks, total_rows, scratch):
+def test_parquet_write(
+    benchmark: BenchmarkFixture,
+    environment: dict[str, Any],
+    rounds: int,
+    chunks: list[Chunk],
+    total_rows: int,
+    scratch: Path,
+) -> None:
     def write() -> None:
         for table, chunk, frame in chunks:
             lake.write_parquet(frame, lake.part_path(scratch / "out", table, chunk))
@@ -112,8 +136,16 @@ def test_parquet_write(benchmark, environment, rounds, chunks, total_rows, scrat
     record(benchmark, environment, total_rows, processes=1, lake_mib=round(size / 2**20, 1))
 
 
-def test_generate_lake_pool(benchmark, environment, rounds, scale, plan, total_rows, scratch):
-    """Generation + per-chunk validation + Parquet on the process pool, as `generate` runs it."""
+def test_generate_lake(
+    benchmark: BenchmarkFixture,
+    environment: dict[str, Any],
+    rounds: int,
+    scale: float,
+    plan: Plan,
+    total_rows: int,
+    scratch: Path,
+) -> None:
+    """Generation + per-chunk validation + Parquet + digests as `generate` runs them (process pool when large)."""
     job = runner.Job(SEED, scale, START_DATE, ANOMALY_RATE, scratch / "lake")
 
     def generate() -> runner.LakeSummary:
@@ -121,10 +153,13 @@ def test_generate_lake_pool(benchmark, environment, rounds, scale, plan, total_r
 
     summary = once(benchmark, rounds, generate, setup=lambda: shutil.rmtree(scratch, ignore_errors=True))
     assert summary.rows == plan.row_counts
-    record(benchmark, environment, total_rows, processes=WORKERS, includes="pool start-up (spawn)")
+    pooled = total_rows >= getattr(runner, "POOL_MIN_ROWS", 0)
+    record(benchmark, environment, total_rows, processes=WORKERS if pooled else 1, includes_pool_start=pooled)
 
 
-def test_cross_table_rules(benchmark, environment, rounds, lake_dir, total_rows):
+def test_cross_table_rules(
+    benchmark: BenchmarkFixture, environment: dict[str, Any], rounds: int, lake_dir: Path, total_rows: int
+) -> None:
     def check() -> Report:
         report = Report(source=str(lake_dir))
         check_cross_table(duck.lake_tables(lake_dir), (START_DATE, END_DATE), report)
@@ -135,18 +170,27 @@ def test_cross_table_rules(benchmark, environment, rounds, lake_dir, total_rows)
     record(benchmark, environment, total_rows, checks_passed=report.checks_passed)
 
 
-def test_sqlite_load(benchmark, environment, rounds, lake_dir, plan, total_rows, scratch):
-    load = importlib.import_module("pipeline.load")
+def test_sqlite_load(
+    benchmark: BenchmarkFixture,
+    environment: dict[str, Any],
+    rounds: int,
+    lake_dir: Path,
+    plan: Plan,
+    total_rows: int,
+    scratch: Path,
+) -> None:
+    """Bulk insert, index build, foreign-key/integrity checks and the atomic swap, as `load` runs them."""
     target = scratch / "warehouse.sqlite"
     files = duck.lake_tables(lake_dir)
     summary = once(
         benchmark,
         rounds,
-        lambda: load.build_warehouse(files, plan.row_counts, target),
+        lambda: build_warehouse(files, plan.row_counts, target, workers=WORKERS),
         setup=lambda: target.unlink(missing_ok=True),
     )
     assert summary.rows == plan.row_counts
-    record(benchmark, environment, total_rows, warehouse_mib=round(target.stat().st_size / 2**20, 1))
+    size = round(target.stat().st_size / 2**20, 1)
+    record(benchmark, environment, total_rows, workers=WORKERS, warehouse_mib=size, check=summary.integrity_check)
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +200,13 @@ def naive_comparison() -> dict[str, float]:
 
 
 @pytest.mark.parametrize("implementation", ["pipeline", "naive"])
-def test_generation_vs_naive(benchmark, environment, rounds, implementation, naive_comparison):
+def test_generation_vs_naive(
+    benchmark: BenchmarkFixture,
+    environment: dict[str, Any],
+    rounds: int,
+    implementation: str,
+    naive_comparison: dict[str, float],
+) -> None:
     """Generation alone, in-process, at scale 10: the vectorised generators against Faker row by row."""
     plan = Plan.of(SEED, NAIVE_SCALE)
     rows = sum(plan.row_counts.values())
@@ -166,7 +216,7 @@ def test_generation_vs_naive(benchmark, environment, rounds, implementation, nai
         # The naive baseline takes seconds per round; one round is enough to see a 30x difference.
         frames = once(benchmark, 1, lambda: naive_baseline.generate(NAIVE_SCALE, SEED))
         assert {t: len(f) for t, f in frames.items()} == plan.row_counts
-    naive_comparison[implementation] = rows / benchmark.stats.stats.median
+    naive_comparison[implementation] = rows / median_seconds(benchmark)
     extra: dict[str, Any] = {"implementation": implementation, "processes": 1}
     if len(naive_comparison) == 2:
         extra["speedup_vs_naive"] = naive_comparison["pipeline"] / naive_comparison["naive"]

@@ -25,7 +25,11 @@ def sqlite_extension_path() -> Path:
     return path
 
 
-def connect(memory_limit: str = "2GB", threads: int | None = None) -> duckdb.DuckDBPyConnection:
+# DuckDB spills joins and aggregates to disk beyond this, so memory stays flat as the scale grows.
+MEMORY_LIMIT = "768MB"
+
+
+def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     config: dict[str, str | bool | int | float | list[str]] = {
         "memory_limit": memory_limit,
         "autoinstall_known_extensions": False,

@@ -31,8 +31,19 @@ def write_parquet(frame: pl.DataFrame, path: Path) -> None:
 
 
 def content_digest(frame: pl.DataFrame) -> bytes:
-    """A digest of the values (not the file bytes), stable across Parquet writer versions."""
-    return hashlib.sha256(frame.write_csv(date_format="%Y-%m-%d").encode()).digest()
+    """A digest of the values (not the file bytes), stable across Parquet writer versions.
+
+    Each column contributes its name, type and values: numbers and dates as their machine representation,
+    text joined with a separator that the generators never emit.
+    """
+    digest = hashlib.sha256()
+    for column in frame.iter_columns():
+        digest.update(f"{column.name}:{column.dtype}\n".encode())
+        if column.dtype == pl.String:
+            digest.update(column.str.join("\x1f").item().encode())
+        else:
+            digest.update(column.to_physical().to_numpy().tobytes())
+    return digest.digest()
 
 
 def combine_digests(digests: list[bytes]) -> str:
