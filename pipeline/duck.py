@@ -33,6 +33,9 @@ def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None) -> duc
     config: dict[str, str | bool | int | float | list[str]] = {
         "memory_limit": memory_limit,
         "autoinstall_known_extensions": False,
+        # Every result whose order matters says ORDER BY; without the guarantee for the rest, DuckDB streams
+        # instead of buffering, which halves the memory and time of the heaviest marts.
+        "preserve_insertion_order": False,
     }
     if threads:
         config["threads"] = threads
