@@ -11,51 +11,51 @@ default:
 
 # Install the project with its locked dependencies into the current Python environment
 install:
-    python -m pip install -r requirements.lock -e . --no-deps
+    @python -m pip install -r requirements.lock -e . --no-deps
 
 # The whole pipeline: generate, validate, load (with marts), analyze, profile (e.g. `just run --scale 10 --no-profile`)
 run *args:
-    python -m pipeline run "$@"
+    @python -m pipeline run "$@"
 
 # Generate the Parquet lake and anomaly labels (e.g. `just generate --scale 0.5 --seed 7`)
 generate *args:
-    python -m pipeline generate "$@"
+    @python -m pipeline generate "$@"
 
 # Validate the lake or a directory of CSV/Parquet files (e.g. `just validate --source export --format csv`)
 validate *args:
-    python -m pipeline validate "$@"
+    @python -m pipeline validate "$@"
 
 # Validate, then build the SQLite warehouse (e.g. `just load --source export --format csv`)
 load *args:
-    python -m pipeline load "$@"
+    @python -m pipeline load "$@"
 
 # Run the analyses in queries/ and write data/analysis/<query>.parquet (e.g. `just analyze --query top_products --param limit=20`)
 analyze *args:
-    python -m pipeline analyze "$@"
+    @python -m pipeline analyze "$@"
 
 # DuckDB shell over the lake (views) and the warehouse (read-only, as wh); `just sql "SELECT ..."` runs one statement
 sql *args:
-    python -m pipeline sql "$@"
+    @python -m pipeline sql "$@"
 
 # Write the data dictionary from the built warehouse (docs/data_dictionary.md); `just docs --check` fails on drift
 docs *args:
-    python -m pipeline docs "$@"
+    @python -m pipeline docs "$@"
 
 # ydata-profiling HTML reports of the lake into docs/profiling_reports/ (e.g. `just profile --sample-rows 50000`)
 profile *args:
-    python -m pipeline profile "$@"
+    @python -m pipeline profile "$@"
 
 # Run the test suite
 test *args:
-    python -m pytest "$@"
+    @python -m pytest "$@"
 
 # Per-stage benchmarks with pytest-benchmark (BENCH_SCALE=10 by default); not part of `just test`
 bench *args:
-    python -m pytest benchmarks/ --benchmark-only "$@"
+    @python -m pytest benchmarks/ --benchmark-only "$@"
 
 # Scaling sweep over scales 1, 10, 100, 1000 with both baselines -> docs/benchmarks.md + PNG (e.g. `just bench-scale --scales 1,10`)
 bench-scale *args:
-    python -m benchmarks.scale_sweep "$@"
+    @python -m benchmarks.scale_sweep "$@"
 
 # Lint and type-check: ruff, mypy, sqlfluff on queries/
 lint:
