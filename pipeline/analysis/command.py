@@ -27,10 +27,13 @@ ANOMALY_QUERY = "anomalies"
 
 @dataclass(frozen=True)
 class Result:
+    """What the summary needs of a query's result; the rows themselves go to disk as soon as they exist."""
+
     query: Query
-    values: dict[str, Value]
-    frame: pl.DataFrame
+    rows: int
+    headline: dict[str, Any] | None  # the first row
     seconds: float
+    frame: pl.DataFrame | None  # kept for the anomaly query only, which is scored afterwards
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -90,36 +93,41 @@ def plan(names: list[str] | None, given: dict[str, str]) -> list[tuple[Query, di
     return planned
 
 
-def run(settings: Settings, source: Source, planned: list[tuple[Query, dict[str, Value]]]) -> list[Result]:
+def run(
+    settings: Settings, source: Source, planned: list[tuple[Query, dict[str, Value]]], directory: Path
+) -> list[Result]:
+    """Run each query and write its result right away, so that only one result is in memory at a time."""
     con = connect(settings, source)
     try:
         results = []
         for query, values in planned:
             started = time.perf_counter()
             frame = query.run(con, values)
-            results.append(Result(query, values, frame, time.perf_counter() - started))
+            seconds = time.perf_counter() - started
+            write(frame, directory / f"{query.name}.parquet")
+            headline = frame.row(0, named=True) if frame.height else None
+            kept = frame if query.name == ANOMALY_QUERY else None
+            results.append(Result(query, frame.height, headline, seconds, kept))
         return results
     finally:
         con.close()
 
 
-def write(results: list[Result], directory: Path) -> None:
-    """Each result replaces its file in one rename, so a reader never sees a half-written Parquet."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for result in results:
-        target = directory / f"{result.query.name}.parquet"
-        partial = directory / f".{target.name}.{os.getpid()}.tmp"
-        try:
-            result.frame.write_parquet(partial, compression="zstd")
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
+def write(frame: pl.DataFrame, target: Path) -> None:
+    """The result replaces its file in one rename, so a reader never sees a half-written Parquet."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        frame.write_parquet(partial, compression="zstd")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
-def _headline(frame: pl.DataFrame, width: int) -> str:
-    if frame.is_empty():
+def _headline(row: dict[str, Any] | None, width: int) -> str:
+    if row is None:
         return "(no rows)"
-    text = ", ".join(f"{k}={v}" for k, v in frame.row(0, named=True).items())
+    text = ", ".join(f"{k}={v}" for k, v in row.items())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -133,8 +141,8 @@ def print_summary(results: list[Result], source: Source, directory: Path) -> Non
     table.add_column("ms", justify="right", width=7)
     table.add_column("first row", width=headline_width)
     for r in results:
-        headline = _headline(r.frame, headline_width)
-        table.add_row(r.query.name, f"{r.frame.height:,}", f"{r.seconds * 1000:,.0f}", headline)
+        headline = _headline(r.headline, headline_width)
+        table.add_row(r.query.name, f"{r.rows:,}", f"{r.seconds * 1000:,.0f}", headline)
     out.print(table, highlight=False)
     total = sum(r.seconds for r in results)
     out.print(f"{len(results)} queries in {total:.2f} s; results in {directory}", highlight=False)
@@ -142,7 +150,7 @@ def print_summary(results: list[Result], source: Source, directory: Path) -> Non
 
 def print_scores(results: list[Result], labels_path: Path) -> None:
     anomalies = next((r for r in results if r.query.name == ANOMALY_QUERY), None)
-    if anomalies is None:
+    if anomalies is None or anomalies.frame is None:
         return
     if not labels_path.exists():
         out.print(f"anomalies: no labels at {labels_path}, so precision and recall are not measured")
@@ -163,8 +171,7 @@ def analyze(
     """The ``analyze`` stage (``run`` calls it with the defaults): check, run, write, summarize, score."""
     planned = plan(names, params or {})
     directory = directory if directory is not None else settings.data_dir / "analysis"
-    results = run(settings, source, planned)
-    write(results, directory)
+    results = run(settings, source, planned, directory)
     print_summary(results, source, directory)
     print_scores(results, settings.labels_path)
     return results
