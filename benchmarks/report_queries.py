@@ -11,7 +11,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-KINDS = {"test_lake": "lake", "test_warehouse_scanner": "scanner", "test_sqlite_native": "sqlite3"}
+# test_duckdb[<query>-<lake|scanner>] and test_sqlite_native[<query>]
+DUCKDB_TEST, SQLITE_TEST = "test_duckdb", "test_sqlite_native"
 
 
 def _ms(seconds: float) -> str:
@@ -28,8 +29,11 @@ def report(results: dict[str, Any]) -> str:
         param = param.rstrip("]")
         median = bench["stats"]["median"]
         info = bench["extra_info"] or info
-        if test in KINDS:
-            queries[param][KINDS[test]] = median
+        if test == DUCKDB_TEST:
+            name, _, source = param.rpartition("-")
+            queries[name][source] = median
+        elif test == SQLITE_TEST:
+            queries[param]["sqlite3"] = median
         elif test == "test_mart_read":
             marts[param] = (median, bench["extra_info"].get("rows", 0))
         elif test == "test_mart_read_native":

@@ -99,16 +99,14 @@ def info(environment: dict[str, Any], data: Settings) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def lake(data: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect_lake(data.lake_dir)
-    yield con
-    con.close()
+    with connect_lake(data.lake_dir) as con:
+        yield con
 
 
 @pytest.fixture(scope="session")
 def scanner(data: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect_warehouse(data.warehouse_path)
-    yield con
-    con.close()
+    with connect_warehouse(data.warehouse_path) as con:
+        yield con
 
 
 @pytest.fixture(scope="session")
@@ -142,23 +140,17 @@ def timed(benchmark: Any, info: dict[str, Any], rounds: int, target: Any) -> Any
     return result
 
 
+@pytest.mark.parametrize("source", ["lake", "scanner"])
 @pytest.mark.parametrize("name", QUERIES)
-def test_lake(benchmark: Any, info: dict[str, Any], rounds: int, lake: duckdb.DuckDBPyConnection, name: str) -> None:
-    query = get_query(name)
-    benchmark.group = f"query {name}"
-    values = query.bind()
-    result = timed(benchmark, info, rounds, lambda: query.run(lake, values))
-    benchmark.extra_info["rows"] = result.height
-
-
-@pytest.mark.parametrize("name", QUERIES)
-def test_warehouse_scanner(
-    benchmark: Any, info: dict[str, Any], rounds: int, scanner: duckdb.DuckDBPyConnection, name: str
+def test_duckdb(
+    benchmark: Any, info: dict[str, Any], rounds: int, request: pytest.FixtureRequest, source: str, name: str
 ) -> None:
+    """The same SQL file over the Parquet lake and over the warehouse through the sqlite scanner."""
+    con: duckdb.DuckDBPyConnection = request.getfixturevalue(source)
     query = get_query(name)
     benchmark.group = f"query {name}"
     values = query.bind()
-    result = timed(benchmark, info, rounds, lambda: query.run(scanner, values))
+    result = timed(benchmark, info, rounds, lambda: query.run(con, values))
     benchmark.extra_info["rows"] = result.height
 
 

@@ -28,27 +28,23 @@ def tiny_shop(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 @pytest.fixture(scope="session")
 def lake1(scale1: Built) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect_lake(scale1.lake_dir)
-    yield con
-    con.close()
+    with connect_lake(scale1.lake_dir) as con:
+        yield con
 
 
 @pytest.fixture(scope="session")
 def warehouse1(scale1: Built) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect_warehouse(scale1.warehouse)
-    yield con
-    con.close()
+    with connect_warehouse(scale1.warehouse) as con:
+        yield con
 
 
 @pytest.fixture(scope="session")
 def tiny_lake(tiny_shop: Built) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect_lake(tiny_shop.lake_dir)
-    yield con
-    con.close()
+    with connect_lake(tiny_shop.lake_dir) as con:
+        yield con
 
 
 @pytest.fixture(scope="session")
 def tiny_warehouse(tiny_shop: Built) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect_warehouse(tiny_shop.warehouse)
-    yield con
-    con.close()
+    with connect_warehouse(tiny_shop.warehouse) as con:
+        yield con
