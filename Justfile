@@ -9,9 +9,9 @@ export PATH := justfile_directory() / ".venv/bin" + ":" + env_var("PATH")
 default:
     @just --list --unsorted
 
-# Install the project with its locked dependencies into the current Python environment
-install:
-    @python -m pip install -r requirements.lock -e . --no-deps
+# Install the project with its locked dependencies into .venv (uv.lock; `--extra spark` for Spark)
+install *args:
+    @python3 -m uv sync --locked "$@"
 
 # The whole pipeline: generate, validate, load (with marts), analyze, profile (e.g. `just run --scale 10 --no-profile`)
 run *args:
@@ -64,9 +64,9 @@ lint:
     mypy
     sqlfluff lint queries/ pipeline/validate/rules/
 
-# Re-lock the dependency tree after changing pyproject.toml
+# Re-lock the dependency tree (uv.lock) after changing pyproject.toml
 lock:
-    pip-compile --extra dev --extra profile --strip-extras --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+    python3 -m uv lock
 
 # Remove generated data (the lake, labels, warehouse, reports, logs)
 clean:
