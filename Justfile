@@ -37,11 +37,11 @@ analyze *args:
 sql *args:
     @python -m pipeline sql "$@"
 
-# Write the data dictionary from the built warehouse (docs/data_dictionary.md); `just docs --check` fails on drift
+# Write the committed data dictionary docs/data_dictionary.md from the built warehouse; `just docs --check` fails on drift
 docs *args:
-    @python -m pipeline docs "$@"
+    @python -m pipeline docs --output docs/data_dictionary.md "$@"
 
-# ydata-profiling HTML reports of the lake into docs/profiling_reports/ (e.g. `just profile --sample-rows 50000`)
+# ydata-profiling HTML reports of the lake into data/profiling_reports/ (e.g. `just profile --sample-rows 50000`)
 profile *args:
     @python -m pipeline profile "$@"
 

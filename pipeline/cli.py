@@ -1,35 +1,53 @@
-"""``python -m pipeline <command>``: parse options into the one Settings object and dispatch.
+"""``python -m pipeline <command>``: parse options into the one Settings object, run the command, map failures.
 
-Exit statuses: 0 success, 1 invalid data, 2 usage error (a bad option, a missing input).
-Each command module exposes ``register(subparsers, common)`` adding its sub-command with ``func``.
+Exit statuses: 0 success; 1 invalid data, or a rebuild refused because the warehouse holds API writes;
+2 usage error (a bad option, a missing input); 3 out of resources (disk full, permission denied, out of
+memory); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); 70 an internal error (a bug: see the log).
+Each command is a module of ``pipeline.commands`` exposing ``register(subparsers, common)``, which adds its
+sub-command with ``func``. Command modules import what their work needs when it runs, not here: building the
+parser (and ``--help``) stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import logging
+import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-import pydantic
+from pipeline import cancel
+from pipeline.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_RESOURCES,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    DataInvalid,
+    Interrupted,
+    Refused,
+    ResourceError,
+    UsageError,
+    as_resource_error,
+)
+from pipeline.settings import ENV_PREFIX, Settings, SettingsError
 
-from pipeline.errors import DataInvalid, UsageError
-from pipeline.logs import console, setup_logging
-from pipeline.settings import ENV_PREFIX, Settings
-
-COMMAND_MODULES = (
-    "pipeline.commands.generate",
-    "pipeline.commands.validate",
-    "pipeline.commands.load",
-    "pipeline.commands.run",
-    "pipeline.analysis.command",
-    "pipeline.analysis.shell",
-    "pipeline.docs.command",
+COMMANDS = (
+    "generate",
+    "validate",
+    "load",
+    "run",
+    "analyze",
+    "sql",
+    "docs",
+    "profile",
 )
 
-log = logging.getLogger("pipeline")
+Command = Callable[[Settings, argparse.Namespace], int]
 
 
 class Parser(argparse.ArgumentParser):
@@ -55,46 +73,121 @@ def _common_options() -> argparse.ArgumentParser:
 
 def build_parser() -> Parser:
     parser = Parser(prog="python -m pipeline", description=__doc__.splitlines()[0])
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command", required=True)
     common = _common_options()
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers, common)
+    for name in COMMANDS:
+        importlib.import_module(f"pipeline.commands.{name.replace('-', '_')}").register(subparsers, common)
     parser.commands = tuple(subparsers.choices)
     return parser
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Settings from the environment, overridden by the options given; errors name the option."""
-    given: dict[str, Any] = {k: v for k, v in vars(args).items() if k in Settings.model_fields}
+    given: dict[str, Any] = {k: v for k, v in vars(args).items() if k in Settings.__dataclass_fields__}
     try:
-        return Settings(**given)
-    except pydantic.ValidationError as error:
-        raise UsageError("; ".join(_describe(e) for e in error.errors())) from None
+        return Settings.load(given)
+    except SettingsError as error:
+        raise UsageError(str(error)) from None
 
 
-def _describe(error: Any) -> str:
-    option = "--" + "-".join(str(p) for p in error["loc"]).replace("_", "-")
-    if error["type"] == "value_error":  # our own validators: the message names the value and what is expected
-        return f"{option} {error['ctx']['error']}"
-    return f"{option}: {error['msg']} (got {error.get('input')!r})"
+def _error(label: str, text: str) -> None:
+    from rich.markup import escape
+
+    from pipeline.logs import console
+
+    console.print(f"[bold red]{label}:[/] {escape(text)}", highlight=False, soft_wrap=True)
+
+
+def _run(command: Command, settings: Settings, args: argparse.Namespace) -> int:
+    """Run ``command`` in a worker thread; the main thread only waits, so a signal is handled at once.
+
+    A Python signal handler runs only in the main thread, and only between bytecodes: not while that thread
+    is inside a long DuckDB or SQLite call. Here the main thread waits; on SIGINT/SIGTERM the handler
+    interrupts every registered connection (``pipeline.cancel``), the worker unwinds through its clean-up,
+    and the command ends with 130 (or 143).
+    """
+    outcome: list[int | BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(command(settings, args))
+        except BaseException as error:  # handed to the main thread, which decides the exit status
+            outcome.append(error)
+
+    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    cancel.install_signal_handlers()
+    worker = threading.Thread(target=work, name=f"pipeline {args.command}")
+    worker.start()
+    signals = 0
+    try:
+        while worker.is_alive():
+            try:
+                worker.join()
+            except Interrupted:
+                signals += 1
+                if signals > 1:  # a second Ctrl-C: stop waiting for the clean-up (the next run sweeps it)
+                    os._exit(_interrupted(cancel.requested() or signal.SIGINT))
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if cancel.requested() is not None:
+        return _interrupted(cancel.requested() or signal.SIGINT)
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        return _failed(result, settings)
+    return result
+
+
+def _interrupted(number: int) -> int:
+    published = cancel.published()
+    changed = f"{', '.join(published)} had already been published" if published else "nothing changed"
+    _error("interrupted", changed)
+    return EXIT_TERMINATED if number == signal.SIGTERM else EXIT_INTERRUPTED
+
+
+def _failed(error: BaseException, settings: Settings) -> int:
+    import logging
+
+    log = logging.getLogger("pipeline")
+    if isinstance(error, UsageError):
+        _error("error", str(error))
+        return EXIT_USAGE
+    if isinstance(error, DataInvalid):
+        _error("invalid data", f"{len(error.failures)} check(s) failed")
+        from pipeline.logs import console
+
+        for failure in error.failures:
+            console.print(f"  - {failure.line()}", highlight=False, soft_wrap=True, markup=False)
+        log.info("invalid data:\n%s", error)
+        return EXIT_INVALID
+    if isinstance(error, Refused):
+        _error("refused", str(error))
+        log.info("refused: %s", error)
+        return EXIT_INVALID
+    resource = error if isinstance(error, ResourceError) else as_resource_error(error, settings.data_dir, "running")
+    if resource is not None:
+        _error("out of resources", str(resource))
+        log.error("out of resources: %s", resource, exc_info=error)
+        return EXIT_RESOURCES
+    log.error("internal error", exc_info=error)
+    import traceback
+
+    traceback.print_exception(error, file=sys.stderr)
+    _error("internal error", f"{type(error).__name__}: {error}; this is a bug, the traceback is in {settings.log_path}")
+    return EXIT_INTERNAL
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         settings = settings_from(args)
-        setup_logging(settings.log_path)
-        status: int = args.func(settings, args)
     except UsageError as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-        return 2
-    except DataInvalid as invalid:
-        console.print(f"[bold red]invalid data:[/] {len(invalid.failures)} check(s) failed", highlight=False)
-        for failure in invalid.failures:
-            console.print(f"  - {failure.line()}", highlight=False, soft_wrap=True, markup=False)
-        log.info("invalid data:\n%s", invalid)
-        return 1
-    return status
+        _error("error", str(error))
+        return EXIT_USAGE
+    from pipeline.logs import setup_logging
+
+    setup_logging(settings.log_path)
+    return _run(args.func, settings, args)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import duckdb_extension_sqlite_scanner
 
-from pipeline.generate.plan import TABLES
+from pipeline import cancel
 
 WAREHOUSE_ALIAS = "wh"
 
@@ -29,7 +31,14 @@ def sqlite_extension_path() -> Path:
 MEMORY_LIMIT = "768MB"
 
 
-def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    memory_limit: str = MEMORY_LIMIT, threads: int | None = None, spill_dir: Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the sqlite extension loaded.
+
+    ``spill_dir`` is where it spills beyond ``memory_limit``: give one for any heavy work, since an in-memory
+    DuckDB otherwise spills into ``./.tmp`` of the current directory (the source tree, or a read-only /app).
+    """
     config: dict[str, str | bool | int | float | list[str]] = {
         "memory_limit": memory_limit,
         "autoinstall_known_extensions": False,
@@ -39,9 +48,24 @@ def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None) -> duc
     }
     if threads:
         config["threads"] = threads
+    if spill_dir is not None:
+        config["temp_directory"] = str(spill_dir)
     con = duckdb.connect(config=config)
     con.load_extension(str(sqlite_extension_path()))
     return con
+
+
+@contextmanager
+def connection(
+    spill_dir: Path | None, memory_limit: str = MEMORY_LIMIT, threads: int | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for one piece of pipeline work: interrupted on cancellation, closed afterwards."""
+    con = connect(memory_limit, threads, spill_dir)
+    try:
+        with cancel.interruptible(con.interrupt):
+            yield con
+    finally:
+        con.close()
 
 
 def sql_string(value: str | Path) -> str:
@@ -49,29 +73,23 @@ def sql_string(value: str | Path) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def lake_files(lake_dir: Path, table: str) -> list[Path]:
-    return sorted((lake_dir / table).glob("part-*.parquet"))
-
-
-def lake_tables(lake_dir: Path) -> dict[str, list[Path]]:
-    """The Parquet parts of every table in a lake; a missing table is an error that says what to run."""
-    files = {table: lake_files(lake_dir, table) for table in TABLES}
-    missing = [table for table, parts in files.items() if not parts]
-    if missing:
-        msg = f"the lake at {lake_dir} has no Parquet parts for {', '.join(missing)}; run `just generate` first"
-        raise FileNotFoundError(msg)
-    return files
+def view_statements(files_by_table: dict[str, list[Path]]) -> list[str]:
+    """One view per table over its Parquet files, named after the table (for a connection or the shell)."""
+    statements = []
+    for table, files in files_by_table.items():
+        file_list = ", ".join(sql_string(f) for f in files)
+        statements.append(f"create or replace view {table} as select * from read_parquet([{file_list}])")
+    return statements
 
 
 def create_views(con: duckdb.DuckDBPyConnection, files_by_table: dict[str, list[Path]]) -> None:
-    """One view per table over its Parquet files, named after the table."""
-    for table, files in files_by_table.items():
-        file_list = ", ".join(sql_string(f) for f in files)
-        con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{file_list}])")
+    for statement in view_statements(files_by_table):
+        con.execute(statement)
 
 
-def create_lake_views(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> None:
-    create_views(con, lake_tables(lake_dir))
+def attach_statement(path: Path, *, read_only: bool = True, alias: str = WAREHOUSE_ALIAS) -> str:
+    mode = ", read_only" if read_only else ""
+    return f"attach {sql_string(path)} as {alias} (type sqlite{mode})"
 
 
 def attach_warehouse(
@@ -80,5 +98,4 @@ def attach_warehouse(
     if read_only and not path.exists():
         msg = f"no warehouse at {path}; run `just run` (or `just load`) first"
         raise FileNotFoundError(msg)
-    mode = ", READ_ONLY" if read_only else ""
-    con.execute(f"ATTACH {sql_string(path)} AS {alias} (TYPE sqlite{mode})")
+    con.execute(attach_statement(path, read_only=read_only, alias=alias))

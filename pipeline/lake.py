@@ -2,25 +2,56 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
-import psutil
+
+from pipeline import files
+from pipeline.schema import TABLES
 
 COMPRESSION: Final = "zstd"
 COMPRESSION_LEVEL = 3
 ROW_GROUP_SIZE = 128 * 1024
 STAGING_PREFIX = ".staging-"
+# What a lake says about itself (seed, scale, row counts, content hashes), inside the lake directory, so that
+# it is swapped in with the data it describes and can never describe another lake.
+RECORD_NAME = "_lake.json"
 
 
 def part_path(lake_dir: Path, table: str, chunk: int) -> Path:
     return lake_dir / table / f"part-{chunk:05d}.parquet"
+
+
+def lake_files(lake_dir: Path, table: str) -> list[Path]:
+    return sorted((lake_dir / table).glob("part-*.parquet"))
+
+
+def lake_tables(lake_dir: Path) -> dict[str, list[Path]]:
+    """The Parquet parts of every table in a lake; a missing table is an error that says what to run."""
+    found = {table: lake_files(lake_dir, table) for table in TABLES}
+    missing = [table for table, parts in found.items() if not parts]
+    if missing:
+        msg = f"the lake at {lake_dir} has no Parquet parts for {', '.join(missing)}; run `just generate` first"
+        raise FileNotFoundError(msg)
+    return found
+
+
+def write_record(lake_dir: Path, record: dict[str, Any]) -> None:
+    files.write_text(lake_dir / RECORD_NAME, json.dumps(record, indent=2, default=str) + "\n")
+
+
+def read_record(lake_dir: Path) -> dict[str, Any]:
+    """The lake's own record ({} for a lake written by an older version or by hand)."""
+    path = lake_dir / RECORD_NAME
+    return dict(json.loads(path.read_text())) if path.exists() else {}
 
 
 def write_parquet(frame: pl.DataFrame, path: Path) -> None:
@@ -51,42 +82,26 @@ def combine_digests(digests: list[bytes]) -> str:
     return hashlib.sha256(b"".join(digests)).hexdigest()
 
 
-@contextmanager
-def staging_dir(data_dir: Path) -> Iterator[Path]:
-    """A private scratch directory under ``data_dir``, removed afterwards.
-
-    Scratch directories left behind by killed runs (their process is gone) are swept first.
-    """
-    for stale in data_dir.glob(f"{STAGING_PREFIX}*"):
-        pid = stale.name.removeprefix(STAGING_PREFIX)
-        if not (pid.isdigit() and psutil.pid_exists(int(pid))):
-            shutil.rmtree(stale, ignore_errors=True)
-    path = data_dir / f"{STAGING_PREFIX}{os.getpid()}"
-    path.mkdir(parents=True, exist_ok=True)
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
+def staging_dir(data_dir: Path) -> contextlib.AbstractContextManager[Path]:
+    """A scratch directory under ``data_dir`` owned by this run, removed afterwards (see ``files.scratch_dir``)."""
+    return files.scratch_dir(data_dir, STAGING_PREFIX)
 
 
 @contextmanager
 def staged_replace(targets: list[Path], staging_root: Path) -> Iterator[list[Path]]:
-    """Yield fresh staging paths; on success they replace ``targets``, on any error the targets stay as they were.
+    """Yield fresh paths under ``staging_root``; on success they replace ``targets``, on any error the targets stay.
 
-    Each target is swapped with two renames (old aside, new in place), so a crash between them can leave
-    only the ``.previous`` copy, never a half-written target.
+    Each target is swapped with two renames (old aside into the staging root, new in place), so a crash
+    between them leaves the old copy in a scratch directory that the next run sweeps, never a half-written
+    target. ``staging_root`` must be on the targets' filesystem (a scratch directory beside them).
     """
-    staging_root.mkdir(parents=True, exist_ok=True)
     staged = [staging_root / target.name for target in targets]
-    try:
-        yield staged
-        for new, target in zip(staged, targets, strict=True):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            previous = target.with_name(f".{target.name}.previous")
-            shutil.rmtree(previous, ignore_errors=True)
-            if target.exists():
-                os.replace(target, previous)
-            os.replace(new, target)
-            shutil.rmtree(previous, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging_root, ignore_errors=True)
+    yield staged
+    for new, target in zip(staged, targets, strict=True):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        previous = staging_root / f"{target.name}.previous"
+        if target.exists():
+            os.replace(target, previous)
+        os.replace(new, target)
+        files.fsync_dir(target.parent)
+        shutil.rmtree(previous, ignore_errors=True)

@@ -1,4 +1,10 @@
-"""Stage timing with peak memory, and data/manifest.json: what was built, from what, how fast."""
+"""Stage timing with peak memory, and data/manifest.json: what each published output is, and how it was made.
+
+The manifest has one section per output (``lake``, ``warehouse``, ``analysis``, ``profiling``), each written
+right after its output is swapped in, so a failure later in a run never leaves a section describing an
+output that is not there. The outputs carry their own records too (the lake's ``_lake.json``, the warehouse's
+``build_record`` table); readers that must not be wrong (the API, the dashboard) read those.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +13,20 @@ import platform
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import psutil
 
+from pipeline import cancel, files
+
 SAMPLE_SECONDS = 0.05
-# What describes a generated lake; meaningless for a warehouse loaded from another source.
-GENERATION_FIELDS = ("seed", "scale", "end_date", "anomaly_rate", "row_counts", "content_hashes", "anomalies_labelled")
 MIB = 1024 * 1024
+VERSIONED_PACKAGES = ("polars", "numpy", "pandera", "duckdb", "duckdb-extension-sqlite-scanner", "pyarrow")
 
 
 def _tree_rss() -> int:
@@ -39,7 +46,7 @@ class StageRecord:
     name: str
     seconds: float = 0.0
     rows: int = 0
-    peak_rss_mib: float = 0.0
+    peak_rss_mib: float | None = None  # None for a phase inside a stage (timed, not sampled)
 
     @property
     def rows_per_second(self) -> float:
@@ -74,36 +81,50 @@ class Stages:
             record.peak_rss_mib = max(peak, _tree_rss()) / MIB
             self.records.append(record)
 
+    def phases(self, stage: str, seconds: dict[str, float]) -> None:
+        """Record the phases of ``stage`` (as ``stage: phase``), timed by the stage itself."""
+        self.records += [StageRecord(f"{stage}: {phase}", s) for phase, s in seconds.items()]
+
     def as_json(self) -> list[dict[str, Any]]:
         return [
-            {**asdict(r), "seconds": round(r.seconds, 3), "peak_rss_mib": round(r.peak_rss_mib, 1),
+            {**asdict(r), "seconds": round(r.seconds, 3),
+             "peak_rss_mib": None if r.peak_rss_mib is None else round(r.peak_rss_mib, 1),
              "rows_per_second": round(r.rows_per_second)}
             for r in self.records
         ]  # fmt: skip
 
 
 def versions() -> dict[str, str]:
-    packages = ("polars", "numpy", "pandera", "duckdb", "duckdb-extension-sqlite-scanner", "pyarrow")
     found = {}
-    for package in packages:
+    for package in VERSIONED_PACKAGES:
         try:
             found[package] = version(package)
-        except Exception:
+        except PackageNotFoundError:
             continue
     return {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version, **found}
 
 
-def update_manifest(path: Path, fields: dict[str, Any], stages: Stages, drop: Sequence[str] = ()) -> None:
-    """Merge ``fields`` and the stage records into the manifest (stages replace same-named ones)."""
-    manifest: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
-    for key in drop:
-        manifest.pop(key, None)
-    manifest.update(fields)
+def read(path: Path) -> dict[str, Any]:
+    return dict(json.loads(path.read_text())) if path.exists() else {}
+
+
+def _update(path: Path, section: str | None, fields: dict[str, Any], stages: Stages | None) -> None:
+    manifest = read(path)
+    if section is not None:
+        manifest[section] = fields
     manifest["versions"] = versions()
-    new = stages.as_json()
-    names = {s["name"] for s in new}
-    manifest["stages"] = [s for s in manifest.get("stages", []) if s["name"] not in names] + new
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-    tmp.replace(path)
+    if stages is not None:
+        new = stages.as_json()
+        names = {s["name"] for s in new}
+        manifest["stages"] = [s for s in manifest.get("stages", []) if s["name"] not in names] + new
+    files.write_text(path, json.dumps(manifest, indent=2, default=str) + "\n")
+
+
+def publish(path: Path, section: str, fields: dict[str, Any], stages: Stages | None = None) -> None:
+    """Describe an output right after it was swapped in; merge the stage records so far (same names replaced)."""
+    _update(path, section, fields, stages)
+    cancel.note_published(section)
+
+
+def record_stages(path: Path, stages: Stages) -> None:
+    _update(path, None, {}, stages)

@@ -1,7 +1,8 @@
-"""The warehouse schema file, read once: its DDL in two phases and the keys it declares.
+"""The warehouse schema files, read once: the data model's DDL in two phases, its tables and keys.
 
-``warehouse/schema.sql`` is the one place keys are written down; the cross-table key checks and the
-data dictionary read them from here instead of repeating them.
+``warehouse/schema.sql`` is the one place the tables and their keys are written down: the list of tables
+(``TABLES``, parents before children), the cross-table key checks and the data dictionary read them from
+here instead of repeating them. ``warehouse/meta.sql`` adds what the warehouse records about itself.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from functools import cache
 from pipeline.settings import PROJECT_ROOT
 
 SCHEMA_PATH = PROJECT_ROOT / "warehouse" / "schema.sql"
+META_PATH = PROJECT_ROOT / "warehouse" / "meta.sql"
 INDEX_MARKER = "-- indexes: built after the bulk load"
 
 
@@ -74,3 +76,22 @@ def schema() -> Schema:
     return Schema(
         tables_ddl, indexes_ddl, tables, columns, primary_keys, tuple(unique_keys), tuple(foreign_keys), indexes
     )
+
+
+def meta_ddl() -> str:
+    return META_PATH.read_text()
+
+
+@cache
+def meta_tables() -> tuple[str, ...]:
+    """The tables of ``warehouse/meta.sql``, in declaration order."""
+    with sqlite3.connect(":memory:") as db:
+        db.executescript(meta_ddl())
+        return tuple(
+            name for (name,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY rowid")
+        )
+
+
+# The data model's tables in foreign-key order; everything keyed by table (generators, models, row counts)
+# is keyed by these names.
+TABLES: tuple[str, ...] = schema().tables

@@ -3,7 +3,7 @@
 --   hibernating (R<=2), needs_attention (the rest). Quintile ties are broken by customer_id.
 -- grain: one row per customer with an order on or before $as_of, by customer_id.
 -- params:
---   $as_of date = null  the day the scores are taken on (default: the last order day in the data)
+--   $as_of date? = null  the day the scores are taken on (default: the last order day in the data)
 with
 
 reference_day as (

@@ -5,7 +5,7 @@
 --   $start_date date = 1900-01-01  first order day included
 --   $end_date date = 9999-12-31  last order day included
 --   $rank_by choice(revenue|units) = revenue  the measure that orders the result
---   $limit int = 10 [1, 1000000]  how many products to return
+--   $limit int? = 10 [1, 1000000]  how many products to return (null: every product)
 -- The distinct order count is the expensive measure, so it is counted for the products returned only.
 with
 

@@ -1,17 +1,18 @@
 """The small, hot results the API and dashboard read, materialized as ``mart_*`` tables in the warehouse.
 
-They are built inside the warehouse's own atomic build (a build step of ``pipeline.load.build_warehouse``),
-from the same ``queries/*.sql`` run over the lake views, so a mart and its query can never disagree.
+They are computed by the same ``queries/*.sql`` that ``analyze`` runs, over the lake, and loaded inside the
+warehouse's own atomic build, so a mart and its query can never disagree.
 
 DuckDB's CREATE TABLE on an attached SQLite file declares DATE columns as VARCHAR, which the scanner then
 reads back as text. The tables are therefore declared through Python's sqlite3 (DATE, INTEGER, REAL, TEXT,
-with a primary key for the lookups the API makes) and only filled through DuckDB.
+with a primary key for the lookups the API makes) and only filled through DuckDB, never with both open.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipeline import duck
 from pipeline.analysis.queries import Value, get_query
 from pipeline.duck import WAREHOUSE_ALIAS
 
@@ -41,18 +43,29 @@ MARTS = (
     Mart("mart_revenue_monthly", "revenue_timeseries", "period_start", {"grain": "month"}),
     Mart("mart_category_revenue", "category_revenue", "category"),
     Mart("mart_customer_summary", "customer_aov", "customer_id", indexes=("total_spend",)),
-    # Every product, not a top N; limit is bound to NULL (no limit), which the CLI does not offer.
     Mart("mart_product_summary", "top_products", "product_id", {"limit": None}, ("revenue_rank", "units_rank")),
     Mart("mart_anomalies", "anomalies", "order_id", indexes=("customer_id", "kind")),
 )
 
 
-def _sqlite_path(con: duckdb.DuckDBPyConnection, alias: str) -> Path:
-    row = con.execute("select path from duckdb_databases() where database_name = $alias", {"alias": alias}).fetchone()
-    if row is None or not row[0]:
-        msg = f"no SQLite database is attached as {alias!r}; attach the warehouse read-write before building marts"
-        raise RuntimeError(msg)
-    return Path(row[0])
+@dataclass(frozen=True)
+class MartResult:
+    """A mart's rows, computed and written to a Parquet file, waiting to be loaded into a warehouse build."""
+
+    mart: Mart
+    path: Path
+
+
+def compute_marts(con: duckdb.DuckDBPyConnection, directory: Path) -> list[MartResult]:
+    """Run each mart's query over the connection's tables and write its rows to ``directory/<mart>.parquet``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    results = []
+    for mart in MARTS:
+        query = get_query(mart.query)
+        path = directory / f"{mart.table}.parquet"
+        con.execute(f"copy ({query.sql}) to {duck.sql_string(path)} (format parquet)", query.bind(mart.params))
+        results.append(MartResult(mart, path))
+    return results
 
 
 def _ddl(mart: Mart, columns: list[tuple[str, str]]) -> str:
@@ -70,25 +83,33 @@ def _ddl(mart: Mart, columns: list[tuple[str, str]]) -> str:
     return f"CREATE TABLE {mart.table} (\n    " + ",\n    ".join(declared) + "\n)"
 
 
-def build_marts(con: duckdb.DuckDBPyConnection, alias: str = WAREHOUSE_ALIAS) -> None:
-    """Create every ``<alias>.mart_*`` table from the queries over the connection's lake views.
+def load_marts(build: Path, results: Sequence[MartResult], spill_dir: Path) -> None:
+    """Create and fill every mart of ``results`` in the SQLite file ``build``, then index them.
 
-    ``con`` has the lake views and the new warehouse attached read-write as ``alias``.
+    sqlite3 declares the tables, DuckDB (attached after sqlite3 has closed) fills them, sqlite3 indexes them.
     """
-    path = _sqlite_path(con, alias)
-    for mart in MARTS:
-        query = get_query(mart.query)
-        stage = f"stage_{mart.table}"
-        con.execute(f"create or replace temp table {stage} as {query.sql}", query.bind() | mart.params)
-        columns = [(name, kind) for name, kind, *_ in con.execute(f"describe {stage}").fetchall()]
-        with closing(sqlite3.connect(path, timeout=60)) as db, db:
-            db.execute(f"DROP TABLE IF EXISTS {mart.table}")
-            db.execute(_ddl(mart, columns))
-        con.execute(f"insert into {alias}.{mart.table} select * from {stage}")
-        con.execute(f"drop table {stage}")
-        with closing(sqlite3.connect(path, timeout=60)) as db, db:
-            for column in mart.indexes:
-                db.execute(f"CREATE INDEX {mart.table}_{column} ON {mart.table} ({column})")
+    if not results:
+        return
+    with duck.connection(spill_dir) as con:
+        columns = {
+            r.mart.table: [(name, kind) for name, kind, *_ in con.execute(
+                f"describe select * from read_parquet({duck.sql_string(r.path)})"
+            ).fetchall()]
+            for r in results
+        }  # fmt: skip
+    with closing(sqlite3.connect(build)) as db, db:
+        for r in results:
+            db.execute(_ddl(r.mart, columns[r.mart.table]))
+    with duck.connection(spill_dir) as con:
+        duck.attach_warehouse(con, build, read_only=False)
+        for r in results:
+            con.execute(
+                f"insert into {WAREHOUSE_ALIAS}.{r.mart.table} select * from read_parquet({duck.sql_string(r.path)})"
+            )
+    with closing(sqlite3.connect(build)) as db, db:
+        for r in results:
+            for column in r.mart.indexes:
+                db.execute(f"CREATE INDEX {r.mart.table}_{column} ON {r.mart.table} ({column})")
 
 
 def _mart(table: str) -> Mart:

@@ -6,7 +6,8 @@ Each file starts with a comment header; its ``params:`` block declares every ``$
     --   $start_date date = 1900-01-01  first order day included
     --   $limit int = 10 [1, 1000000]  how many rows to return
     --   $grain choice(day|week|month) = month  the length of a period
-    --   $as_of date = null  optional; the SQL decides what null means
+    --   $as_of date? = null  a "?" makes null a valid value; the SQL decides what null means
+    --   $limit int? = 10 [1, 1000000]  nullable with a default: callers may ask for null (no limit)
 
 Values are always bound as DuckDB named parameters, never formatted into the SQL.
 """
@@ -32,7 +33,7 @@ QUERIES_DIR = PROJECT_ROOT / "queries"
 Value = dt.date | int | float | str | None
 
 _PARAM_LINE = re.compile(
-    r"^--\s+\$(?P<name>\w+)\s+(?P<kind>date|int|float|choice\((?P<choices>[\w|]+)\))"
+    r"^--\s+\$(?P<name>\w+)\s+(?P<kind>date|int|float|choice\((?P<choices>[\w|]+)\))(?P<nullable>\?)?"
     r"\s*=\s*(?P<default>\S+)(?:\s+\[(?P<low>[-\d.]+),\s*(?P<high>[-\d.]+)\])?\s*(?P<doc>.*)$"
 )
 _SQL_PARAM = re.compile(r"\$(\w+)")
@@ -48,16 +49,18 @@ class Param:
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] = ()
+    nullable: bool = False
 
     def describe(self) -> str:
         kind = f"one of {'|'.join(self.choices)}" if self.choices else self.kind
         bounds = f" in [{self.low:g}, {self.high:g}]" if self.low is not None and self.high is not None else ""
-        return f"{self.name} ({kind}{bounds}, default {self.default})"
+        null = " or null" if self.nullable else ""
+        return f"{self.name} ({kind}{bounds}{null}, default {self.default})"
 
     def parse(self, raw: str) -> Value:
         """A value given as text (a CLI option, a query string) converted to the parameter's type."""
         text = raw.strip()
-        if text.lower() in {"null", "none", ""} and self.default is None:
+        if text.lower() in {"null", "none", ""} and self.nullable:
             return None
         try:
             value: Value
@@ -76,7 +79,7 @@ class Param:
 
     def check(self, value: Value) -> Value:
         """The value itself if it is of the right type and within bounds; a UsageError naming it otherwise."""
-        if value is None and self.default is None:
+        if value is None and self.nullable:
             return None
         expected = _PYTHON_TYPES[self.kind]
         if value is None or isinstance(value, bool) or not isinstance(value, expected):
@@ -125,7 +128,7 @@ class Query:
         return values
 
     def run(self, con: duckdb.DuckDBPyConnection, values: Mapping[str, Value] | None = None) -> pl.DataFrame:
-        """The result as a Polars frame; ``values`` must come from :meth:`bind` (or be trusted, e.g. marts)."""
+        """The result as a Polars frame; ``values`` must come from :meth:`bind`."""
         bound = dict(self.bind()) if values is None else dict(values)
         return con.execute(self.sql, bound).pl()
 
@@ -142,13 +145,17 @@ def _default(kind: str, text: str) -> Value:
     return text
 
 
+class QueryFileError(UsageError):
+    """A ``queries/*.sql`` file whose header does not describe its SQL; only commands that run queries see it."""
+
+
 def parse_query(path: Path) -> Query:
-    """A query file's header read into a Query; a header that does not match its SQL is a programming error."""
+    """A query file's header read into a Query; a header that does not match its SQL is a QueryFileError."""
     sql = path.read_text()
     header = [line for line in sql.splitlines() if line.startswith("--")]
     if not header or not header[0].startswith(f"-- {path.stem}:"):
         msg = f"{path}: the header must start with '-- {path.stem}: <the question it answers>'"
-        raise ValueError(msg)
+        raise QueryFileError(msg)
     params: list[Param] = []
     grain = ""
     for line in header:
@@ -159,6 +166,9 @@ def parse_query(path: Path) -> Query:
             continue
         kind = "choice" if match["choices"] else match["kind"]
         low, high = match["low"], match["high"]
+        if match["default"] == "null" and not match["nullable"]:
+            msg = f"{path}: parameter ${match['name']} defaults to null but its type is not nullable ({kind}?)"
+            raise QueryFileError(msg)
         param = Param(
             name=match["name"],
             kind=kind,
@@ -167,6 +177,7 @@ def parse_query(path: Path) -> Query:
             low=float(low) if low is not None else None,
             high=float(high) if high is not None else None,
             choices=tuple(match["choices"].split("|")) if match["choices"] else (),
+            nullable=bool(match["nullable"]),
         )
         if param.default is not None:
             param.check(param.default)
@@ -175,10 +186,10 @@ def parse_query(path: Path) -> Query:
     used, declared = set(_SQL_PARAM.findall(body)), {p.name for p in params}
     if used != declared:
         msg = f"{path}: parameters used {sorted(used)} differ from those declared in the header {sorted(declared)}"
-        raise ValueError(msg)
+        raise QueryFileError(msg)
     if not grain:
         msg = f"{path}: the header has no '-- grain:' line"
-        raise ValueError(msg)
+        raise QueryFileError(msg)
     title = header[0].split(":", 1)[1].strip()
     return Query(path.stem, path, title, grain, tuple(params), sql)
 

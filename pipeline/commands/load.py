@@ -3,65 +3,37 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
+from pipeline.commands.options import add_source_options, add_warehouse_options, add_workers_option
+from pipeline.commands.validate import open_source
 
-from pipeline.analysis.marts import build_marts
-from pipeline.commands.validate import add_source_options, open_source, validated
-from pipeline.lake import staging_dir
-from pipeline.load import BuildStep, LoadSummary, build_warehouse
-from pipeline.logs import out, progress
-from pipeline.manifest import GENERATION_FIELDS, Stages, update_manifest
-from pipeline.settings import Settings
-
-
-def add_warehouse_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--warehouse", default=argparse.SUPPRESS, help="SQLite file to build (default data/warehouse.sqlite)"
-    )
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser("load", parents=[common], help="validate, then build the SQLite warehouse")
     add_source_options(parser)
-    add_warehouse_option(parser)
+    add_warehouse_options(parser)
+    add_workers_option(parser)
     parser.set_defaults(func=main)
 
 
-def build_steps() -> list[BuildStep]:
-    """Derived tables built inside the same atomic warehouse build."""
-    return [build_marts]
-
-
-def load(settings: Settings, files_by_table: dict[str, list[Path]], stages: Stages) -> LoadSummary:
-    expected = {t: pl.scan_parquet(f).select(pl.len()).collect().item() for t, f in files_by_table.items()}
-    batches = sum(len(f) for f in files_by_table.values())
-    with stages.stage("load", rows=sum(expected.values())), progress("load", batches) as advance:
-        return build_warehouse(
-            files_by_table,
-            expected,
-            settings.warehouse_path,
-            workers=settings.workers,
-            steps=build_steps(),
-            advance=advance,
-        )
-
-
 def main(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline import lake, stages
+    from pipeline.logs import out
+    from pipeline.manifest import Stages
+
     source = open_source(settings, args)
-    stages = Stages()
-    with staging_dir(settings.data_dir) as scratch:
-        with stages.stage("validate"):
-            report, files_by_table = validated(settings, source, scratch)
-        summary = load(settings, files_by_table, stages)
-    fields = {"warehouse": str(settings.warehouse_path), "warehouse_source": str(source.root)}
-    # A warehouse built from anything but the generated lake is not described by the generation's seed/scale.
-    drop = () if source.root == settings.lake_dir else GENERATION_FIELDS
-    update_manifest(settings.manifest_path, fields, stages, drop=drop)
+    timings = Stages()
+    with lake.staging_dir(settings.data_dir) as scratch:
+        with timings.stage("validate"):
+            validated = stages.validate(settings, source, scratch)
+        record = stages.build_record(settings, source.root, validated.content_hashes)
+        summary = stages.load(settings, validated.files_by_table, record, timings, discard_edits=args.discard_edits)
     rows = ", ".join(f"{t} {n:,}" for t, n in summary.rows.items())
-    out.print(f"valid: {report.checks_passed} checks passed on {report.source}")
+    out.print(f"valid: {validated.report.summary()}")
     out.print(f"loaded {rows}; foreign_key_check and {summary.integrity_check} ok")
-    out.print(f"warehouse: {settings.warehouse_path}")
+    out.print(f"warehouse: {settings.warehouse_path} (build {summary.build_id})")
     return 0

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
+from pipeline.commands.options import add_generation_options, add_profile_options, add_warehouse_options
 
-from pipeline import duck
-from pipeline.analysis.command import analyze
-from pipeline.commands.generate import add_generation_options, manifest_fields, print_summary
-from pipeline.commands.generate import generate as generate_lake
-from pipeline.commands.load import add_warehouse_option, load
-from pipeline.docs.command import add_run_options, run_profiling
-from pipeline.docs.profiling import ProfilingError
-from pipeline.logs import console, out
-from pipeline.manifest import Stages, update_manifest
-from pipeline.settings import Settings
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -24,36 +16,36 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "run", parents=[common], help="the whole pipeline: generate, validate, load, analyze, profile"
     )
     add_generation_options(parser)
-    add_warehouse_option(parser)
-    add_run_options(parser)
+    add_warehouse_options(parser)
+    parser.add_argument("--no-profile", action="store_true", help="skip the ydata-profiling reports")
+    add_profile_options(parser)
     parser.set_defaults(func=main)
 
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
-    stages = Stages()
-    summary, report = generate_lake(settings, stages)
-    loaded = load(settings, duck.lake_tables(settings.lake_dir), stages)
-    fields = manifest_fields(settings, summary) | {
-        "warehouse": str(settings.warehouse_path),
-        "warehouse_source": str(settings.lake_dir),
-    }
-    with stages.stage("analyze"):
+    from pipeline import lake, manifest, stages
+    from pipeline.analysis.analyze import analyze
+    from pipeline.commands.generate import print_summary
+    from pipeline.commands.profile import run_profiling
+    from pipeline.logs import out
+
+    timings = manifest.Stages()
+    summary, report = stages.generate(settings, timings)
+    record = stages.build_record(settings, settings.lake_dir, summary.hashes)
+    loaded = stages.load(
+        settings, lake.lake_tables(settings.lake_dir), record, timings, discard_edits=args.discard_edits
+    )
+    with timings.stage("analyze"):
         analyze(settings)
-    update_manifest(settings.manifest_path, fields, stages)
-    status = 0
     profiled: list[str] = []
     if not args.no_profile:
-        try:
-            with stages.stage("profile"):
-                profiled = run_profiling(settings, args)
-        except ProfilingError as error:
-            # The lake and the warehouse are in place and valid; only the reports are missing.
-            console.print(f"[bold red]profiling failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
-            status = 1
-        update_manifest(settings.manifest_path, {}, stages)
-    print_summary(settings, summary, report, stages)
-    out.print(f"warehouse: {settings.warehouse_path} (foreign_key_check and {loaded.integrity_check} ok)")
+        with timings.stage("profile"):
+            profiled = run_profiling(settings, args)
+    manifest.record_stages(settings.manifest_path, timings)
+    print_summary(settings, summary, report, timings)
+    out.print(f"warehouse: {settings.warehouse_path} (build {loaded.build_id}; foreign_key_check and "
+              f"{loaded.integrity_check} ok)")  # fmt: skip
     for line in profiled:
         out.print(line, highlight=False, soft_wrap=True)
     out.print(f"log: {settings.log_path}")
-    return status
+    return 0

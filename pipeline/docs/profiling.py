@@ -19,14 +19,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipeline.duck import lake_files
-from pipeline.generate.plan import TABLES
-from pipeline.lake import staged_replace
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline import files, manifest
+from pipeline.commands.options import DEFAULT_MINIMAL_ABOVE, DEFAULT_SAMPLE_ROWS
+from pipeline.lake import lake_files, staged_replace
+from pipeline.schema import TABLES
+from pipeline.settings import Settings
 
-REPORTS_DIR = PROJECT_ROOT / "docs" / "profiling_reports"
-DEFAULT_SAMPLE_ROWS = 100_000  # a table with more rows is profiled on a seeded sample of this size
-DEFAULT_MINIMAL_ABOVE = 50_000  # a table with more rows gets ydata-profiling's minimal mode
 # The sample's random stream: (seed, PROFILE_STREAM, table position), apart from every generator stream.
 PROFILE_STREAM = 1_000
 
@@ -155,24 +153,31 @@ def profile_lake(
     *,
     sample_size: int = DEFAULT_SAMPLE_ROWS,
     minimal_above: int = DEFAULT_MINIMAL_ABOVE,
-    reports_dir: Path = REPORTS_DIR,
+    reports_dir: Path,
     tables: tuple[str, ...] = TABLES,
 ) -> list[str]:
     """Profile every table of ``settings.lake_dir`` into ``reports_dir``; returns one summary line per report.
 
-    Raises :class:`ProfilingError` (with the table and what to do) when a table is missing or empty or
-    ydata-profiling fails; ``reports_dir`` then keeps its previous content.
+    Raises :class:`ProfilingError` (with the table and what to do) when a table is missing or empty; any
+    failure leaves ``reports_dir`` with its previous content.
     """
     if sample_size < 1 or minimal_above < 0:
         msg = f"--sample-rows must be >= 1 and --minimal-above >= 0 (got {sample_size}, {minimal_above})"
         raise ValueError(msg)
-    staging_root = reports_dir.parent / f".{reports_dir.name}.staging-{os.getpid()}"
     profiles: list[TableProfile] = []
-    with staged_replace([reports_dir], staging_root) as (staged,):
+    with (
+        files.scratch_dir(reports_dir.parent, f".{reports_dir.name}.staging-") as scratch,
+        staged_replace([reports_dir], scratch) as (staged,),
+    ):
         staged.mkdir(parents=True)
         for position, table in enumerate(tables):
             profiles.append(_profile_table(settings, table, position, sample_size, minimal_above, staged))
         (staged / "index.html").write_text(_index_html(profiles, settings.seed), encoding="utf-8")
+    manifest.publish(
+        settings.manifest_path,
+        "profiling",
+        {"reports": str(reports_dir / "index.html"), "profiled_rows": {p.table: p.profiled for p in profiles}},
+    )
     return [p.line() for p in profiles] + [f"reports: {reports_dir / 'index.html'}"]
 
 
@@ -197,9 +202,5 @@ def _profile_table(
         raise ProfilingError(msg)
     sample = sample_rows(frame, rows, sample_size, settings.seed, position)
     profile = TableProfile(table, rows, sample.height, rows > minimal_above, 0.0)
-    try:
-        _report(sample, profile, settings.seed, out_dir / profile.file_name)
-    except Exception as error:
-        msg = f"profiling table {table!r} failed: {type(error).__name__}: {error}; the previous reports were kept"
-        raise ProfilingError(msg) from error
+    _report(sample, profile, settings.seed, out_dir / profile.file_name)
     return TableProfile(table, rows, sample.height, profile.minimal, time.perf_counter() - start)

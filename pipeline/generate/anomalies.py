@@ -1,4 +1,4 @@
-"""The fraud-like patterns planted on purpose, and their labels (one row per anomalous order)."""
+"""The fraud-like patterns planted on purpose, their sizes, and their labels (one row per anomalous order)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,28 @@ class Kind(IntEnum):
     LATE_PAYMENT = 4
 
 
-# In words, for people (the data dictionary); the numbers live in pipeline/generate/baskets.py.
+# Far outside what the normal process produces; ranges are half-open, [low, high), as numpy draws them.
+EXTREME_QUANTITY = (20, 61)  # units on every line of an extreme order
+BURST_SIZE = (6, 11)  # orders by one customer on one day
+LATE_PAYMENT_DAYS = (30, 61)  # days from order to payment
+MISMATCH_UNDERPAY_SHARE = (0.2, 0.8)  # an underpayment pays this share of the total
+MISMATCH_OVERPAY_CENTS = (500, 20_001)  # an overpayment pays this much more than the total
+
+# In words, for people (the data dictionary), from the numbers above.
 DESCRIPTIONS = {
-    Kind.EXTREME_AMOUNT: "every line of the order has a wholesale quantity, so its total is extreme",
-    Kind.BURST: "one customer places 6 to 10 orders on the same day",
-    Kind.PAYMENT_MISMATCH: "the payment amount differs from the order total",
-    Kind.LATE_PAYMENT: "the payment arrives 30 to 60 days after the order",
+    Kind.EXTREME_AMOUNT: (
+        f"every line of the order has a wholesale quantity ({EXTREME_QUANTITY[0]} to {EXTREME_QUANTITY[1] - 1} "
+        "units), so its total is extreme"
+    ),
+    Kind.BURST: f"one customer places {BURST_SIZE[0]} to {BURST_SIZE[1] - 1} orders on the same day",
+    Kind.PAYMENT_MISMATCH: (
+        f"the payment amount differs from the order total: {MISMATCH_UNDERPAY_SHARE[0]:.0%} to "
+        f"{MISMATCH_UNDERPAY_SHARE[1]:.0%} of it, or ${MISMATCH_OVERPAY_CENTS[0] / 100:,.2f} to "
+        f"${(MISMATCH_OVERPAY_CENTS[1] - 1) / 100:,.2f} more"
+    ),
+    Kind.LATE_PAYMENT: (
+        f"the payment arrives {LATE_PAYMENT_DAYS[0]} to {LATE_PAYMENT_DAYS[1] - 1} days after the order"
+    ),
 }
 KIND_NAMES = tuple(kind.name.lower() for kind in Kind if kind is not Kind.NONE)
 LABEL_SCHEMA: dict[str, pl.DataType] = {"order_id": pl.Int64(), "kind": pl.Enum(KIND_NAMES)}

@@ -13,7 +13,14 @@ from functools import cache
 import numpy as np
 
 from pipeline.generate import calendar, customers, products
-from pipeline.generate.anomalies import Kind
+from pipeline.generate.anomalies import (
+    BURST_SIZE,
+    EXTREME_QUANTITY,
+    LATE_PAYMENT_DAYS,
+    MISMATCH_OVERPAY_CENTS,
+    MISMATCH_UNDERPAY_SHARE,
+    Kind,
+)
 from pipeline.generate.plan import Plan, Stream, rng
 from pipeline.settings import WINDOW_DAYS
 
@@ -23,12 +30,6 @@ from pipeline.settings import WINDOW_DAYS
 QUANTITY_EXTRA_MEAN = 0.35
 PAYMENT_METHOD_WEIGHTS = (0.62, 0.27, 0.11)  # card, paypal, bank
 PAYMENT_LAG_MEAN_DAYS = (0.2, 0.6, 2.5)  # bank transfers settle slowest
-# Planted anomalies: far outside what the normal process produces.
-EXTREME_QUANTITY = (20, 61)
-BURST_SIZE = (6, 11)
-LATE_PAYMENT_DAYS = (30, 61)
-MISMATCH_UNDERPAY_SHARE = (0.2, 0.8)
-MISMATCH_OVERPAY_CENTS = (500, 20_001)
 
 
 @dataclass(frozen=True)
@@ -70,17 +71,17 @@ def _popularity(seed: int, scale: float) -> np.ndarray:
     return np.cumsum(products.catalog(seed, scale).popularity)
 
 
-def _plant_bursts(gen: np.random.Generator, kind: np.ndarray) -> np.ndarray:
+def _plant_bursts(sizes: np.ndarray, kind: np.ndarray) -> np.ndarray:
     """Make the orders right after each burst anchor members of its burst (relabelled in ``kind``).
 
-    Returns, per order, the order whose customer and day it takes (itself when not in a burst). An anchor
-    inside an earlier burst joins it; one too close to the chunk's end for a full burst becomes a mismatch.
+    ``sizes`` holds a burst size for every order (used where the order anchors a burst). Returns, per order,
+    the order whose customer and day it takes (itself when not in a burst). An anchor inside an earlier burst
+    joins it; one too close to the chunk's end for a full burst becomes a mismatch.
     """
     owner = np.arange(kind.size)
     anchors = np.flatnonzero(kind == Kind.BURST)
-    sizes = gen.integers(*BURST_SIZE, size=anchors.size)
     burst_end = 0
-    for anchor, size in zip(anchors.tolist(), sizes.tolist(), strict=True):  # one step per burst, not per row
+    for anchor, size in zip(anchors.tolist(), sizes[anchors].tolist(), strict=True):  # a step per burst, not row
         if anchor < burst_end:
             continue
         if anchor + size > kind.size:
@@ -93,17 +94,25 @@ def _plant_bursts(gen: np.random.Generator, kind: np.ndarray) -> np.ndarray:
 
 
 def simulate(seed: int, scale: float, chunk: int, start_date: dt.date, anomaly_rate: float) -> Baskets:
+    """Every random draw comes from the stream of its concern, in a number fixed by the chunk's size."""
     plan = Plan.of(seed, scale)
     first, stop = plan.order_chunks()[chunk]
     n = stop - first
-    gen = rng(seed, Stream.BASKETS, chunk)
+    n_items = plan.items_before(stop) - plan.items_before(first)
+
+    def draw(stream: Stream) -> np.random.Generator:
+        return rng(seed, stream, chunk)
+
     order_id = np.arange(first + 1, stop + 1, dtype=np.int64)
 
     # Stratified quantiles of the demand curve: order ids increase with the date across all chunks.
-    order_day = calendar.order_days(seed, start_date, (np.arange(first, stop) + gen.random(n)) / plan.orders)
+    order_time = (np.arange(first, stop) + draw(Stream.ORDER_TIME).random(n)) / plan.orders
+    order_day = calendar.order_days(seed, start_date, order_time)
 
-    kind = np.where(gen.random(n) < anomaly_rate, gen.integers(1, len(Kind), size=n), Kind.NONE).astype(np.int8)
-    burst_anchor = _plant_bursts(gen, kind)
+    anomaly = draw(Stream.ANOMALY)
+    starts, kinds = anomaly.random(n) < anomaly_rate, anomaly.integers(1, len(Kind), size=n)
+    kind = np.where(starts, kinds, Kind.NONE).astype(np.int8)
+    burst_anchor = _plant_bursts(draw(Stream.BURST_SIZE).integers(*BURST_SIZE, size=n), kind)
     order_day = order_day[burst_anchor]
     # A late payment must still fall inside the window; near its end the anomaly becomes a mismatch.
     kind[(kind == Kind.LATE_PAYMENT) & (order_day >= WINDOW_DAYS - LATE_PAYMENT_DAYS[1])] = Kind.PAYMENT_MISMATCH
@@ -111,34 +120,32 @@ def simulate(seed: int, scale: float, chunk: int, start_date: dt.date, anomaly_r
     # Each order's customer is drawn by propensity among the customers signed up by the order's day.
     eligible = _eligibility(seed, scale)
     signed_up = eligible.signed_up_by_day[order_day]
-    draw = gen.random(n) * eligible.cumulative_propensity[signed_up - 1]
-    position = np.minimum(np.searchsorted(eligible.cumulative_propensity, draw, side="right"), signed_up - 1)
+    pick = draw(Stream.CUSTOMER_PICK).random(n) * eligible.cumulative_propensity[signed_up - 1]
+    position = np.minimum(np.searchsorted(eligible.cumulative_propensity, pick, side="right"), signed_up - 1)
     customer_id = (eligible.customer_index[position] + 1)[burst_anchor]
 
-    n_items = plan.items_before(stop) - plan.items_before(first)
-    items_per_order = 1 + np.bincount(gen.integers(0, n, size=n_items - n), minlength=n)
+    items_per_order = 1 + np.bincount(draw(Stream.BASKET_SIZE).integers(0, n, size=n_items - n), minlength=n)
     item_order = np.repeat(np.arange(n), items_per_order)
     popularity = _popularity(seed, scale)
-    product_index = np.minimum(
-        np.searchsorted(popularity, gen.random(n_items) * popularity[-1], side="right"), popularity.size - 1
-    )
-    quantity = 1 + gen.poisson(QUANTITY_EXTRA_MEAN, size=n_items)
+    product_pick = draw(Stream.PRODUCT_PICK).random(n_items) * popularity[-1]
+    product_index = np.minimum(np.searchsorted(popularity, product_pick, side="right"), popularity.size - 1)
+    quantity = 1 + draw(Stream.QUANTITY).poisson(QUANTITY_EXTRA_MEAN, size=n_items)
     extreme = kind[item_order] == Kind.EXTREME_AMOUNT
-    quantity[extreme] = gen.integers(*EXTREME_QUANTITY, size=int(extreme.sum()))
+    quantity = np.where(extreme, draw(Stream.EXTREME_QUANTITY).integers(*EXTREME_QUANTITY, size=n_items), quantity)
     line_cents = quantity * products.catalog(seed, scale).price_cents[product_index]
     total_cents = np.add.reduceat(line_cents, np.cumsum(items_per_order) - items_per_order)
 
-    method = gen.choice(len(PAYMENT_METHOD_WEIGHTS), size=n, p=PAYMENT_METHOD_WEIGHTS)
-    lag = gen.poisson(np.asarray(PAYMENT_LAG_MEAN_DAYS)[method])
+    method = draw(Stream.PAYMENT_METHOD).choice(len(PAYMENT_METHOD_WEIGHTS), size=n, p=PAYMENT_METHOD_WEIGHTS)
+    lag = draw(Stream.PAYMENT_LAG).poisson(np.asarray(PAYMENT_LAG_MEAN_DAYS)[method])
     late = kind == Kind.LATE_PAYMENT
-    lag[late] = gen.integers(*LATE_PAYMENT_DAYS, size=int(late.sum()))
-    payment_cents = total_cents.copy()
-    mismatch = np.flatnonzero(kind == Kind.PAYMENT_MISMATCH)
-    underpay = gen.random(mismatch.size) < 0.5
-    share = gen.uniform(*MISMATCH_UNDERPAY_SHARE, size=mismatch.size)
-    extra = gen.integers(*MISMATCH_OVERPAY_CENTS, size=mismatch.size)
-    underpaid = np.minimum(np.rint(total_cents[mismatch] * share).astype(np.int64), total_cents[mismatch] - 1)
-    payment_cents[mismatch] = np.where(underpay, underpaid, total_cents[mismatch] + extra)
+    lag = np.where(late, draw(Stream.LATE_PAYMENT_LAG).integers(*LATE_PAYMENT_DAYS, size=n), lag)
+    mismatch = draw(Stream.MISMATCH)
+    underpay = mismatch.random(n) < 0.5
+    share = mismatch.uniform(*MISMATCH_UNDERPAY_SHARE, size=n)
+    extra = mismatch.integers(*MISMATCH_OVERPAY_CENTS, size=n)
+    underpaid = np.minimum(np.rint(total_cents * share).astype(np.int64), total_cents - 1)
+    mismatched = np.where(underpay, underpaid, total_cents + extra)
+    payment_cents = np.where(kind == Kind.PAYMENT_MISMATCH, mismatched, total_cents)
 
     return Baskets(
         order_id=order_id,

@@ -30,11 +30,11 @@ class CustomerProfile:
 
 
 def _profile_chunk(seed: int, chunk: int, start: int, stop: int) -> CustomerProfile:
-    gen = rng(seed, Stream.CUSTOMER_PROFILE, chunk)
-    signup_day = (gen.beta(*SIGNUP_BETA, size=stop - start) * WINDOW_DAYS).astype(np.int64)
+    n = stop - start
+    signup_day = (rng(seed, Stream.SIGNUP_DAY, chunk).beta(*SIGNUP_BETA, size=n) * WINDOW_DAYS).astype(np.int64)
     if start == 0:
         signup_day[0] = 0  # someone is always there to place the first order of the window
-    propensity = gen.gamma(PROPENSITY_SHAPE, 1 / PROPENSITY_SHAPE, size=stop - start)
+    propensity = rng(seed, Stream.PROPENSITY, chunk).gamma(PROPENSITY_SHAPE, 1 / PROPENSITY_SHAPE, size=n)
     return CustomerProfile(signup_day, propensity)
 
 
@@ -48,12 +48,13 @@ def profile(seed: int, scale: float) -> CustomerProfile:
 def generate(seed: int, scale: float, chunk: int, start_date: dt.date) -> pl.DataFrame:
     start, stop = Plan.of(seed, scale).customer_chunks()[chunk]
     n = stop - start
-    gen = rng(seed, Stream.CUSTOMER_NAMES, chunk)
     first, last = vocab.first_names(), vocab.last_names()
-    first_index, last_index = first.sample(gen, n), last.sample(gen, n)
+    first_index = first.sample(rng(seed, Stream.FIRST_NAME, chunk), n)
+    last_index = last.sample(rng(seed, Stream.LAST_NAME, chunk), n)
     customer_id = pl.Series("customer_id", np.arange(start + 1, stop + 1, dtype=np.int64))
-    separator = gen.integers(0, len(EMAIL_SEPARATORS), size=n)
-    domain = gen.choice(len(vocab.EMAIL_DOMAINS), size=n, p=vocab.EMAIL_DOMAIN_WEIGHTS)
+    separator = rng(seed, Stream.EMAIL_SEPARATOR, chunk).integers(0, len(EMAIL_SEPARATORS), size=n)
+    domains = len(vocab.EMAIL_DOMAINS)
+    domain = rng(seed, Stream.EMAIL_DOMAIN, chunk).choice(domains, size=n, p=vocab.EMAIL_DOMAIN_WEIGHTS)
     # The id in the local part makes every email unique without a global uniqueness pass.
     email = pl.select(
         pl.concat_str(

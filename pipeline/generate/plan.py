@@ -9,8 +9,9 @@ from enum import IntEnum
 import numpy as np
 import polars as pl
 
-TABLES = ("customers", "products", "orders", "order_items", "payments")
+from pipeline.schema import TABLES
 
+# Rows of each table at scale 1; a scale multiplies them (rounded, at least 1).
 BASE_ROWS = {"customers": 2_000, "products": 600, "orders": 4_000, "order_items": 10_000, "payments": 4_000}
 
 # Fixed chunk sizes: chunk boundaries (and so every random stream) are the same whatever the number of workers.
@@ -20,14 +21,38 @@ ORDERS_PER_CHUNK = 100_000
 
 
 class Stream(IntEnum):
-    """The first element of every random stream's address: (seed, Stream, chunk)."""
+    """The first element of every random stream's address: (seed, Stream, chunk).
 
-    CUSTOMER_PROFILE = 1
-    CUSTOMER_NAMES = 2
-    PRODUCT_CATALOG = 3
-    PRODUCT_NAMES = 4
-    BASKETS = 5
-    CALENDAR = 6
+    One stream per concern (a column, or one decision of the order simulation), as tpchgen-rs keeps one per
+    column: changing one knob (say the anomaly rate) or adding a column re-draws only what depends on it.
+    Every stream draws a fixed number of values per chunk, never a number that depends on the data.
+    """
+
+    SIGNUP_DAY = 1
+    PROPENSITY = 2
+    FIRST_NAME = 3
+    LAST_NAME = 4
+    EMAIL_SEPARATOR = 5
+    EMAIL_DOMAIN = 6
+    CATEGORY = 7
+    PRICE = 8
+    POPULARITY = 9
+    BRAND = 10
+    ADJECTIVE = 11
+    NOUN = 12
+    CALENDAR = 13
+    ORDER_TIME = 14
+    ANOMALY = 15
+    BURST_SIZE = 16
+    CUSTOMER_PICK = 17
+    BASKET_SIZE = 18
+    PRODUCT_PICK = 19
+    QUANTITY = 20
+    EXTREME_QUANTITY = 21
+    PAYMENT_METHOD = 22
+    PAYMENT_LAG = 23
+    LATE_PAYMENT_LAG = 24
+    MISMATCH = 25
 
 
 def rng(seed: int, stream: Stream, chunk: int) -> np.random.Generator:
@@ -68,13 +93,15 @@ class Plan:
 
     @property
     def row_counts(self) -> dict[str, int]:
-        return {
+        """Rows per table (in ``TABLES`` order); one payment per order."""
+        counts = {
             "customers": self.customers,
             "products": self.products,
             "orders": self.orders,
             "order_items": self.order_items,
             "payments": self.orders,
         }
+        return {table: counts[table] for table in TABLES}
 
     @staticmethod
     def _chunks(total: int, size: int) -> list[tuple[int, int]]:

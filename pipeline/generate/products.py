@@ -29,12 +29,13 @@ class Catalog:
 
 
 def _catalog_chunk(seed: int, chunk: int, start: int, stop: int) -> Catalog:
-    gen = rng(seed, Stream.PRODUCT_CATALOG, chunk)
     n = stop - start
-    category = gen.choice(len(vocab.CATEGORIES), size=n, p=CATEGORY_WEIGHTS)
-    log_price = gen.normal(np.log(np.asarray(PRICE_MEDIAN))[category], np.asarray(PRICE_SIGMA)[category])
+    category = rng(seed, Stream.CATEGORY, chunk).choice(len(vocab.CATEGORIES), size=n, p=CATEGORY_WEIGHTS)
+    # A standard normal per product, shifted and scaled by its category's log-space median and sigma.
+    z = rng(seed, Stream.PRICE, chunk).standard_normal(n)
+    log_price = np.log(np.asarray(PRICE_MEDIAN))[category] + np.asarray(PRICE_SIGMA)[category] * z
     price_cents = np.maximum(1, np.rint(np.exp(log_price) * 100)).astype(np.int64)
-    popularity = gen.pareto(POPULARITY_ALPHA, size=n) + 1.0
+    popularity = rng(seed, Stream.POPULARITY, chunk).pareto(POPULARITY_ALPHA, size=n) + 1.0
     return Catalog(category, price_cents, popularity)
 
 
@@ -49,16 +50,17 @@ def generate(seed: int, scale: float, chunk: int) -> pl.DataFrame:
     start, stop = Plan.of(seed, scale).product_chunks()[chunk]
     n = stop - start
     facts = _catalog_chunk(seed, chunk, start, stop)
-    gen = rng(seed, Stream.PRODUCT_NAMES, chunk)
     nouns_per_category = len(vocab.NOUNS[vocab.CATEGORIES[0]])
     noun_table = pl.Series([noun for category in vocab.CATEGORIES for noun in vocab.NOUNS[category]])
-    noun_index = facts.category * nouns_per_category + gen.integers(0, nouns_per_category, size=n)
+    noun = rng(seed, Stream.NOUN, chunk).integers(0, nouns_per_category, size=n)
+    brand = rng(seed, Stream.BRAND, chunk).integers(0, len(vocab.BRANDS), size=n)
+    adjective = rng(seed, Stream.ADJECTIVE, chunk).integers(0, len(vocab.ADJECTIVES), size=n)
     return pl.DataFrame(
         {
             "product_id": np.arange(start + 1, stop + 1, dtype=np.int64),
-            "brand": pl.Series(vocab.BRANDS).gather(gen.integers(0, len(vocab.BRANDS), size=n)),
-            "adjective": pl.Series(vocab.ADJECTIVES).gather(gen.integers(0, len(vocab.ADJECTIVES), size=n)),
-            "noun": noun_table.gather(noun_index),
+            "brand": pl.Series(vocab.BRANDS).gather(brand),
+            "adjective": pl.Series(vocab.ADJECTIVES).gather(adjective),
+            "noun": noun_table.gather(facts.category * nouns_per_category + noun),
             "category": pl.Series(vocab.CATEGORIES).gather(facts.category),
             "price": facts.price_cents / 100,
         }

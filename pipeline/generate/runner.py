@@ -8,17 +8,20 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from pipeline import lake
+from pipeline import cancel, lake
 from pipeline.errors import DataInvalid
 from pipeline.generate import anomalies, baskets, customers, order_items, orders, payments, products
-from pipeline.generate.plan import TABLES, Plan
+from pipeline.generate.plan import Plan
+from pipeline.schema import TABLES
 from pipeline.validate.frames import check_frame
 
 # Starting worker processes costs about a second (imports); below this size one process is as fast.
@@ -55,7 +58,7 @@ class LakeSummary:
     rows: dict[str, int]
     hashes: dict[str, str]
     anomalies: int
-    checks_passed: int
+    frames_validated: int  # chunk frames that passed their table's pandera model
 
 
 def _frames(job: Job, task: Task) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
@@ -101,14 +104,43 @@ def tasks(plan: Plan) -> list[Task]:
     )
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    # Each worker is one of `workers` processes on the machine's cores: one Polars thread each avoids
-    # oversubscription. Spawned (not forked) because Polars' thread pool does not survive a fork.
-    os.environ["POLARS_MAX_THREADS"] = "1"
+def _worker_started() -> None:
+    # The parent decides when to stop: a Ctrl-C reaches the whole process group, and a worker that died of it
+    # would only add its own traceback to the parent's one-line message.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """``workers`` spawned processes, each with its share of the cores for Polars' thread pool.
+
+    Polars sizes its thread pool from ``POLARS_MAX_THREADS`` when a worker first imports it, and workers
+    start lazily (with the first tasks), so the budget stays in the environment for the pool's whole life.
+    Spawned, not forked: Polars' thread pool does not survive a fork. On any exit but success (a failed
+    chunk, Ctrl-C, SIGTERM) the workers are terminated at once instead of finishing their chunks.
+    """
+    previous = os.environ.get("POLARS_MAX_THREADS")
+    os.environ["POLARS_MAX_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_started)
+
+    def terminate() -> None:
+        for process in list((pool._processes or {}).values()):  # no public way before Python 3.14
+            process.terminate()
+
     try:
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        with cancel.interruptible(terminate):
+            yield pool
+    except BaseException:
+        terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
     finally:
-        del os.environ["POLARS_MAX_THREADS"]
+        if previous is None:
+            os.environ.pop("POLARS_MAX_THREADS", None)
+        else:
+            os.environ["POLARS_MAX_THREADS"] = previous
 
 
 def generate_lake(job: Job, plan: Plan, workers: int, labels_path: Path, advance: Callable[[int], None]) -> LakeSummary:
@@ -120,7 +152,7 @@ def generate_lake(job: Job, plan: Plan, workers: int, labels_path: Path, advance
             results.append(run_task(job, task))
             advance(1)
     else:
-        with _pool(workers) as pool:
+        with worker_pool(workers) as pool:
             for result in pool.map(run_task, [job] * len(todo), todo):
                 results.append(result)
                 advance(1)
@@ -132,4 +164,4 @@ def generate_lake(job: Job, plan: Plan, workers: int, labels_path: Path, advance
         msg = f"generated row counts {rows} differ from the plan {plan.row_counts}"
         raise RuntimeError(msg)
     hashes = {t: lake.combine_digests([r.digests[t] for r in results if t in r.digests]) for t in TABLES}
-    return LakeSummary(rows, hashes, labels.height, checks_passed=len(todo))
+    return LakeSummary(rows, hashes, labels.height, frames_validated=sum(len(r.rows) for r in results))

@@ -4,41 +4,47 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from pipeline import duck, lake
-from pipeline.generate.plan import TABLES
+from pipeline.schema import TABLES
 from pipeline.validate.frames import check_frame
 from pipeline.validate.report import Failure, Report
 from pipeline.validate.rules import check_rules
-from pipeline.validate.source import Source
+from pipeline.validate.source import SourceDir
 
 Window = tuple[dt.date, dt.date]
 
 
-def check_cross_table(files_by_table: dict[str, list[Path]], window: Window, report: Report) -> None:
-    con = duck.connect()
-    try:
+@dataclass
+class Validated:
+    """A validated source: the report, the Parquet files to load per table, and each table's content hash."""
+
+    report: Report
+    files_by_table: dict[str, list[Path]] = field(default_factory=dict)
+    content_hashes: dict[str, str] = field(default_factory=dict)
+
+
+def check_cross_table(files_by_table: dict[str, list[Path]], window: Window, report: Report, spill_dir: Path) -> None:
+    with duck.connection(spill_dir) as con:
         duck.create_views(con, files_by_table)
         passed, failures = check_rules(con, window)
-    finally:
-        con.close()
-    report.checks_passed += passed
+    report.rules_passed += passed
     report.failures += failures
 
 
-def validate_source(
-    source: Source, window: Window, staging_dir: Path, advance: Callable[[int], None]
-) -> tuple[Report, dict[str, list[Path]]]:
+def validate_source(source: SourceDir, window: Window, staging_dir: Path, advance: Callable[[int], None]) -> Validated:
     """Validate every file of every table, then the cross-table rules.
 
-    Returns the report and the Parquet files to load per table: the source's own files where they are
-    already well typed, otherwise typed copies written under ``staging_dir`` (always the case for CSV).
+    The files to load are the source's own where they are already well typed, otherwise typed copies
+    written under ``staging_dir`` (always the case for CSV).
     """
-    report = Report(source=str(source.root))
-    files_by_table: dict[str, list[Path]] = {}
+    result = Validated(Report(source=str(source.root)))
+    report = result.report
+    digests: dict[str, list[bytes]] = {}
     for table in TABLES:
         files = source.files(table)
         if not files:
@@ -57,13 +63,15 @@ def validate_source(
             report.failures += failures
             if failures:
                 continue
-            report.checks_passed += 1
+            report.frames_validated += 1
+            digests.setdefault(table, []).append(lake.content_digest(typed))
             if typed.schema == raw.schema:
-                files_by_table.setdefault(table, []).append(path)
+                result.files_by_table.setdefault(table, []).append(path)
             else:
                 staged = lake.part_path(staging_dir, table, index)
                 lake.write_parquet(typed, staged)
-                files_by_table.setdefault(table, []).append(staged)
+                result.files_by_table.setdefault(table, []).append(staged)
     if report.valid:
-        check_cross_table(files_by_table, window, report)
-    return report, files_by_table
+        check_cross_table(result.files_by_table, window, report, staging_dir)
+        result.content_hashes = {table: lake.combine_digests(digests[table]) for table in TABLES}
+    return result

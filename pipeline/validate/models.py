@@ -17,12 +17,13 @@ from pandera.api.polars.types import PolarsData
 from pipeline.generate.vocab import CATEGORIES, PAYMENT_METHODS
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
-CENT_TOLERANCE = 1e-6
+# A dollar amount times 100 is a whole number of cents up to this floating-point error.
+WHOLE_CENT_EPSILON = 1e-6
 
 
 def _whole_cents(data: PolarsData) -> pl.LazyFrame:
     cents = pl.col(data.key) * 100
-    return data.lazyframe.select((cents - cents.round()).abs() < CENT_TOLERANCE)
+    return data.lazyframe.select((cents - cents.round()).abs() < WHOLE_CENT_EPSILON)
 
 
 class _Table(pa.DataFrameModel):
@@ -82,7 +83,7 @@ class OrderItems(_Table):
 
     @pa.dataframe_check(name="line_total_at_least_a_cent_per_unit")
     def _line_covers_quantity(cls, data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.col("line_total") >= pl.col("quantity") * 0.01 - CENT_TOLERANCE)
+        return data.lazyframe.select(pl.col("line_total") >= pl.col("quantity") * 0.01 - WHOLE_CENT_EPSILON)
 
 
 class Payments(_Table):
@@ -99,6 +100,7 @@ class Payments(_Table):
         return _whole_cents(data)
 
 
+# Keyed by the table names of warehouse/schema.sql (a test keeps the two equal).
 MODELS: dict[str, type[_Table]] = {
     "customers": Customers,
     "products": Products,

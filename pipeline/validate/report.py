@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline import files
+
 EXAMPLES = 3
 
 
@@ -32,24 +34,29 @@ class Failure:
 @dataclass
 class Report:
     source: str
-    checks_passed: int = 0
+    frames_validated: int = 0  # files (or generated chunks) that passed their table's pandera model
+    rules_passed: int = 0  # cross-table rules (keys, foreign keys, business rules) that passed
     failures: list[Failure] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
         return not self.failures
 
+    def summary(self) -> str:
+        return (
+            f"{self.frames_validated} frame(s) passed their pandera model and {self.rules_passed} cross-table "
+            f"rule(s) passed on {self.source}"
+        )
+
     def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         body = {
             "source": self.source,
             "valid": self.valid,
-            "checks_passed": self.checks_passed,
+            "frames_validated": self.frames_validated,
+            "rules_passed": self.rules_passed,
             "failures": [asdict(f) for f in self.failures],
         }
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(body, indent=2, default=_jsonable) + "\n")
-        tmp.replace(path)
+        files.write_text(path, json.dumps(body, indent=2, default=_jsonable) + "\n")
 
 
 def _jsonable(value: object) -> str:

@@ -19,7 +19,8 @@ from pipeline.validate.report import EXAMPLES, Failure
 RULES_DIR = Path(__file__).parent / "rules"
 HEADER = re.compile(r"^-- (table|column|rule): (.+)$", re.MULTILINE)
 PARAMETER = re.compile(r"\$(\w+)")
-CENT_TOLERANCE = 0.005
+# Two sums of cent amounts that differ by less than half a cent are equal (floating-point sums drift).
+MONEY_TOLERANCE = 0.005
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def check_rules(
     con: duckdb.DuckDBPyConnection, window: tuple[dt.date, dt.date], file: str = ""
 ) -> tuple[int, list[Failure]]:
     """Run every rule; returns how many passed and the failures, each with its count and a few examples."""
-    values = {"window_start": window[0], "window_end": window[1], "cent_tolerance": CENT_TOLERANCE}
+    values = {"window_start": window[0], "window_end": window[1], "cent_tolerance": MONEY_TOLERANCE}
     passed, failures = 0, []
     for rule in all_rules():
         params = {name: values[name] for name in set(PARAMETER.findall(rule.sql))}

@@ -11,18 +11,18 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.errors import UsageError
-from pipeline.generate.plan import TABLES
+from pipeline.schema import TABLES
 
 FORMATS = ("parquet", "csv")
 
 
 @dataclass(frozen=True)
-class Source:
+class SourceDir:
     root: Path
     format: str
 
     @classmethod
-    def open(cls, root: Path, fmt: str) -> Source:
+    def open(cls, root: Path, fmt: str) -> SourceDir:
         if fmt not in FORMATS:
             msg = f"--format {fmt!r} is not supported; expected one of {', '.join(FORMATS)}"
             raise UsageError(msg)

@@ -1,7 +1,7 @@
 """Data for the analysis tests: generated lakes with their warehouses, and a tiny hand-made shop.
 
 The tiny shop is small enough that every answer can be worked out on paper; ``tiny_lake`` writes it as a
-lake and a warehouse through the same code as a real run (``build_warehouse`` with the marts step).
+lake and a warehouse through the same code as a real run (``stages.load``, marts included).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import duck, lake
-from pipeline.analysis.marts import build_marts
+from pipeline import lake, stages
 from pipeline.generate.plan import Plan
 from pipeline.generate.runner import Job, generate_lake
-from pipeline.load import build_warehouse
+from pipeline.load import BuildRecord
+from pipeline.manifest import Stages
 from pipeline.settings import Settings
 
 ANSWERS_DIR = Path(__file__).resolve().parents[2] / "queries" / "answers"
@@ -36,13 +36,11 @@ class Built:
         return self.settings.warehouse_path
 
     def table(self, name: str) -> pl.DataFrame:
-        return pl.read_parquet(duck.lake_files(self.lake_dir, name))
+        return pl.read_parquet(lake.lake_files(self.lake_dir, name))
 
 
 def build_warehouse_with_marts(settings: Settings) -> None:
-    files = duck.lake_tables(settings.lake_dir)
-    expected = {t: pl.scan_parquet(f).select(pl.len()).collect().item() for t, f in files.items()}
-    build_warehouse(files, expected, settings.warehouse_path, steps=[build_marts])
+    stages.load(settings, lake.lake_tables(settings.lake_dir), BuildRecord("lake", "test"), Stages())
 
 
 def generated(data_dir: Path, scale: float) -> Built:

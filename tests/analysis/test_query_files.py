@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.analysis.queries import QUERIES_DIR, all_queries, parse_query
+from pipeline.analysis.queries import QUERIES_DIR, QueryFileError, all_queries, parse_query
 from pipeline.errors import UsageError
 
 REQUIRED = {
@@ -46,7 +46,7 @@ def test_every_parameter_has_a_sqlfluff_stand_in() -> None:
 def test_a_header_that_misses_a_parameter_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "broken.sql"
     path.write_text("-- broken: a query\n-- grain: one row\nselect 1 where $limit > 0\n")
-    with pytest.raises(ValueError, match=r"parameters used \['limit'\] differ"):
+    with pytest.raises(QueryFileError, match=r"parameters used \['limit'\] differ"):
         parse_query(path)
 
 

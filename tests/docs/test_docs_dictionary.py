@@ -9,18 +9,16 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from docs_support import Build, main, sha256
+from docs_support import DICTIONARY_PATH, Build, main, sha256
 
 from pipeline.analysis.marts import MARTS
-from pipeline.docs.command import build_info
-from pipeline.docs.dictionary import DICTIONARY_PATH, DictionaryError, dictionary_markdown
-from pipeline.schema import schema
-from pipeline.settings import Settings
+from pipeline.docs.describe import DictionaryError
+from pipeline.docs.dictionary import dictionary_markdown
+from pipeline.schema import meta_tables, schema
 
 
 def _generate(build: Build) -> str:
-    settings = Settings(data_dir=build.data_dir)
-    return dictionary_markdown(build.warehouse, build_info(settings))
+    return dictionary_markdown(build.warehouse)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +70,7 @@ def test_generation_is_deterministic_and_read_only(text: str, scale1_build: Buil
 def test_every_table_and_column_of_the_live_schema_and_nothing_else(text: str, scale1_build: Build) -> None:
     live = _live_schema(scale1_build.warehouse)
     sections = _sections(text)
-    tables = [*schema().tables, *(mart.table for mart in MARTS)]
+    tables = [*schema().tables, *(mart.table for mart in MARTS), *meta_tables()]
     assert sorted(sections) == sorted(live) == sorted(tables)
     for table, columns in live.items():
         rows = re.findall(r"^\| \*\*(\w+)\*\* \| (\w+) \|", sections[table], flags=re.MULTILINE)
@@ -150,7 +148,7 @@ def test_mermaid_block_parses(text: str) -> None:
             relations.add(relation.groups())
     assert current is None, "an entity block is not closed"
     s = schema()
-    assert list(entities) == [*s.tables, *(mart.table for mart in MARTS)]
+    assert list(entities) == [*s.tables, *(mart.table for mart in MARTS), *meta_tables()]
     for table in s.tables:
         assert [name for name, _, _ in entities[table]] == list(s.columns[table])
     assert entities["mart_anomalies"][0] == ("order_id", "INTEGER", "PK")

@@ -11,7 +11,7 @@ import pytest
 from docs_support import Build, main, sha256
 
 from pipeline.docs.profiling import ProfilingError, profile_lake, sample_rows
-from pipeline.generate.plan import TABLES
+from pipeline.schema import TABLES
 from pipeline.settings import Settings
 
 # tiny is scale 0.05: customers 100, products 30, orders 200, order_items 500, payments 200.

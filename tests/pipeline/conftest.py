@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.generate.plan import TABLES
+from pipeline.schema import TABLES
 
 
 @dataclass(frozen=True)

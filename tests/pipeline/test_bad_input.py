@@ -24,7 +24,7 @@ from pipeline.settings import Settings
 BROKEN = 3  # rows broken per case, where a case breaks rows
 ROWS = [10, 11, 12]  # the rows broken (0-based), away from the edges of the file
 # The default window (the tests never pass --end-date to load): independent of any ECOM_* variable.
-WINDOW_START, WINDOW_END = Settings(end_date=Settings.model_fields["end_date"].default, workers=1).window
+WINDOW_START, WINDOW_END = Settings(workers=1).window
 
 Frames = dict[str, pl.DataFrame]
 Breaker = Callable[[Path, str, Frames], None]  # (source dir, format, good frames) -> None

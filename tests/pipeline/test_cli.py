@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from pipeline.generate.plan import TABLES
+from pipeline.schema import TABLES
 
 CliResult = Any  # tests/conftest.py Outcome: status, out, err
 GoodRun = Any  # conftest.GoodRun
@@ -143,7 +143,7 @@ def test_warehouse_that_is_a_directory_is_a_usage_error(
 
     assert result.status == 2
     line = one_error_line(result)
-    assert f"--warehouse {directory}" in line
+    assert f"--warehouse: should be the path of a SQLite file, not a directory (got '{directory}')" in line
     assert list(directory.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse-dir"]
 
@@ -158,7 +158,7 @@ def test_data_dir_that_is_a_file_is_a_usage_error(
 
     assert result.status == 2
     line = one_error_line(result)
-    assert f"--data-dir {a_file}" in line
+    assert f"--data-dir: should be a directory (created if missing), not a file (got '{a_file}')" in line
     assert a_file.read_text() == "not a directory\n"
 
 
@@ -230,8 +230,8 @@ def test_validate_the_generated_lake(good_run: GoodRun, tmp_path: Path, run_cli:
     assert report["valid"] is True
     assert report["failures"] == []
     assert report["source"] == str(data_dir / "lake")
-    # one pandera check per file (5 tables, one part each at scale 1) plus every cross-table rule
-    assert report["checks_passed"] >= 5 + 9
+    # one pandera model per file (5 tables, one part each at scale 1), then every cross-table rule
+    assert (report["frames_validated"], report["rules_passed"]) == (5, 20)
     assert not (data_dir / "warehouse.sqlite").exists()
     assert [p.name for p in data_dir.glob(".validate-*")] == []
 
@@ -252,8 +252,9 @@ def test_load_an_export_builds_a_warehouse_with_its_rows(
     assert exported == good_run.row_counts
     assert counts(warehouse) == exported
     assert counts(warehouse) == counts(good_run.warehouse)
-    assert [p.name for p in warehouse.parent.iterdir()] == ["wh.sqlite"]
-    assert [p.name for p in data_dir.glob(".load-*")] == []
+    # Beside it only the lock that API writes and rebuilds share; no build or staging is left anywhere.
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == [".wh.sqlite.lock", "wh.sqlite"]
+    assert [p.name for p in data_dir.glob(".*")] == []
     with closing(sqlite3.connect(f"file:{warehouse}?mode=ro", uri=True)) as db:
         # Dates arrive as ISO text and money as REAL, exactly as in the lake.
         assert db.execute("SELECT DISTINCT typeof(order_date) FROM orders").fetchall() == [("text",)]
@@ -267,7 +268,11 @@ def test_load_an_export_builds_a_warehouse_with_its_rows(
         total = db.execute("SELECT round(sum(total_amount), 2) FROM orders").fetchone()[0]
         assert total == pytest.approx(round(lake_orders["total_amount"].sum(), 2), abs=0.005)
     manifest = json.loads((data_dir / "manifest.json").read_text())
-    assert manifest["warehouse"] == str(warehouse)
+    assert manifest["warehouse"]["path"] == str(warehouse)
+    assert manifest["warehouse"]["source"] == str(source)  # not a generated lake: no seed or scale
+    assert "lake" not in manifest
+    with closing(sqlite3.connect(f"file:{warehouse}?mode=ro", uri=True)) as db:
+        assert db.execute("SELECT source, seed, scale FROM build_record").fetchall() == [(str(source), None, None)]
     assert f"warehouse: {warehouse}" in result.out.replace("\n", "")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.generate.plan import TABLES
+from pipeline.schema import TABLES
 
 SQLITE3 = shutil.which("sqlite3") or "/usr/bin/sqlite3"
 GoodRun = Any  # conftest.GoodRun

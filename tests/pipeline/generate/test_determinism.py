@@ -10,14 +10,15 @@ import polars as pl
 import pytest
 
 from pipeline.generate import baskets, customers, order_items, orders, payments, plan, products, runner
-from pipeline.generate.plan import TABLES, Plan
+from pipeline.generate.plan import Plan
+from pipeline.schema import TABLES
 from tests.conftest import RunCli
 
 START = dt.date(2023, 1, 1)
 
 
 def _hashes(data_dir: Path) -> dict[str, str]:
-    return json.loads((data_dir / "manifest.json").read_text())["content_hashes"]
+    return json.loads((data_dir / "manifest.json").read_text())["lake"]["content_hashes"]
 
 
 def _parquet_bytes(data_dir: Path) -> dict[str, bytes]:

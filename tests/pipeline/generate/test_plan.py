@@ -4,7 +4,8 @@ import itertools
 
 import pytest
 
-from pipeline.generate.plan import BASE_ROWS, ORDERS_PER_CHUNK, TABLES, Plan
+from pipeline.generate.plan import BASE_ROWS, ORDERS_PER_CHUNK, Plan
+from pipeline.schema import TABLES
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,12 @@
-"""``analyze``: run the queries over the lake (or the warehouse), write each result, score the anomaly query."""
+"""Running the analyses: check every parameter first, run each query, write each result, summarize, score.
+
+Each result is written as soon as it exists (``<directory>/<query>.parquet``, replaced atomically) and only
+the anomaly query's rows are kept, for scoring against the labels: one result in memory at a time.
+"""
 
 from __future__ import annotations
 
-import argparse
 import logging
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +15,10 @@ from typing import Any
 import polars as pl
 from rich.table import Table
 
+from pipeline import duck, files, manifest
 from pipeline.analysis import scoring
 from pipeline.analysis.queries import Query, Value, all_queries, get_query
-from pipeline.analysis.sources import SOURCES, Source, connect
+from pipeline.analysis.sources import Backend, use
 from pipeline.errors import UsageError
 from pipeline.logs import out
 from pipeline.settings import Settings
@@ -34,34 +37,6 @@ class Result:
     headline: dict[str, Any] | None  # the first row
     seconds: float
     frame: pl.DataFrame | None  # kept for the anomaly query only, which is scored afterwards
-
-
-def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser(
-        "analyze",
-        parents=[common],
-        help="run the queries/*.sql analyses and write data/analysis/<query>.parquet",
-        description="Run the analyses in queries/ and write each result to data/analysis/<query>.parquet.",
-    )
-    parser.add_argument(
-        "--query",
-        action="append",
-        dest="queries",
-        metavar="NAME",
-        help=f"an analysis to run (repeatable; default all: {', '.join(all_queries())})",
-    )
-    parser.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a parameter for every selected query that declares it (repeatable), e.g. start_date=2024-01-01",
-    )
-    parser.add_argument(
-        "--source", choices=SOURCES, default="lake", help="where the tables are read from (default lake)"
-    )
-    parser.add_argument("--out", type=Path, help="directory for the results (default <data-dir>/analysis)")
-    parser.set_defaults(func=main)
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -94,34 +69,21 @@ def plan(names: list[str] | None, given: dict[str, str]) -> list[tuple[Query, di
 
 
 def run(
-    settings: Settings, source: Source, planned: list[tuple[Query, dict[str, Value]]], directory: Path
+    settings: Settings, backend: Backend, planned: list[tuple[Query, dict[str, Value]]], directory: Path
 ) -> list[Result]:
     """Run each query and write its result right away, so that only one result is in memory at a time."""
-    con = connect(settings, source)
-    try:
-        results = []
+    results = []
+    with files.scratch_dir(settings.data_dir, ".spill-") as spill, duck.connection(spill) as con:
+        use(con, backend, settings.lake_dir, settings.warehouse_path)
         for query, values in planned:
             started = time.perf_counter()
             frame = query.run(con, values)
             seconds = time.perf_counter() - started
-            write(frame, directory / f"{query.name}.parquet")
+            files.write_atomically(directory / f"{query.name}.parquet", frame.write_parquet)
             headline = frame.row(0, named=True) if frame.height else None
             kept = frame if query.name == ANOMALY_QUERY else None
             results.append(Result(query, frame.height, headline, seconds, kept))
-        return results
-    finally:
-        con.close()
-
-
-def write(frame: pl.DataFrame, target: Path) -> None:
-    """The result replaces its file in one rename, so a reader never sees a half-written Parquet."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        frame.write_parquet(partial, compression="zstd")
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+    return results
 
 
 def _headline(row: dict[str, Any] | None, width: int) -> str:
@@ -131,11 +93,11 @@ def _headline(row: dict[str, Any] | None, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def print_summary(results: list[Result], source: Source, directory: Path) -> None:
+def print_summary(results: list[Result], backend: Backend, directory: Path) -> None:
     # Fixed widths, the first row cut to what is left: rich would otherwise squeeze the numbers on a narrow terminal.
     name_width = max(len(r.query.name) for r in results)
     headline_width = max(20, out.width - name_width - 9 - 7 - 13)
-    table = Table(title=f"analysis over the {source}", title_justify="left")
+    table = Table(title=f"analysis over the {backend}", title_justify="left")
     table.add_column("query", width=name_width)
     table.add_column("rows", justify="right", width=9)
     table.add_column("ms", justify="right", width=7)
@@ -165,18 +127,18 @@ def analyze(
     settings: Settings,
     names: list[str] | None = None,
     params: dict[str, str] | None = None,
-    source: Source = "lake",
+    backend: Backend = "lake",
     directory: Path | None = None,
 ) -> list[Result]:
     """The ``analyze`` stage (``run`` calls it with the defaults): check, run, write, summarize, score."""
     planned = plan(names, params or {})
-    directory = directory if directory is not None else settings.data_dir / "analysis"
-    results = run(settings, source, planned, directory)
-    print_summary(results, source, directory)
+    directory = directory if directory is not None else settings.analysis_dir
+    results = run(settings, backend, planned, directory)
+    manifest.publish(
+        settings.manifest_path,
+        "analysis",
+        {"directory": str(directory), "backend": backend, "rows": {r.query.name: r.rows for r in results}},
+    )
+    print_summary(results, backend, directory)
     print_scores(results, settings.labels_path)
     return results
-
-
-def main(settings: Settings, args: argparse.Namespace) -> int:
-    analyze(settings, args.queries, parse_params(args.param), args.source, args.out)
-    return 0

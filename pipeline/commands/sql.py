@@ -1,4 +1,7 @@
-"""``sql``: a real DuckDB shell (the duckdb-cli package) over the lake views and the read-only warehouse."""
+"""``sql``: a real DuckDB shell (the duckdb-cli package) over the lake views and the read-only warehouse.
+
+Kept light on purpose (no DuckDB, Polars or rich import): the shell should open at once.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,12 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.analysis.sources import shell_setup_sql
 from pipeline.errors import UsageError
-from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -35,6 +39,8 @@ def duckdb_cli() -> Path:
 
 
 def command(settings: Settings, statement: str | None) -> list[str]:
+    from pipeline.analysis.sources import shell_setup_sql
+
     cli = duckdb_cli()
     argv = [str(cli), "-cmd", shell_setup_sql(settings.lake_dir, settings.warehouse_path)]
     if statement is not None:

@@ -1,0 +1,95 @@
+"""Stopping at once: Ctrl-C, SIGTERM or a failed sibling task interrupts every running query.
+
+Long work runs in DuckDB or SQLite, inside C code that a Python signal handler cannot enter. Each such
+connection is registered while it works (:func:`interruptible`), and a cancellation interrupts them all, so
+their threads return within milliseconds and the clean-up (``finally`` blocks that remove build files and
+staging directories) runs right away instead of after the work would have finished.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from types import FrameType
+from typing import TypeVar
+
+from pipeline.errors import Interrupted
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_interrupts: dict[int, Callable[[], None]] = {}
+_signal: list[int] = []  # the signal that cancelled this run, once one has
+_published: list[str] = []  # outputs this run has swapped in, for the message of an interrupted run
+
+
+def requested() -> int | None:
+    """The signal that cancelled the run, or None."""
+    return _signal[0] if _signal else None
+
+
+def note_published(output: str) -> None:
+    _published.append(output)
+
+
+def published() -> list[str]:
+    return list(_published)
+
+
+def interrupt_all() -> None:
+    with _lock:
+        interrupts = list(_interrupts.values())
+    for interrupt in interrupts:
+        interrupt()
+
+
+@contextmanager
+def interruptible(interrupt: Callable[[], None]) -> Iterator[None]:
+    """Register ``interrupt`` (e.g. a connection's ``interrupt`` method) while the block runs."""
+    key = id(interrupt)
+    with _lock:
+        _interrupts[key] = interrupt
+    try:
+        if _signal:
+            interrupt()  # cancelled before this work even started
+        yield
+    finally:
+        with _lock:
+            _interrupts.pop(key, None)
+
+
+def _on_signal(number: int, _frame: FrameType | None) -> None:
+    if not _signal:
+        _signal.append(number)
+    interrupt_all()
+    raise Interrupted(number)
+
+
+def install_signal_handlers() -> None:
+    """SIGINT and SIGTERM cancel the run (in a container the pipeline is PID 1, where SIGTERM is otherwise ignored)."""
+    _signal.clear()
+    _published.clear()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, _on_signal)
+
+
+def run_parallel(tasks: Sequence[Callable[[], T]]) -> list[T]:
+    """Run ``tasks`` in threads; the first failure (or a signal) interrupts the others and is raised at once."""
+    if len(tasks) == 1:
+        return [tasks[0]()]
+    with ThreadPoolExecutor(len(tasks)) as pool:
+        futures = [pool.submit(task) for task in tasks]
+        try:
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            for future in done:
+                future.result()
+        except BaseException:
+            interrupt_all()
+            for future in futures:
+                future.cancel()
+            wait(futures)
+            raise
+        return [future.result() for future in futures]

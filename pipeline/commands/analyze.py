@@ -1,0 +1,47 @@
+"""``analyze``: run the queries over the lake (or the warehouse), write each result, score the anomaly query."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
+
+BACKENDS = ("lake", "warehouse")
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "analyze",
+        parents=[common],
+        help="run the queries/*.sql analyses and write data/analysis/<query>.parquet",
+        description="Run the analyses in queries/ and write each result to data/analysis/<query>.parquet.",
+    )
+    parser.add_argument(
+        "--query",
+        action="append",
+        dest="queries",
+        metavar="NAME",
+        help="an analysis to run, a file name of queries/ without .sql (repeatable; default: all of them)",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter for every selected query that declares it (repeatable), e.g. start_date=2024-01-01",
+    )
+    parser.add_argument(
+        "--source", choices=BACKENDS, default="lake", help="where the tables are read from (default lake)"
+    )
+    parser.add_argument("--out", type=Path, help="directory for the results (default <data-dir>/analysis)")
+    parser.set_defaults(func=main)
+
+
+def main(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.analysis.analyze import analyze, parse_params
+
+    analyze(settings, args.queries, parse_params(args.param), args.source, args.out)
+    return 0

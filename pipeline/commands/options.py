@@ -1,0 +1,72 @@
+"""Options that several commands share. Only argparse here: the parser is built before any work is imported."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+SUPPRESS = argparse.SUPPRESS  # an option not given leaves its ECOM_ variable (or the default) in force
+FORMATS = ("parquet", "csv")
+DEFAULT_SAMPLE_ROWS = 100_000  # a table with more rows is profiled on a seeded sample of this size
+DEFAULT_MINIMAL_ABOVE = 50_000  # a table with more rows gets ydata-profiling's minimal mode
+
+
+def add_generation_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scale", default=SUPPRESS, help="scale factor, any positive number (default 1)")
+    parser.add_argument("--seed", default=SUPPRESS, help="random seed, a whole number >= 0 (default 42)")
+    parser.add_argument(
+        "--end-date", default=SUPPRESS, help="last day of the 3-year window, YYYY-MM-DD (default 2025-12-31)"
+    )
+    parser.add_argument(
+        "--anomaly-rate", default=SUPPRESS, help="share of orders that start an anomaly, 0..0.2 (default 0.005)"
+    )
+    add_workers_option(parser)
+
+
+def add_workers_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", default=SUPPRESS, help="worker processes (default: the number of cores)")
+
+
+def add_source_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", type=Path, help="directory with the five tables (default: the lake)")
+    parser.add_argument("--format", default="parquet", help=f"file format of --source: {' or '.join(FORMATS)}")
+    parser.add_argument("--end-date", default=SUPPRESS, help="last day of the allowed date window (default 2025-12-31)")
+
+
+def add_warehouse_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--warehouse", default=SUPPRESS, help="SQLite file to build (default data/warehouse.sqlite)")
+    parser.add_argument(
+        "--discard-edits",
+        action="store_true",
+        help="rebuild even if the warehouse holds writes made through the API (they are archived in data/edits/)",
+    )
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        value = -1
+    if value < 0:
+        msg = f"expected a whole number >= 0, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def add_profile_options(parser: argparse.ArgumentParser) -> None:
+    """The profiling options, shared with ``run`` (which profiles unless ``--no-profile``)."""
+    parser.add_argument(
+        "--sample-rows",
+        type=_count,
+        default=DEFAULT_SAMPLE_ROWS,
+        help=f"profile a seeded sample of this many rows of a larger table (default {DEFAULT_SAMPLE_ROWS:,})",
+    )
+    parser.add_argument(
+        "--minimal-above",
+        type=_count,
+        default=DEFAULT_MINIMAL_ABOVE,
+        help=f"use ydata-profiling's minimal mode for tables with more rows (default {DEFAULT_MINIMAL_ABOVE:,})",
+    )
+    parser.add_argument(
+        "--reports-dir", type=Path, help="where the HTML reports go (default <data-dir>/profiling_reports)"
+    )

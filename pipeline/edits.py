@@ -1,0 +1,73 @@
+"""Writes made through the API since the warehouse was built: counted, archived, guarded against a rebuild.
+
+The warehouse is derived from the lake, so a rebuild replaces it with what the lake says. Writes made through
+the API (each with its ``audit_log`` row, in the same transaction) would be lost: a rebuild first archives the
+audit rows under ``data/edits/`` and refuses unless told to discard them. The check and the swap hold the
+warehouse's write lock, which every API write transaction holds too, so no acknowledged write can land
+between the check and the swap.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+from pipeline import files
+from pipeline.errors import Refused
+
+log = logging.getLogger(__name__)
+
+
+def lock_path(warehouse: Path) -> Path:
+    return warehouse.with_name(f".{warehouse.name}.lock")
+
+
+@contextmanager
+def write_lock(warehouse: Path) -> Iterator[None]:
+    """The lock that API writes and the warehouse swap take, so that neither happens during the other."""
+    with files.exclusive_lock(lock_path(warehouse)):
+        yield
+
+
+def _audit_rows(warehouse: Path) -> list[dict[str, object]]:
+    with closing(sqlite3.connect(f"{warehouse.resolve().as_uri()}?mode=ro", uri=True)) as db:
+        db.row_factory = sqlite3.Row
+        has_audit = db.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'audit_log'").fetchone()
+        if not has_audit:
+            return []  # built before the API existed: nothing can have been written through it
+        build = db.execute("SELECT build_id FROM build_record").fetchone()
+        rows = db.execute("SELECT * FROM audit_log ORDER BY audit_id").fetchall()
+        return [{"build_id": build["build_id"] if build else None, **dict(row)} for row in rows]
+
+
+def archive(warehouse: Path, directory: Path) -> tuple[int, Path | None]:
+    """Copy the warehouse's audit rows to ``directory/<build_id>-<last audit_id>.jsonl``; (how many, where)."""
+    if not warehouse.exists():
+        return 0, None
+    rows = _audit_rows(warehouse)
+    if not rows:
+        return 0, None
+    path = directory / f"{rows[-1]['build_id']}-{rows[-1]['audit_id']}.jsonl"
+    files.write_text(path, "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows))
+    return len(rows), path
+
+
+def guard(warehouse: Path, directory: Path, *, discard: bool) -> None:
+    """Archive the edits in the warehouse about to be replaced; refuse to replace it unless ``discard``.
+
+    Call it holding :func:`write_lock`.
+    """
+    count, path = archive(warehouse, directory)
+    if not count:
+        return
+    if not discard:
+        msg = (
+            f"the warehouse {warehouse} holds {count} write(s) made through the API since it was built, archived "
+            f"in {path}; a rebuild would discard them: pass --discard-edits to rebuild anyway"
+        )
+        raise Refused(msg)
+    log.warning("discarding %d API write(s) in %s; they are archived in %s", count, warehouse, path)
