@@ -45,6 +45,9 @@ COMMANDS = (
     "sql",
     "docs",
     "profile",
+    "api",
+    "dashboard",
+    "refresh-marts",
 )
 
 Command = Callable[[Settings, argparse.Namespace], int]

@@ -32,6 +32,7 @@ class Schema:
     indexes_ddl: str
     tables: tuple[str, ...]  # in declaration order, parents before children
     columns: dict[str, tuple[str, ...]]
+    types: dict[str, dict[str, str]]  # declared SQLite type per column: INTEGER, TEXT, REAL, DATE
     primary_keys: dict[str, str]
     unique_keys: tuple[tuple[str, str], ...]  # (table, column) pairs other than primary keys
     foreign_keys: tuple[ForeignKey, ...]
@@ -50,11 +51,12 @@ def schema() -> Schema:
         tables = tuple(
             name for (name,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY rowid")
         )
-        columns, primary_keys, unique_keys, foreign_keys, indexes = {}, {}, [], [], {}
+        columns, types, primary_keys, unique_keys, foreign_keys, indexes = {}, {}, {}, [], [], {}
         for table in tables:
-            info = db.execute("SELECT name, pk FROM pragma_table_info(?) ORDER BY cid", (table,)).fetchall()
-            columns[table] = tuple(name for name, _ in info)
-            primary_keys[table] = next(name for name, pk in info if pk == 1)
+            info = db.execute("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid", (table,)).fetchall()
+            columns[table] = tuple(name for name, _, _ in info)
+            types[table] = {name: declared for name, declared, _ in info}
+            primary_keys[table] = next(name for name, _, pk in info if pk == 1)
             for parent, column, parent_column in db.execute(
                 'SELECT "table", "from", "to" FROM pragma_foreign_key_list(?) ORDER BY id', (table,)
             ):
@@ -74,7 +76,7 @@ def schema() -> Schema:
                 )
             ]
     return Schema(
-        tables_ddl, indexes_ddl, tables, columns, primary_keys, tuple(unique_keys), tuple(foreign_keys), indexes
+        tables_ddl, indexes_ddl, tables, columns, types, primary_keys, tuple(unique_keys), tuple(foreign_keys), indexes
     )
 
 

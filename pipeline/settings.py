@@ -113,6 +113,7 @@ class Settings:
     api_workers: int = field(default=1, metadata=_spec(_integer, _between(1, 64)))
     # ECOM_API_KEYS: comma-separated; with none, the API is read-only.
     api_keys: tuple[str, ...] = field(default=(), metadata=_spec(_keys))
+    dashboard_host: str = field(default="127.0.0.1", metadata=_spec(str.strip))
     dashboard_port: int = field(default=8501, metadata=_spec(_integer, _between(1, 65_535)))
 
     def __post_init__(self) -> None:

@@ -10,7 +10,6 @@ with a primary key for the lookups the API makes) and only filled through DuckDB
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from collections.abc import Sequence
 from contextlib import closing
@@ -18,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
-from pipeline import duck
+from pipeline import duck, edits, files
 from pipeline.analysis.queries import Value, get_query
 from pipeline.duck import WAREHOUSE_ALIAS
 
@@ -112,71 +110,25 @@ def load_marts(build: Path, results: Sequence[MartResult], spill_dir: Path) -> N
                 db.execute(f"CREATE INDEX {r.mart.table}_{column} ON {r.mart.table} ({column})")
 
 
-def _mart(table: str) -> Mart:
-    for mart in MARTS:
-        if mart.table == table:
-            return mart
-    msg = f"unknown mart {table!r}; the marts are: {', '.join(m.table for m in MARTS)}"
-    raise ValueError(msg)
+def refresh_marts(warehouse: Path, spill_parent: Path) -> int:
+    """Recompute every mart from the warehouse's own tables in one transaction, under the warehouse's write lock.
 
-
-def _sqlite_param(name: str, value: Value) -> str:
-    """A DuckDB expression for one bound value, typed as sqlite_query accepts it (dates as ISO text)."""
-    if isinstance(value, bool) or value is None:
-        msg = f"mart filter on {name}: {value!r} is not a value to compare with"
-        raise ValueError(msg)
-    if isinstance(value, int):
-        return f"${name}::bigint"
-    if isinstance(value, float):
-        return f"${name}::double"
-    return f"${name}::varchar"
-
-
-def read_mart(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    *,
-    where: dict[str, Value] | None = None,
-    order_by: str | None = None,
-    descending: bool = False,
-    limit: int | None = None,
-    offset: int = 0,
-    alias: str = WAREHOUSE_ALIAS,
-) -> pl.DataFrame:
-    """Rows of a mart, filtered (equality), ordered and paged by SQLite itself, with the mart's own types.
-
-    The DuckDB scanner reads a whole table and filters it afterwards, which is fine for the small marts and too
-    slow for a lookup in a million-row one; ``sqlite_query`` lets SQLite use the mart's key and indexes.
-    Column names are checked against the mart's columns; values are bound, never formatted into the SQL.
+    Returns the last ``audit_id`` the marts now include (recorded in ``mart_state``): readers compare it with
+    the audit log to tell whether writes made through the API have made the marts stale.
     """
-    mart = _mart(table)
-    columns = con.execute(
-        "select column_name, data_type from duckdb_columns() "
-        "where database_name = $alias and table_name = $table order by column_index",
-        {"alias": alias, "table": mart.table},
-    ).fetchall()
-    types = dict(columns)
-    filters = dict(where or {})
-    unknown = sorted({*filters, *([order_by] if order_by else [])} - set(types))
-    if unknown:
-        msg = f"{mart.table} has no column {', '.join(unknown)}; its columns: {', '.join(types)}"
-        raise ValueError(msg)
-    if (limit is not None and limit < 0) or offset < 0:
-        msg = f"limit and offset must be >= 0 (got {limit}, {offset})"
-        raise ValueError(msg)
-    native = f"SELECT * FROM {mart.table}"
-    params: dict[str, object] = {"alias": alias}
-    bound = []
-    for i, (column, value) in enumerate(filters.items()):
-        native += (" WHERE " if i == 0 else " AND ") + f"{column} = ?"
-        params[f"p{i}"] = value.isoformat() if isinstance(value, dt.date) else value
-        bound.append(_sqlite_param(f"p{i}", value))
-    if order_by:
-        native += f" ORDER BY {order_by}{' DESC' if descending else ''}, {mart.key}"
-    if limit is not None or offset:
-        native += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
-    params["native"] = native
-    # sqlite_query returns text; each column is cast back to the type the scanner reads it as.
-    select = ", ".join(f"{name}::{kind} as {name}" for name, kind in columns)
-    with_params = f", params => row({', '.join(bound)})" if bound else ""
-    return con.execute(f"select {select} from sqlite_query($alias, $native{with_params})", params).pl()
+    with (
+        edits.write_lock(warehouse),
+        files.scratch_dir(spill_parent, ".spill-") as spill,
+        duck.connection(spill) as con,
+    ):
+        duck.attach_warehouse(con, warehouse, read_only=False)
+        con.execute(f"use {WAREHOUSE_ALIAS}")
+        (through,) = con.execute("select coalesce(max(audit_id), 0) from audit_log").fetchone() or (0,)
+        con.execute("begin transaction")
+        for mart in MARTS:
+            query = get_query(mart.query)
+            con.execute(f"delete from {mart.table}")
+            con.execute(f"insert into {mart.table} {query.sql}", query.bind(mart.params))
+        con.execute("update mart_state set refreshed_through = $through", {"through": through})
+        con.execute("commit")
+    return int(through)

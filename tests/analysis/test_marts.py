@@ -12,7 +12,9 @@ import pytest
 from analysis_support import Built
 from polars.testing import assert_frame_equal
 
-from pipeline.analysis.marts import MARTS, Mart, read_mart
+from pipeline.access.reads import InvalidRequest
+from pipeline.access.reads import mart as read_mart
+from pipeline.analysis.marts import MARTS, Mart
 from pipeline.analysis.queries import get_query
 
 
@@ -72,7 +74,7 @@ def test_read_mart_matches_the_scanner(warehouse1: duckdb.DuckDBPyConnection) ->
 
 
 def test_read_mart_rejects_unknown_names(warehouse1: duckdb.DuckDBPyConnection) -> None:
-    with pytest.raises(ValueError, match="unknown mart"):
+    with pytest.raises(InvalidRequest, match="unknown mart"):
         read_mart(warehouse1, "orders")
-    with pytest.raises(ValueError, match="has no column"):
+    with pytest.raises(InvalidRequest, match="has no column"):
         read_mart(warehouse1, "mart_anomalies", order_by="order_id; drop table orders")

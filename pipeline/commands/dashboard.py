@@ -1,0 +1,33 @@
+"""``dashboard``: serve the Streamlit dashboard (``dashboard/app.py``), headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from pipeline.commands.options import SUPPRESS
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser("dashboard", parents=[common], help="serve the Streamlit dashboard")
+    parser.add_argument("--dashboard-port", default=SUPPRESS, help="port to listen on (default 8501)")
+    parser.add_argument("--dashboard-host", default=SUPPRESS, help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--warehouse", default=SUPPRESS, help="SQLite file to show (default data/warehouse.sqlite)")
+    parser.set_defaults(func=main)
+
+
+def main(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.commands.serve import replace_process
+    from pipeline.settings import PROJECT_ROOT
+
+    argv = [
+        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
+        "--server.headless", "true", "--server.address", settings.dashboard_host,
+        "--server.port", str(settings.dashboard_port), "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    replace_process(argv, settings)
+    return 0  # not reached
