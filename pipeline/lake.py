@@ -10,9 +10,10 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import polars as pl
+if TYPE_CHECKING:  # Polars is imported by those who hold frames; listing a lake (``just sql``) needs none of it
+    import polars as pl
 
 from pipeline import files
 from pipeline.schema import TABLES
@@ -67,6 +68,8 @@ def content_digest(frame: pl.DataFrame) -> bytes:
     Each column contributes its name, type and values: numbers and dates as their machine representation,
     text joined with a separator that the generators never emit.
     """
+    import polars as pl  # here, not at the top: see TYPE_CHECKING above
+
     digest = hashlib.sha256()
     for column in frame.iter_columns():
         digest.update(f"{column.name}:{column.dtype}\n".encode())
