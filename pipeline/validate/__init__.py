@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import duck, lake
+from pipeline import cancel, duck, lake
 from pipeline.schema import TABLES
 from pipeline.validate.frames import check_frame
 from pipeline.validate.report import Failure, Report
@@ -51,6 +51,7 @@ def validate_source(source: SourceDir, window: Window, staging_dir: Path, advanc
             rule = f"missing table: expected {source.expected_layout(table)}"
             report.failures.append(Failure(table, "", rule, 0))
         for index, path in enumerate(files):
+            cancel.check()
             advance(1)
             try:
                 raw = source.read(path)
