@@ -73,9 +73,10 @@ lint:
 docker-build *args:
     @python container/engine.py compose build "$@" pipeline
 
-# Build, then start compose: the pipeline once, then the API and dashboard on 127.0.0.1:8000 and :8501
-docker-run *args: docker-build
-    @python container/engine.py compose up -d "$@"
+# Build, run the pipeline (its output shown), then start the API and dashboard on 127.0.0.1:8000 and :8501
+docker-run: docker-build
+    @python container/engine.py compose run --rm pipeline
+    @python container/engine.py compose up -d --no-deps api dashboard
 
 # Stop the compose project (`just docker-down --volumes` also deletes its data volume)
 docker-down *args:

@@ -1,9 +1,10 @@
-"""The image's health check: probe what this container serves, read from its main process's command line.
+"""The image's health check: probe what this container serves, found from its processes' command lines.
 
-One image runs every role, so the check follows the process rather than a fixed URL: uvicorn (``api``) is
+One image runs every role, so the check follows the processes rather than a fixed URL: uvicorn (``api``) is
 asked for ``/health``, Streamlit (``dashboard``) for ``/_stcore/health``, each on the port it was started with.
-Any other command (``run``, ``load``, ...) is a batch job that is healthy while it runs. Exit 0 healthy, 1 not.
-Standard library only: it runs every few seconds, so it must start fast.
+A container that runs neither runs a batch command (``run``, ``load``, ...), which is healthy while it runs.
+Every process is looked at, not only PID 1, so the check also holds under an init (``docker run --init``).
+Exit 0 healthy, 1 not. Standard library only: it runs every few seconds, so it must start fast.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-# (what the command line contains, the option that holds its port, the port without it, the path to ask)
+# (the module run with -m, the option that holds its port, the port without it, the path to ask)
 SERVERS = (
     ("uvicorn", "--port", "8000", "/health"),
     ("streamlit", "--server.port", "8501", "/_stcore/health"),
@@ -20,17 +21,29 @@ SERVERS = (
 
 
 def probe_url(argv: list[str]) -> str | None:
-    """The URL that answers for the server in ``argv``, or None when ``argv`` runs no server."""
-    for marker, option, default_port, path in SERVERS:
-        if marker in argv:
+    """The URL that answers for the server ``argv`` runs (``python -m <server> ...``), or None if it runs none."""
+    for module, option, default_port, path in SERVERS:
+        if any(argv[i : i + 2] == ["-m", module] for i in range(len(argv))):
             port = argv[argv.index(option) + 1] if option in argv[:-1] else default_port
             return f"http://127.0.0.1:{port}{path}"
     return None
 
 
+def served_url() -> str | None:
+    """The probe URL of the first (lowest-numbered) process in this container that runs a server."""
+    for cmdline in sorted(Path("/proc").glob("[0-9]*/cmdline"), key=lambda path: int(path.parent.name)):
+        try:
+            argv = cmdline.read_bytes().decode(errors="replace").split("\0")
+        except OSError:  # the process ended meanwhile
+            continue
+        url = probe_url(argv)
+        if url is not None:
+            return url
+    return None
+
+
 def main() -> int:
-    argv = Path("/proc/1/cmdline").read_bytes().decode().split("\0")
-    url = probe_url(argv)
+    url = served_url()
     if url is None:
         return 0
     try:
