@@ -90,20 +90,31 @@ def install_signal_handlers() -> None:
         signal.signal(number, _on_signal)
 
 
+def _interruption(error: BaseException) -> bool:
+    """Whether ``error`` is a task stopping because it was interrupted, not the failure that stopped the run."""
+    return (
+        isinstance(error, Cancelled)
+        or type(error).__name__ == "InterruptException"  # DuckDB's; named, to keep DuckDB out of start-up
+        or (type(error).__name__ == "OperationalError" and str(error) == "interrupted")  # sqlite3's
+    )
+
+
 def run_parallel(tasks: Sequence[Callable[[], T]]) -> list[T]:
-    """Run ``tasks`` in threads; the first failure (or a signal) interrupts the others and is raised at once."""
+    """Run ``tasks`` in threads; the first failure (or a signal) interrupts the others and is raised at once.
+
+    When several fail, the one raised is the cause (the first that was not itself an interruption).
+    """
     if len(tasks) == 1:
         return [tasks[0]()]
     with ThreadPoolExecutor(len(tasks)) as pool:
         futures = [pool.submit(task) for task in tasks]
-        try:
-            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            for future in done:
-                future.result()
-        except BaseException:
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        if any(future.exception() is not None for future in done):
             interrupt_all()
             for future in futures:
                 future.cancel()
             wait(futures)
-            raise
+            errors = [e for f in futures if not f.cancelled() and (e := f.exception()) is not None]
+            causes = [e for e in errors if not _interruption(e)] or errors
+            raise causes[0]
         return [future.result() for future in futures]

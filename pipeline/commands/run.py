@@ -23,28 +23,23 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline import lake, manifest, stages
-    from pipeline.analysis.analyze import analyze
+    from pipeline import manifest, stages
+    from pipeline.analysis.analyze import report
     from pipeline.commands.generate import print_summary
     from pipeline.commands.profile import run_profiling
     from pipeline.logs import out
 
     timings = manifest.Stages()
-    summary, report = stages.generate(settings, timings)
-    record = stages.build_record(settings, settings.lake_dir, summary.hashes)
-    loaded = stages.load(
-        settings, lake.lake_tables(settings.lake_dir), record, timings, discard_edits=args.discard_edits
-    )
-    with timings.stage("analyze"):
-        analyze(settings)
+    built = stages.run(settings, timings, discard_edits=args.discard_edits)
+    report(settings, built.analysis, "lake", settings.analysis_dir)
     profiled: list[str] = []
     if not args.no_profile:
         with timings.stage("profile"):
             profiled = run_profiling(settings, args)
     manifest.record_stages(settings.manifest_path, timings)
-    print_summary(settings, summary, report, timings)
-    out.print(f"warehouse: {settings.warehouse_path} (build {loaded.build_id}; foreign_key_check and "
-              f"{loaded.integrity_check} ok)")  # fmt: skip
+    print_summary(settings, built.lake, built.report, timings)
+    out.print(f"warehouse: {settings.warehouse_path} (build {built.warehouse.build_id}; foreign_key_check and "
+              f"{built.warehouse.integrity_check} ok)")  # fmt: skip
     for line in profiled:
         out.print(line, highlight=False, soft_wrap=True)
     out.print(f"log: {settings.log_path}")

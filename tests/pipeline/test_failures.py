@@ -130,10 +130,10 @@ def test_a_full_disk_is_one_line_exit_3_and_leaves_nothing_behind(small_disk: Pa
     assert str(data_dir) in message
     assert "MiB free there" in message
     assert leftovers(data_dir) == []
-    # The lake was published before the warehouse build ran out of space; each describes itself truly.
+    # A run publishes nothing until all of it passed: the lake, the warehouse and the manifest are the old ones.
     manifest = json.loads((data_dir / "manifest.json").read_text())
-    assert (manifest["lake"]["scale"], manifest["lake"]["seed"]) == (5.0, 2)
-    assert json.loads((data_dir / "lake" / "_lake.json").read_text())["seed"] == 2
+    assert (manifest["lake"]["scale"], manifest["lake"]["seed"]) == (1.0, 1)
+    assert json.loads((data_dir / "lake" / "_lake.json").read_text())["seed"] == 1
     assert _build_id(data_dir / "warehouse.sqlite") == before == manifest["warehouse"]["build_id"]
 
 
