@@ -33,11 +33,16 @@ class SmokeFailed(Exception):
     """A check failed; the message says which and what was seen."""
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+def free_ports(count: int) -> list[int]:
+    """Ports of 127.0.0.1 that nothing listens on; held open together while chosen, so they differ."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def step(message: str) -> None:
@@ -72,7 +77,7 @@ class Project:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.name = f"ecom-smoke-{os.getpid()}"
-        self.api_port, self.dashboard_port = free_port(), free_port()
+        self.api_port, self.dashboard_port = free_ports(2)
         self.env = engine.env(
             {
                 "ECOM_SCALE": SCALE,
