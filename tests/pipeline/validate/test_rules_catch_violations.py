@@ -1,0 +1,400 @@
+"""Every cross-table rule (key, foreign key, business rule) catches a violation planted on purpose.
+
+Each case breaks exactly one thing in the small generated lake and says, worked out here from the planted rows
+(not from the rule's SQL), what the validation report must list: that rule alone, its failing-row count and
+its examples. It runs in the two ways data reaches validation: a lake of Parquet parts and a CSV export.
+A rule without a case fails ``test_every_rule_has_a_case``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from pipeline import lake
+from pipeline.settings import Settings
+from pipeline.validate.rules import PARAMETER, all_rules
+from tests.conftest import RunCli
+from tests.pipeline.conftest import export
+
+Frames = dict[str, pl.DataFrame]
+START, END = Settings(workers=1).window  # the default window, which `validate` uses without --end-date
+WINDOW = f"[{START}, {END}]"
+DAY = dt.timedelta(days=1)
+NOWHERE = 1_000_000  # a key no table holds
+
+
+@dataclass(frozen=True)
+class Planted:
+    frames: Frames
+    failures: list[dict[str, Any]]  # what the report must list: table, column, rule, failing_rows, examples
+
+
+def failure(table: str, column: str, rule: str, *examples: dict[str, Any]) -> dict[str, Any]:
+    """One failed rule with one failing row per example (every case here breaks rows one by one)."""
+    return {
+        "table": table,
+        "column": column,
+        "rule": rule,
+        "failing_rows": len(examples),
+        "examples": list(examples),
+        "file": "",
+    }
+
+
+def changed(frames: Frames, table: str, frame: pl.DataFrame) -> Frames:
+    return frames | {table: frame}
+
+
+def set_row(frame: pl.DataFrame, row: int, **values: Any) -> pl.DataFrame:
+    return frame.with_columns(frame[column].scatter(row, value) for column, value in values.items())
+
+
+def append_copy(frame: pl.DataFrame, row: int, **values: Any) -> pl.DataFrame:
+    """``frame`` with a copy of ``row`` added at the end, ``values`` changed in the copy."""
+    return pl.concat([frame, set_row(frame.slice(row, 1), 0, **values)])
+
+
+def value(frame: pl.DataFrame, row: int, column: str) -> Any:
+    return frame[column][row]
+
+
+def iso(day: dt.date) -> str:
+    return day.isoformat()
+
+
+# --- keys: a second row with a key already used ---------------------------------------------------------------
+
+
+def duplicate_customer_id(f: Frames) -> Planted:
+    customers = f["customers"]
+    copy = append_copy(customers, 5, email="second." + value(customers, 5, "email"))  # only the id repeats
+    key = value(customers, 5, "customer_id")
+    return Planted(
+        changed(f, "customers", copy),
+        [failure("customers", "customer_id", "unique", {"customer_id": key, "copies": 2})],
+    )
+
+
+def duplicate_product_id(f: Frames) -> Planted:
+    products = f["products"]
+    return Planted(
+        changed(f, "products", append_copy(products, 3)),
+        [failure("products", "product_id", "unique", {"product_id": value(products, 3, "product_id"), "copies": 2})],
+    )
+
+
+def duplicate_order_id(f: Frames) -> Planted:
+    orders = f["orders"]
+    return Planted(
+        changed(f, "orders", append_copy(orders, 7)),
+        [failure("orders", "order_id", "unique", {"order_id": value(orders, 7, "order_id"), "copies": 2})],
+    )
+
+
+def duplicate_order_item_id(f: Frames) -> Planted:
+    items = f["order_items"]
+    key = value(items, 8, "order_item_id")
+    return Planted(
+        changed(f, "order_items", set_row(items, 9, order_item_id=key)),
+        [failure("order_items", "order_item_id", "unique", {"order_item_id": key, "copies": 2})],
+    )
+
+
+def duplicate_payment_id(f: Frames) -> Planted:
+    payments = f["payments"]
+    key = value(payments, 8, "payment_id")
+    return Planted(
+        changed(f, "payments", set_row(payments, 9, payment_id=key)),
+        [failure("payments", "payment_id", "unique", {"payment_id": key, "copies": 2})],
+    )
+
+
+def duplicate_email(f: Frames) -> Planted:
+    customers = f["customers"]
+    email = value(customers, 5, "email")
+    return Planted(
+        changed(f, "customers", set_row(customers, 6, email=email)),
+        [failure("customers", "email", "unique", {"email": email, "copies": 2})],
+    )
+
+
+def second_payment_for_an_order(f: Frames) -> Planted:
+    payments = f["payments"]
+    second = append_copy(payments, 4, payment_id=payments["payment_id"].max() + 1)
+    return Planted(
+        changed(f, "payments", second),
+        [failure("payments", "order_id", "unique", {"order_id": value(payments, 4, "order_id"), "copies": 2})],
+    )
+
+
+# --- foreign keys: a reference to a row that is not there -------------------------------------------------------
+
+
+def order_of_unknown_customer(f: Frames) -> Planted:
+    return Planted(
+        changed(f, "orders", set_row(f["orders"], 7, customer_id=NOWHERE)),
+        [failure("orders", "customer_id", "references customers.customer_id", {"customer_id": NOWHERE})],
+    )
+
+
+def item_of_unknown_order(f: Frames) -> Planted:
+    # An extra line, so that the orders keep their totals and items.
+    items = f["order_items"]
+    extra = append_copy(items, 9, order_item_id=items["order_item_id"].max() + 1, order_id=NOWHERE)
+    return Planted(
+        changed(f, "order_items", extra),
+        [failure("order_items", "order_id", "references orders.order_id", {"order_id": NOWHERE})],
+    )
+
+
+def item_of_unknown_product(f: Frames) -> Planted:
+    return Planted(
+        changed(f, "order_items", set_row(f["order_items"], 9, product_id=NOWHERE)),
+        [failure("order_items", "product_id", "references products.product_id", {"product_id": NOWHERE})],
+    )
+
+
+def payment_of_unknown_order(f: Frames) -> Planted:
+    payments = f["payments"]
+    extra = append_copy(payments, 4, payment_id=payments["payment_id"].max() + 1, order_id=NOWHERE)
+    return Planted(
+        changed(f, "payments", extra),
+        [failure("payments", "order_id", "references orders.order_id", {"order_id": NOWHERE})],
+    )
+
+
+# --- business rules ---------------------------------------------------------------------------------------------
+
+
+def line_total_not_quantity_times_price(f: Frames) -> Planted:
+    items = f["order_items"]
+    product = value(items, 9, "product_id")
+    price = f["products"].filter(pl.col("product_id") == product)["price"].item()
+    quantity = value(items, 9, "quantity") + 1  # one unit more for the same line total
+    example = {
+        "order_item_id": value(items, 9, "order_item_id"),
+        "product_id": product,
+        "quantity": quantity,
+        "price": price,
+        "line_total": value(items, 9, "line_total"),
+    }
+    rule = "line_total equals quantity x the product's price, to the cent"
+    return Planted(
+        changed(f, "order_items", set_row(items, 9, quantity=quantity)),
+        [failure("order_items", "line_total", rule, example)],
+    )
+
+
+def order_total_not_sum_of_lines(f: Frames) -> Planted:
+    orders = f["orders"]
+    order = value(orders, 7, "order_id")
+    lines = f["order_items"].filter(pl.col("order_id") == order)["line_total"].sum()
+    total = round(value(orders, 7, "total_amount") + 1.0, 2)
+    return Planted(
+        changed(f, "orders", set_row(orders, 7, total_amount=total)),
+        [
+            failure(
+                "orders",
+                "total_amount",
+                "total_amount equals the sum of the order's line totals, to the cent",
+                {"order_id": order, "total_amount": total, "lines_total": lines},
+            )
+        ],
+    )
+
+
+def order_before_signup(f: Frames) -> Planted:
+    orders = f["orders"].with_row_index("row").join(f["customers"], on="customer_id")
+    # An order of a customer who signed up after the window's first day, moved to the day before the signup.
+    first = orders.filter(pl.col("signup_date") > START).row(0, named=True)
+    before = first["signup_date"] - DAY
+    example = {
+        "order_id": first["order_id"],
+        "order_date": iso(before),
+        "customer_id": first["customer_id"],
+        "signup_date": iso(first["signup_date"]),
+    }
+    return Planted(
+        changed(f, "orders", set_row(f["orders"], first["row"], order_date=before)),
+        [failure("orders", "order_date", "order_date is on or after the customer's signup_date", example)],
+    )
+
+
+def order_after_the_window(f: Frames) -> Planted:
+    """The one rule that cannot fail alone: an order after the window has its payment (on or after it) there too.
+
+    (Before the window, its customer's signup would be.) So the order and its payment both move past the end.
+    """
+    order = value(f["orders"], 7, "order_id")
+    payments = f["payments"].with_row_index("row").filter(pl.col("order_id") == order).row(0, named=True)
+    late = END + DAY
+    return Planted(
+        f
+        | {
+            "orders": set_row(f["orders"], 7, order_date=late),
+            "payments": set_row(f["payments"], payments["row"], payment_date=late),
+        },
+        [
+            failure(
+                "orders",
+                "order_date",
+                f"order_date lies inside the generation window {WINDOW}",
+                {"order_id": order, "order_date": iso(late)},
+            ),
+            failure(
+                "payments",
+                "payment_date",
+                f"payment_date lies inside the generation window {WINDOW}",
+                {"payment_id": payments["payment_id"], "payment_date": iso(late)},
+            ),
+        ],
+    )
+
+
+def order_without_items(f: Frames) -> Planted:
+    order = value(f["orders"], 7, "order_id")
+    return Planted(
+        changed(f, "order_items", f["order_items"].filter(pl.col("order_id") != order)),
+        [failure("orders", "order_id", "every order has at least one item", {"order_id": order})],
+    )
+
+
+def order_without_payment(f: Frames) -> Planted:
+    order = value(f["orders"], 7, "order_id")
+    return Planted(
+        changed(f, "payments", f["payments"].filter(pl.col("order_id") != order)),
+        [failure("orders", "order_id", "every order has a payment", {"order_id": order})],
+    )
+
+
+def payment_before_order(f: Frames) -> Planted:
+    paid = f["payments"].with_row_index("row").join(f["orders"], on="order_id")
+    first = paid.filter(pl.col("order_date") > START).row(0, named=True)
+    early = first["order_date"] - DAY
+    example = {
+        "payment_id": first["payment_id"],
+        "payment_date": iso(early),
+        "order_id": first["order_id"],
+        "order_date": iso(first["order_date"]),
+    }
+    return Planted(
+        changed(f, "payments", set_row(f["payments"], first["row"], payment_date=early)),
+        [failure("payments", "payment_date", "payment_date is on or after its order's order_date", example)],
+    )
+
+
+def payment_after_the_window(f: Frames) -> Planted:
+    payments = f["payments"]
+    late = END + DAY
+    return Planted(
+        changed(f, "payments", set_row(payments, 9, payment_date=late)),
+        [
+            failure(
+                "payments",
+                "payment_date",
+                f"payment_date lies inside the generation window {WINDOW}",
+                {"payment_id": value(payments, 9, "payment_id"), "payment_date": iso(late)},
+            )
+        ],
+    )
+
+
+def signup_before_the_window(f: Frames) -> Planted:
+    customers = f["customers"]
+    early = START - DAY
+    return Planted(
+        changed(f, "customers", set_row(customers, 6, signup_date=early)),
+        [
+            failure(
+                "customers",
+                "signup_date",
+                f"signup_date lies inside the generation window {WINDOW}",
+                {"customer_id": value(customers, 6, "customer_id"), "signup_date": iso(early)},
+            )
+        ],
+    )
+
+
+CASES: dict[str, Callable[[Frames], Planted]] = {
+    case.__name__.replace("_", "-"): case
+    for case in (
+        duplicate_customer_id,
+        duplicate_product_id,
+        duplicate_order_id,
+        duplicate_order_item_id,
+        duplicate_payment_id,
+        duplicate_email,
+        second_payment_for_an_order,
+        order_of_unknown_customer,
+        item_of_unknown_order,
+        item_of_unknown_product,
+        payment_of_unknown_order,
+        line_total_not_quantity_times_price,
+        order_total_not_sum_of_lines,
+        order_before_signup,
+        order_after_the_window,
+        order_without_items,
+        order_without_payment,
+        payment_before_order,
+        payment_after_the_window,
+        signup_before_the_window,
+    )
+}
+
+
+def write_lake(frames: Frames, data_dir: Path) -> None:
+    for table, frame in frames.items():
+        lake.write_parquet(frame, lake.part_path(data_dir / "lake", table, 0))
+
+
+def money(report: Any) -> Any:
+    """The report with floats rounded to the cent: a sum of line totals is a float sum, off in the last bit."""
+    if isinstance(report, dict):
+        return {k: money(v) for k, v in report.items()}
+    if isinstance(report, list):
+        return [money(v) for v in report]
+    return round(report, 2) if isinstance(report, float) else report
+
+
+@pytest.mark.parametrize("path", ["lake", "csv"])
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_the_rule_reports_exactly_the_planted_violation(
+    case: Callable[[Frames], Planted], path: str, small_lake: Frames, tmp_path: Path, run_cli: RunCli
+) -> None:
+    planted = case(small_lake)
+    data_dir = tmp_path / "data"
+    if path == "lake":
+        write_lake(planted.frames, data_dir)
+        result = run_cli("validate", "--data-dir", data_dir)
+    else:
+        source = export(planted.frames, tmp_path / "source", "csv")
+        result = run_cli("validate", "--data-dir", data_dir, "--source", source, "--format", "csv")
+
+    assert result.status == 1, result.out + result.err
+    report = json.loads((data_dir / "reports" / "validation.json").read_text())
+    assert report["frames_validated"] == 5  # every file passed its model: only the planted rule fails
+    assert report["rules_passed"] == len(all_rules()) - len(planted.failures)
+    assert money(report["failures"]) == money(planted.failures)
+
+
+def test_the_small_lake_breaks_no_rule(small_lake: Frames, tmp_path: Path, run_cli: RunCli) -> None:
+    """The control: unbroken, the same lake passes every rule."""
+    write_lake(small_lake, tmp_path / "data")
+    assert run_cli("validate", "--data-dir", tmp_path / "data").status == 0
+    report = json.loads((tmp_path / "data" / "reports" / "validation.json").read_text())
+    assert (report["failures"], report["rules_passed"]) == ([], len(all_rules()))
+
+
+def test_every_rule_has_a_case(small_lake: Frames) -> None:
+    window = {"window_start": str(START), "window_end": str(END)}
+    rules = {(r.table, r.column, PARAMETER.sub(lambda m: window[m.group(1)], r.name)) for r in all_rules()}
+    planted = {(f["table"], f["column"], f["rule"]) for case in CASES.values() for f in case(small_lake).failures}
+    assert planted == rules
