@@ -22,6 +22,7 @@ from pipeline.validate.models import EMAIL_PATTERN, MODELS
 from pipeline.validate.report import Failure
 from pipeline.validate.source import SourceDir
 from tests.pipeline.conftest import export
+from tests.pipeline.planting import set_row
 
 Frames = dict[str, pl.DataFrame]
 ROW = 10  # the row broken (0-based), "row": 11 in the report
@@ -82,13 +83,6 @@ NULLS = [
 ]
 
 
-def broken(frames: Frames, c: Case) -> pl.DataFrame:
-    frame = frames[c.table]
-    return frame.with_columns(
-        frame[column].scatter(ROW, pl.Series([v], dtype=frame.schema[column])) for column, v in c.changes.items()
-    )
-
-
 def write(frame: pl.DataFrame, table: str, fmt: str, directory: Path) -> SourceDir:
     if fmt == "lake":
         lake.write_parquet(frame, lake.part_path(directory, table, 0))
@@ -106,7 +100,7 @@ def checked(source: SourceDir, table: str) -> list[Failure]:
 @pytest.mark.parametrize("fmt", ["lake", "csv"])
 @pytest.mark.parametrize("c", CHECKS + NULLS, ids=[c.id for c in CHECKS + NULLS])
 def test_the_check_reports_exactly_the_planted_row(c: Case, fmt: str, small_lake: Frames, tmp_path: Path) -> None:
-    frame = broken(small_lake, c)
+    frame = set_row(small_lake[c.table], ROW, **c.changes)
     source = write(frame, c.table, fmt, tmp_path)
     file = "part-00000.parquet" if fmt == "lake" else f"{c.table}.csv"
     example = {"row": ROW + 1, **frame.row(ROW, named=True)}

@@ -23,6 +23,7 @@ from pipeline.settings import Settings
 from pipeline.validate.rules import PARAMETER, all_rules
 from tests.conftest import RunCli
 from tests.pipeline.conftest import export
+from tests.pipeline.planting import append_copy, set_row
 
 Frames = dict[str, pl.DataFrame]
 START, END = Settings(workers=1).window  # the default window, which `validate` uses without --end-date
@@ -51,15 +52,6 @@ def failure(table: str, column: str, rule: str, *examples: dict[str, Any]) -> di
 
 def changed(frames: Frames, table: str, frame: pl.DataFrame) -> Frames:
     return frames | {table: frame}
-
-
-def set_row(frame: pl.DataFrame, row: int, **values: Any) -> pl.DataFrame:
-    return frame.with_columns(frame[column].scatter(row, value) for column, value in values.items())
-
-
-def append_copy(frame: pl.DataFrame, row: int, **values: Any) -> pl.DataFrame:
-    """``frame`` with a copy of ``row`` added at the end, ``values`` changed in the copy."""
-    return pl.concat([frame, set_row(frame.slice(row, 1), 0, **values)])
 
 
 def value(frame: pl.DataFrame, row: int, column: str) -> Any:
