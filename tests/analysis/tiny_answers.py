@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 D = dt.date
-I, F, S, DATE = pl.Int64, pl.Float64, pl.String, pl.Date
+INT, FLOAT, TEXT, DATE = pl.Int64, pl.Float64, pl.String, pl.Date
 
 
 @dataclass(frozen=True)
@@ -41,33 +41,39 @@ BOB = (2, "Bob", "Banks")
 CID = (3, "Cid", "Cole")
 
 TOP_CUSTOMERS = {
-    "spend_rank": I,
-    "customer_id": I,
-    "first_name": S,
-    "last_name": S,
-    "email": S,
-    "order_count": I,
-    "total_spend": F,
-    "avg_order_value": F,
+    "spend_rank": INT,
+    "customer_id": INT,
+    "first_name": TEXT,
+    "last_name": TEXT,
+    "email": TEXT,
+    "order_count": INT,
+    "total_spend": FLOAT,
+    "avg_order_value": FLOAT,
 }
 TOP_PRODUCTS = {
-    "sales_rank": I,
-    "product_id": I,
-    "name": S,
-    "category": S,
-    "price": F,
-    "order_count": I,
-    "units": I,
-    "revenue": F,
-    "revenue_rank": I,
-    "units_rank": I,
+    "sales_rank": INT,
+    "product_id": INT,
+    "name": TEXT,
+    "category": TEXT,
+    "price": FLOAT,
+    "order_count": INT,
+    "units": INT,
+    "revenue": FLOAT,
+    "revenue_rank": INT,
+    "units_rank": INT,
 }
 # (product_id, name, category, price, orders, units, revenue, revenue rank, units rank)
 BALL = (4, "Ball", "Sports", 12.0, 1, 30, 360.0, 1, 1)  # order 4
 GADGET = (2, "Gadget", "Electronics", 25.5, 2, 3, 76.5, 2, 4)  # orders 2 (1 unit) and 5 (2)
 NOVEL = (3, "Novel", "Books", 8.0, 7, 8, 64.0, 3, 2)  # orders 1, 3 (2 units), 6, 7-10
 WIDGET = (1, "Widget", "Electronics", 10.0, 3, 4, 40.0, 4, 3)  # orders 1 (2 units), 3, 6
-TIMESERIES = {"period_start": DATE, "order_count": I, "customer_count": I, "revenue": F, "avg_order_value": F}
+TIMESERIES = {
+    "period_start": DATE,
+    "order_count": INT,
+    "customer_count": INT,
+    "revenue": FLOAT,
+    "avg_order_value": FLOAT,
+}
 # The days with orders: (day, orders, customers, revenue, average order value).
 ORDER_DAYS = {
     D(2025, 1, 5): (1, 1, 28.0, 28.0),
@@ -79,14 +85,14 @@ ORDER_DAYS = {
 }
 EVERY_DAY = [D(2025, 1, 5) + dt.timedelta(days=n) for n in range(75)]  # 2025-01-05 .. 2025-03-20
 CUSTOMER_AOV = {
-    "customer_id": I,
-    "first_name": S,
-    "last_name": S,
-    "email": S,
+    "customer_id": INT,
+    "first_name": TEXT,
+    "last_name": TEXT,
+    "email": TEXT,
     "signup_date": DATE,
-    "order_count": I,
-    "total_spend": F,
-    "avg_order_value": F,
+    "order_count": INT,
+    "total_spend": FLOAT,
+    "avg_order_value": FLOAT,
     "first_order_date": DATE,
     "last_order_date": DATE,
 }
@@ -94,70 +100,70 @@ ANN_AOV = (*ANN, "ann@example.com", D(2025, 1, 5), 3, 71.5, 23.83, D(2025, 1, 5)
 BOB_AOV = (*BOB, "bob@example.com", D(2025, 1, 20), 2, 77.0, 38.5, D(2025, 2, 3), D(2025, 3, 10))
 CID_AOV = (*CID, "cid@example.com", D(2025, 2, 10), 5, 392.0, 78.4, D(2025, 2, 15), D(2025, 3, 20))
 ANOMALIES = {
-    "order_id": I,
-    "customer_id": I,
+    "order_id": INT,
+    "customer_id": INT,
     "order_date": DATE,
-    "total_amount": F,
-    "paid_amount": F,
-    "payment_lag_days": I,
-    "min_quantity": I,
-    "orders_that_day": I,
-    "kind": S,
-    "reasons": S,
+    "total_amount": FLOAT,
+    "paid_amount": FLOAT,
+    "payment_lag_days": INT,
+    "min_quantity": INT,
+    "orders_that_day": INT,
+    "kind": TEXT,
+    "reasons": TEXT,
 }
 # Order 5: 45.00 of 51.00, paid two days later. Order 6: 15.00 of 18.00, paid on 2025-04-20, 40 days later.
 BOB_UNDERPAID = (5, 2, D(2025, 3, 10), 51.0, 45.0, 2, 2, 1, "payment_mismatch", "payment_mismatch")
 ANN_LATE_AND_UNDERPAID = (6, 1, D(2025, 3, 11), 18.0, 15.0, 40, 1, 1, "payment_mismatch")
 POWER_USERS = {
-    "power_rank": I,
-    "customer_id": I,
-    "first_name": S,
-    "last_name": S,
-    "order_count": I,
-    "total_spend": F,
-    "spend_share": F,
-    "active_months": I,
-    "orders_per_active_month": F,
+    "power_rank": INT,
+    "customer_id": INT,
+    "first_name": TEXT,
+    "last_name": TEXT,
+    "order_count": INT,
+    "total_spend": FLOAT,
+    "spend_share": FLOAT,
+    "active_months": INT,
+    "orders_per_active_month": FLOAT,
     "first_order_date": DATE,
     "last_order_date": DATE,
 }
 COHORTS = {
     "cohort_month": DATE,
-    "months_since_signup": I,
-    "cohort_size": I,
-    "active_customers": I,
-    "retention_rate": F,
+    "months_since_signup": INT,
+    "cohort_size": INT,
+    "active_customers": INT,
+    "retention_rate": FLOAT,
 }
 RFM = {
-    "customer_id": I,
+    "customer_id": INT,
     "last_order_date": DATE,
-    "recency_days": I,
-    "order_count": I,
-    "total_spend": F,
-    "r_score": I,
-    "f_score": I,
-    "m_score": I,
-    "rfm_code": S,
-    "segment": S,
+    "recency_days": INT,
+    "order_count": INT,
+    "total_spend": FLOAT,
+    "r_score": INT,
+    "f_score": INT,
+    "m_score": INT,
+    "rfm_code": TEXT,
+    "segment": TEXT,
 }
-REPEAT = {"first_order_month": DATE, "new_buyers": I, "repeat_buyers": I, "repeat_rate": F}
+REPEAT = {"first_order_month": DATE, "new_buyers": INT, "repeat_buyers": INT, "repeat_rate": FLOAT}
 BOUGHT_TOGETHER = {
-    "product_a_id": I,
-    "product_a_name": S,
-    "product_b_id": I,
-    "product_b_name": S,
-    "orders_together": I,
-    "pair_support": F,
-    "confidence_a_to_b": F,
-    "lift": F,
+    "product_a_id": INT,
+    "product_a_name": TEXT,
+    "product_b_id": INT,
+    "product_b_name": TEXT,
+    "orders_together": INT,
+    "pair_support": FLOAT,
+    "confidence_a_to_b": FLOAT,
+    "lift": FLOAT,
 }
 PAYMENT_MIX = {
     "period_start": DATE,
-    "payment_method": S,
-    "payment_count": I,
-    "amount": F,
-    "count_share": F,
-    "amount_share": F,
+    "payment_method": TEXT,
+    "payment_count": INT,
+    "amount": FLOAT,
+    "count_share": FLOAT,
+    "amount_share": FLOAT,
 }
 
 ANSWERS = [
@@ -194,7 +200,7 @@ ANSWERS = [
     Answer(
         "category_revenue",
         [("Sports", 1, 30, 360.0, 0.666), ("Electronics", 5, 7, 116.5, 0.2155), ("Books", 7, 8, 64.0, 0.1184)],
-        {"category": S, "order_count": I, "units": I, "revenue": F, "revenue_share": F},
+        {"category": TEXT, "order_count": INT, "units": INT, "revenue": FLOAT, "revenue_share": FLOAT},
     ),
     # February: 25.50 + 26.00 + 360.00 over three customers; March: 51 + 18 + 4 x 8 = 101.00 over six orders.
     Answer(
