@@ -8,6 +8,7 @@ staging directories) runs right away instead of after the work would have finish
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -15,8 +16,6 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from types import FrameType
 from typing import TypeVar
-
-from pipeline.errors import Interrupted
 
 T = TypeVar("T")
 
@@ -26,9 +25,19 @@ _signal: list[int] = []  # the signal that cancelled this run, once one has
 _published: list[str] = []  # outputs this run has swapped in, for the message of an interrupted run
 
 
+class Cancelled(Exception):
+    """Raised by :func:`check` between steps of Python work (Polars, numpy), which nothing can interrupt."""
+
+
 def requested() -> int | None:
     """The signal that cancelled the run, or None."""
     return _signal[0] if _signal else None
+
+
+def check() -> None:
+    """Stop here if the run has been cancelled: call it between steps of long Python work."""
+    if _signal:
+        raise Cancelled(_signal[0])
 
 
 def note_published(output: str) -> None:
@@ -62,10 +71,15 @@ def interruptible(interrupt: Callable[[], None]) -> Iterator[None]:
 
 
 def _on_signal(number: int, _frame: FrameType | None) -> None:
-    if not _signal:
-        _signal.append(number)
+    """Interrupt the work; raise nothing here, in the main thread, which only waits for the work to unwind.
+
+    (An exception raised into ``Thread.join`` makes Python 3.11 release the running thread's state lock and
+    take it for finished: bpo-45274.) A second signal stops waiting for the clean-up.
+    """
+    if _signal:
+        os._exit(128 + _signal[0])
+    _signal.append(number)
     interrupt_all()
-    raise Interrupted(number)
 
 
 def install_signal_handlers() -> None:

@@ -15,7 +15,7 @@ import polars as pl
 
 from pipeline import duck, lake, manifest
 from pipeline.analysis.marts import compute_marts
-from pipeline.errors import DataInvalid
+from pipeline.errors import DataInvalid, resource_guard
 from pipeline.generate.plan import Plan
 from pipeline.generate.runner import Job, LakeSummary, generate_lake, tasks
 from pipeline.load import BuildRecord, EditPolicy, LoadSummary, build_warehouse
@@ -26,6 +26,11 @@ from pipeline.settings import Settings
 from pipeline.validate import Validated, check_cross_table, validate_source
 from pipeline.validate.report import Report
 from pipeline.validate.source import SourceDir
+
+# Rough disk needs, for the message when a disk fills up: the zstd lake takes ~10 bytes a row (all tables
+# together), a warehouse build ~170 (the build file and its parts, marts and journals side by side).
+LAKE_BYTES_PER_ROW = 10
+BUILD_BYTES_PER_ROW = 170
 
 
 def source_hash(content_hashes: dict[str, str]) -> str:
@@ -53,7 +58,10 @@ def generate(settings: Settings, stages: Stages) -> tuple[LakeSummary, Report]:
     plan = Plan.of(settings.seed, settings.scale)
     targets = [settings.lake_dir, settings.labels_path.parent]
     rows = sum(plan.row_counts.values())
-    with lake.staging_dir(settings.data_dir) as scratch:
+    with (
+        resource_guard(settings.lake_dir, "generating the lake", rows * LAKE_BYTES_PER_ROW),
+        lake.staging_dir(settings.data_dir) as scratch,
+    ):
         with lake.staged_replace(targets, scratch) as (lake_dir, labels_dir):
             with stages.stage("generate", rows=rows), progress("generate", len(tasks(plan))) as advance:
                 job = Job(settings.seed, settings.scale, settings.start_date, settings.anomaly_rate, lake_dir)
@@ -112,8 +120,10 @@ def load(
     """Build the warehouse (marts included) from validated Parquet files and swap it into place."""
     expected = {t: pl.scan_parquet(f).select(pl.len()).collect().item() for t, f in files_by_table.items()}
     batches = sum(len(f) for f in files_by_table.values())
+    rows = sum(expected.values())
     with (
-        stages.stage("load", rows=sum(expected.values())),
+        resource_guard(settings.warehouse_path, "building the warehouse", rows * BUILD_BYTES_PER_ROW),
+        stages.stage("load", rows=rows),
         progress("load", batches) as advance,
         lake.staging_dir(settings.data_dir) as scratch,
     ):

@@ -15,11 +15,11 @@ from typing import Any
 import polars as pl
 from rich.table import Table
 
-from pipeline import duck, files, manifest
+from pipeline import cancel, duck, files, manifest
 from pipeline.analysis import scoring
 from pipeline.analysis.queries import Query, Value, all_queries, get_query
 from pipeline.analysis.sources import Backend, use
-from pipeline.errors import UsageError
+from pipeline.errors import UsageError, resource_guard
 from pipeline.logs import out
 from pipeline.settings import Settings
 
@@ -76,6 +76,7 @@ def run(
     with files.scratch_dir(settings.data_dir, ".spill-") as spill, duck.connection(spill) as con:
         use(con, backend, settings.lake_dir, settings.warehouse_path)
         for query, values in planned:
+            cancel.check()
             started = time.perf_counter()
             frame = query.run(con, values)
             seconds = time.perf_counter() - started
@@ -133,7 +134,8 @@ def analyze(
     """The ``analyze`` stage (``run`` calls it with the defaults): check, run, write, summarize, score."""
     planned = plan(names, params or {})
     directory = directory if directory is not None else settings.analysis_dir
-    results = run(settings, backend, planned, directory)
+    with resource_guard(directory, "writing the analysis results"):
+        results = run(settings, backend, planned, directory)
     manifest.publish(
         settings.manifest_path,
         "analysis",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import duck, lake
+from pipeline import cancel, duck, lake
 from pipeline.schema import TABLES
 from pipeline.validate.frames import check_frame
 from pipeline.validate.report import Failure, Report
@@ -55,6 +55,7 @@ def validate_source(source: SourceDir, window: Window, staging_dir: Path, advanc
             advance(len(files))
             continue
         for index, path in enumerate(files):
+            cancel.check()
             advance(1)
             try:
                 raw = source.read(path)
