@@ -65,66 +65,35 @@ def iso(day: dt.date) -> str:
 # --- keys: a second row with a key already used ---------------------------------------------------------------
 
 
-def duplicate_customer_id(f: Frames) -> Planted:
-    customers = f["customers"]
-    copy = append_copy(customers, 5, email="second." + value(customers, 5, "email"))  # only the id repeats
-    key = value(customers, 5, "customer_id")
-    return Planted(
-        changed(f, "customers", copy),
-        [failure("customers", "customer_id", "unique", {"customer_id": key, "copies": 2})],
-    )
+def key_taken(table: str, column: str) -> Callable[[Frames], Planted]:
+    """Row 9 takes the key of row 8."""
+
+    def plant(f: Frames) -> Planted:
+        key = value(f[table], 8, column)
+        return Planted(
+            changed(f, table, set_row(f[table], 9, **{column: key})),
+            [failure(table, column, "unique", {column: key, "copies": 2})],
+        )
+
+    return plant
 
 
-def duplicate_product_id(f: Frames) -> Planted:
-    products = f["products"]
-    return Planted(
-        changed(f, "products", append_copy(products, 3)),
-        [failure("products", "product_id", "unique", {"product_id": value(products, 3, "product_id"), "copies": 2})],
-    )
+def row_copied(table: str, column: str, **changes: Callable[[pl.DataFrame], Any]) -> Callable[[Frames], Planted]:
+    """A copy of row 5 is added, with ``changes`` (computed from the table) keeping its other keys unique."""
+
+    def plant(f: Frames) -> Planted:
+        frame = f[table]
+        copy = append_copy(frame, 5, **{name: change(frame) for name, change in changes.items()})
+        return Planted(
+            changed(f, table, copy),
+            [failure(table, column, "unique", {column: value(frame, 5, column), "copies": 2})],
+        )
+
+    return plant
 
 
-def duplicate_order_id(f: Frames) -> Planted:
-    orders = f["orders"]
-    return Planted(
-        changed(f, "orders", append_copy(orders, 7)),
-        [failure("orders", "order_id", "unique", {"order_id": value(orders, 7, "order_id"), "copies": 2})],
-    )
-
-
-def duplicate_order_item_id(f: Frames) -> Planted:
-    items = f["order_items"]
-    key = value(items, 8, "order_item_id")
-    return Planted(
-        changed(f, "order_items", set_row(items, 9, order_item_id=key)),
-        [failure("order_items", "order_item_id", "unique", {"order_item_id": key, "copies": 2})],
-    )
-
-
-def duplicate_payment_id(f: Frames) -> Planted:
-    payments = f["payments"]
-    key = value(payments, 8, "payment_id")
-    return Planted(
-        changed(f, "payments", set_row(payments, 9, payment_id=key)),
-        [failure("payments", "payment_id", "unique", {"payment_id": key, "copies": 2})],
-    )
-
-
-def duplicate_email(f: Frames) -> Planted:
-    customers = f["customers"]
-    email = value(customers, 5, "email")
-    return Planted(
-        changed(f, "customers", set_row(customers, 6, email=email)),
-        [failure("customers", "email", "unique", {"email": email, "copies": 2})],
-    )
-
-
-def second_payment_for_an_order(f: Frames) -> Planted:
-    payments = f["payments"]
-    second = append_copy(payments, 4, payment_id=payments["payment_id"].max() + 1)
-    return Planted(
-        changed(f, "payments", second),
-        [failure("payments", "order_id", "unique", {"order_id": value(payments, 4, "order_id"), "copies": 2})],
-    )
+def _next_id(column: str) -> Callable[[pl.DataFrame], int]:
+    return lambda frame: frame[column].max() + 1
 
 
 # --- foreign keys: a reference to a row that is not there -------------------------------------------------------
@@ -316,15 +285,16 @@ def signup_before_the_window(f: Frames) -> Planted:
 
 
 CASES: dict[str, Callable[[Frames], Planted]] = {
+    "duplicate-customer-id": row_copied("customers", "customer_id", email=lambda f: "second." + f["email"][5]),
+    "duplicate-product-id": row_copied("products", "product_id"),
+    "duplicate-order-id": row_copied("orders", "order_id"),
+    "duplicate-order-item-id": key_taken("order_items", "order_item_id"),
+    "duplicate-payment-id": key_taken("payments", "payment_id"),
+    "duplicate-email": key_taken("customers", "email"),
+    "second-payment-for-an-order": row_copied("payments", "order_id", payment_id=_next_id("payment_id")),
+} | {
     case.__name__.replace("_", "-"): case
     for case in (
-        duplicate_customer_id,
-        duplicate_product_id,
-        duplicate_order_id,
-        duplicate_order_item_id,
-        duplicate_payment_id,
-        duplicate_email,
-        second_payment_for_an_order,
         order_of_unknown_customer,
         item_of_unknown_order,
         item_of_unknown_product,
