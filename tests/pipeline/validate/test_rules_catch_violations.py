@@ -99,37 +99,19 @@ def _next_id(column: str) -> Callable[[pl.DataFrame], int]:
 # --- foreign keys: a reference to a row that is not there -------------------------------------------------------
 
 
-def order_of_unknown_customer(f: Frames) -> Planted:
-    return Planted(
-        changed(f, "orders", set_row(f["orders"], 7, customer_id=NOWHERE)),
-        [failure("orders", "customer_id", "references customers.customer_id", {"customer_id": NOWHERE})],
-    )
+def orphan(table: str, column: str, parent: str, *, extra_row: bool = False) -> Callable[[Frames], Planted]:
+    """Row 7 refers to a ``parent`` row that is not there; with ``extra_row``, a copy of row 7 does (changing the
+    row itself would leave its order without an item or a payment)."""
 
+    def plant(f: Frames) -> Planted:
+        frame, key = f[table], f[table].columns[0]
+        if extra_row:
+            broken = append_copy(frame, 7, **{key: frame[key].max() + 1, column: NOWHERE})
+        else:
+            broken = set_row(frame, 7, **{column: NOWHERE})
+        return Planted(changed(f, table, broken), [failure(table, column, f"references {parent}", {column: NOWHERE})])
 
-def item_of_unknown_order(f: Frames) -> Planted:
-    # An extra line, so that the orders keep their totals and items.
-    items = f["order_items"]
-    extra = append_copy(items, 9, order_item_id=items["order_item_id"].max() + 1, order_id=NOWHERE)
-    return Planted(
-        changed(f, "order_items", extra),
-        [failure("order_items", "order_id", "references orders.order_id", {"order_id": NOWHERE})],
-    )
-
-
-def item_of_unknown_product(f: Frames) -> Planted:
-    return Planted(
-        changed(f, "order_items", set_row(f["order_items"], 9, product_id=NOWHERE)),
-        [failure("order_items", "product_id", "references products.product_id", {"product_id": NOWHERE})],
-    )
-
-
-def payment_of_unknown_order(f: Frames) -> Planted:
-    payments = f["payments"]
-    extra = append_copy(payments, 4, payment_id=payments["payment_id"].max() + 1, order_id=NOWHERE)
-    return Planted(
-        changed(f, "payments", extra),
-        [failure("payments", "order_id", "references orders.order_id", {"order_id": NOWHERE})],
-    )
+    return plant
 
 
 # --- business rules ---------------------------------------------------------------------------------------------
@@ -292,13 +274,13 @@ CASES: dict[str, Callable[[Frames], Planted]] = {
     "duplicate-payment-id": key_taken("payments", "payment_id"),
     "duplicate-email": key_taken("customers", "email"),
     "second-payment-for-an-order": row_copied("payments", "order_id", payment_id=_next_id("payment_id")),
+    "order-of-unknown-customer": orphan("orders", "customer_id", "customers.customer_id"),
+    "item-of-unknown-order": orphan("order_items", "order_id", "orders.order_id", extra_row=True),
+    "item-of-unknown-product": orphan("order_items", "product_id", "products.product_id"),
+    "payment-of-unknown-order": orphan("payments", "order_id", "orders.order_id", extra_row=True),
 } | {
     case.__name__.replace("_", "-"): case
     for case in (
-        order_of_unknown_customer,
-        item_of_unknown_order,
-        item_of_unknown_product,
-        payment_of_unknown_order,
         line_total_not_quantity_times_price,
         order_total_not_sum_of_lines,
         order_before_signup,
