@@ -9,11 +9,9 @@ every query, so a warehouse swapped in by a rebuild is served from the next quer
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +19,11 @@ import duckdb
 import polars as pl
 
 from pipeline import duck
+from pipeline.access.native import WarehouseMissing, native_query
 
-SQL_DIR = Path(__file__).parent / "sql"
 # SQLite declared types to the DuckDB types the scanner reads them as.
 DUCK_TYPES = {"INTEGER": "bigint", "TEXT": "varchar", "REAL": "double", "DATE": "date"}
 Value = int | float | str | dt.date
-
-
-class WarehouseMissing(Exception):
-    """There is no warehouse (yet) at the configured path."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"no warehouse at {path}; build one with `just run`")
-        self.path = path
 
 
 @dataclass(frozen=True)
@@ -59,27 +49,6 @@ class Build:
     def version(self) -> str:
         """Changes with every rebuild and every write: what caches are keyed by."""
         return f"{self.build_id}.{self.last_audit_id}.{self.marts_through}"
-
-
-@dataclass(frozen=True)
-class NativeQuery:
-    """A SQL file of ``pipeline/access/sql`` in SQLite's dialect, with the DuckDB types of its columns."""
-
-    name: str
-    sql: str
-    columns: dict[str, str]
-
-
-@cache
-def native_query(name: str) -> NativeQuery:
-    text = (SQL_DIR / f"{name}.sql").read_text()
-    header = " ".join(line.removeprefix("--").strip() for line in text.splitlines() if line.startswith("--"))
-    declared = re.search(r"columns: (.*?)(?:$|\w+:)", header)
-    if declared is None:
-        msg = f"{SQL_DIR / name}.sql: the header must declare its result as '-- columns: name type, ...'"
-        raise ValueError(msg)
-    columns = dict(pair.strip().split() for pair in declared.group(1).split(","))
-    return NativeQuery(name, text, columns)
 
 
 def _bound(index: int, value: Value) -> str:
