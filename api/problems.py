@@ -179,6 +179,7 @@ def install(app: FastAPI) -> None:
 
 
 DESCRIPTIONS = {
+    400: "The body is not JSON text",
     401: "No API key: send one in the X-API-Key header",
     403: "Writes are disabled (no ECOM_API_KEYS) or the API key is not one of them",
     404: "The row, or a row the request references, does not exist",

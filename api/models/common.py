@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from pipeline.access.reads import CURSOR_PATTERN, DEFAULT_PAGE, MAX_PAGE
 
 T = TypeVar("T")
 
-MAX_KEY = 2**63 - 1  # SQLite's largest INTEGER
+# The largest key a request may name: 2**53 - 1, the largest integer a JSON number holds exactly everywhere
+# (JavaScript, and schema checkers that compare as doubles); SQLite's own limit is 2**63 - 1.
+MAX_KEY = 2**53 - 1
 Key = Annotated[int, Field(ge=1, le=MAX_KEY)]
 Money = Annotated[float, Field(allow_inf_nan=False)]
+# Text without NUL: SQLite's length() and DuckDB's binding of text both stop at the first NUL character.
+TEXT_PATTERN = r"^[^\x00]*$"
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    """Only YYYY-MM-DD is a date here, as the schema says (pydantic alone would also take 0 or 20240101)."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and ISO_DATE.fullmatch(value)):
+        return value
+    msg = "should be a date, YYYY-MM-DD"
+    raise ValueError(msg)
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class PageQuery(BaseModel):

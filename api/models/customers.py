@@ -8,11 +8,11 @@ from typing import Annotated
 from pydantic import MISSING, BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from api.models.common import PageQuery
+from api.models.common import TEXT_PATTERN, IsoDate, PageQuery
 
-Name = Annotated[str, Field(min_length=1, max_length=100)]
-# What the schema's CHECK (email LIKE '%_@_%._%') needs, without whitespace or a second @.
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+Name = Annotated[str, Field(min_length=1, max_length=100, pattern=TEXT_PATTERN)]
+# What the schema's CHECK (email LIKE '%_@_%._%') needs, without whitespace, NUL or a second @.
+Email = Annotated[str, Field(pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$", max_length=254)]
 
 EXAMPLE: JsonDict = {
     "customer_id": 1,
@@ -54,7 +54,7 @@ class CustomerCreate(BaseModel):
     first_name: Name
     last_name: Name
     email: Email = Field(description="unique among customers")
-    signup_date: dt.date = Field(description="inside the data's date window, and on or before their first order")
+    signup_date: IsoDate = Field(description="inside the data's date window, and on or before their first order")
 
 
 class CustomerUpdate(BaseModel):
@@ -65,11 +65,23 @@ class CustomerUpdate(BaseModel):
     first_name: Name | MISSING = MISSING
     last_name: Name | MISSING = MISSING
     email: Email | MISSING = MISSING
-    signup_date: dt.date | MISSING = MISSING
+    signup_date: IsoDate | MISSING = MISSING
 
 
 class CustomerQuery(PageQuery):
-    signup_from: dt.date | None = Field(None, description="signed up on or after", examples=["2024-01-01"])
-    signup_to: dt.date | None = Field(None, description="signed up on or before", examples=["2024-12-31"])
-    email: str | None = Field(None, description="exactly this email", examples=["kari.miller1@gmail.com"])
-    q: str | None = Field(None, max_length=100, description="first or last name contains (case-insensitive)")
+    signup_from: IsoDate | None = Field(None, description="signed up on or after", examples=["2024-01-01"])
+    signup_to: IsoDate | None = Field(None, description="signed up on or before", examples=["2024-12-31"])
+    email: str | None = Field(
+        None,
+        max_length=254,
+        pattern=TEXT_PATTERN,
+        description="exactly this email",
+        examples=["kari.miller1@gmail.com"],
+    )
+    q: str | None = Field(
+        None,
+        max_length=100,
+        pattern=TEXT_PATTERN,
+        description="first or last name contains (case-insensitive)",
+        examples=["ann"],
+    )

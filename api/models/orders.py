@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import MISSING, BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from api.models.common import Key, Money, PageQuery
+from api.models.common import IsoDate, Key, Money, PageQuery
 from pipeline.generate.vocab import PAYMENT_METHODS
 
 if TYPE_CHECKING:
@@ -87,21 +87,21 @@ class PaymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     payment_method: PaymentMethod
-    payment_date: dt.date = Field(description="on or after the order_date, inside the data's date window")
+    payment_date: IsoDate = Field(description="on or after the order_date, inside the data's date window")
 
 
 class PaymentUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     payment_method: PaymentMethod | MISSING = MISSING
-    payment_date: dt.date | MISSING = MISSING
+    payment_date: IsoDate | MISSING = MISSING
 
 
 class OrderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [NEW]})
 
     customer_id: Key
-    order_date: dt.date = Field(description="on or after the customer's signup_date, inside the data's date window")
+    order_date: IsoDate = Field(description="on or after the customer's signup_date, inside the data's date window")
     items: list[OrderLine] = Field(min_length=1, max_length=MAX_LINES)
     payment: PaymentCreate
 
@@ -117,14 +117,14 @@ class OrderUpdate(BaseModel):
     )
 
     customer_id: Key | MISSING = MISSING
-    order_date: dt.date | MISSING = MISSING
+    order_date: IsoDate | MISSING = MISSING
     items: Annotated[list[OrderLine], Field(min_length=1, max_length=MAX_LINES)] | MISSING = MISSING
     payment: PaymentUpdate | MISSING = MISSING
 
 
 class OrderQuery(PageQuery):
     customer_id: Key | None = Field(None, description="orders of this customer", examples=[7])
-    date_from: dt.date | None = Field(None, description="ordered on or after", examples=["2025-01-01"])
-    date_to: dt.date | None = Field(None, description="ordered on or before", examples=["2025-01-31"])
+    date_from: IsoDate | None = Field(None, description="ordered on or after", examples=["2025-01-01"])
+    date_to: IsoDate | None = Field(None, description="ordered on or before", examples=["2025-01-31"])
     min_total: Money | None = Field(None, description="total_amount at least", examples=[100])
     max_total: Money | None = Field(None, description="total_amount at most", examples=[500])

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import MISSING, BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from api.models.common import Money, PageQuery
+from api.models.common import TEXT_PATTERN, Money, PageQuery
 from pipeline.generate.vocab import CATEGORIES
 
 if TYPE_CHECKING:
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 else:  # the generators' list, which a test keeps equal to the schema's CHECK
     Category = Literal[CATEGORIES]
 
+ProductName = Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
 Price = Annotated[float, Field(ge=0.01, le=1_000_000, allow_inf_nan=False, description="rounded to the cent")]
 
 EXAMPLE: JsonDict = {"product_id": 1, "name": "Solace Modern Cookbook", "category": "Books", "price": 33.81}
@@ -33,7 +34,7 @@ class Product(BaseModel):
 class ProductCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [NEW]})
 
-    name: str = Field(min_length=1, max_length=200)
+    name: ProductName
     category: Category
     price: Price
 
@@ -43,7 +44,7 @@ class ProductUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Solace Classic Cookbook"}]})
 
-    name: Annotated[str, Field(min_length=1, max_length=200)] | MISSING = MISSING
+    name: ProductName | MISSING = MISSING
     category: Category | MISSING = MISSING
     price: Price | MISSING = MISSING
 
@@ -52,4 +53,6 @@ class ProductQuery(PageQuery):
     category: Category | None = Field(None, examples=["Books"])
     min_price: Money | None = Field(None, description="price at least", examples=[10])
     max_price: Money | None = Field(None, description="price at most", examples=[100])
-    q: str | None = Field(None, max_length=100, description="name contains (case-insensitive)", examples=["Lamp"])
+    q: str | None = Field(
+        None, max_length=100, pattern=TEXT_PATTERN, description="name contains (case-insensitive)", examples=["Lamp"]
+    )

@@ -7,7 +7,7 @@ runs on its own cursor within a time limit and one of a few slots (``api.limits`
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -27,12 +27,13 @@ from api.models.analytics import (
     TopCustomer,
     TopProduct,
 )
-from api.models.common import Analytics, AnalyticsPage, BuildInfo
+from api.models.common import Analytics, AnalyticsPage, BuildInfo, IsoDate
 from api.problems import Problem, responses
 from pipeline.access import reads
 from pipeline.access.warehouse import Warehouse
-from pipeline.analysis.queries import Param, all_queries
+from pipeline.analysis.queries import Param, Value, all_queries
 from pipeline.analysis.queries import Query as Analysis
+from pipeline.errors import UsageError
 
 T = TypeVar("T")
 
@@ -40,9 +41,9 @@ router = APIRouter(prefix="/analytics", tags=["analytics"])
 
 GRAINS = {"daily": "day", "weekly": "week", "monthly": "month"}
 Limit = Annotated[int, Query(ge=1, le=1000, description="how many rows", examples=[10])]
-StartDate = Annotated[dt.date | None, Query(description="first period start included", examples=["2025-01-01"])]
+StartDate = Annotated[IsoDate | None, Query(description="first period start included", examples=["2025-01-01"])]
 EndDate = Annotated[
-    dt.date | None,
+    IsoDate | None,
     Query(description="last period start included (before start_date: no periods)", examples=["2025-03-31"]),
 ]
 
@@ -63,7 +64,9 @@ def _read(warehouse: Warehouse, cursor: duckdb.DuckDBPyConnection, read: Callabl
 def revenue(
     cursor: CursorDep,
     warehouse: WarehouseDep,
-    grain: Annotated[Literal["daily", "weekly", "monthly"], Path(description="the length of a period")],
+    grain: Annotated[
+        Literal["daily", "weekly", "monthly"], Path(description="the length of a period", examples=["monthly"])
+    ],
     start_date: StartDate = None,
     end_date: EndDate = None,
 ) -> Analytics[RevenuePeriod]:
@@ -160,19 +163,37 @@ def _parameter_schema(param: Param) -> dict[str, Any]:
     return schema
 
 
-def _given(request: Request) -> dict[str, str]:
-    """The query string as parameters; a parameter given twice is refused rather than guessed at."""
+# A query-string value as the OpenAPI schema describes it (the CLI's parser is more lenient: "none", "", padding).
+_FORMS = {
+    "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+    "int": re.compile(r"-?\d+"),
+    "float": re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?"),
+    "choice": re.compile(r"\w+"),
+}
+
+
+def _typed(param: Param, raw: str) -> Value:
+    if param.nullable and raw == "null":
+        return None
+    if not _FORMS[param.kind].fullmatch(raw):
+        msg = f"parameter {param.describe()}: {raw!r} is not a valid {param.kind}"
+        raise UsageError(msg)
+    return param.parse(raw)
+
+
+def _values(request: Request, query: Analysis) -> dict[str, Value]:
+    """The query string as typed parameters; a parameter given twice is refused rather than guessed at."""
     pairs = request.query_params.multi_items()
     names = [name for name, _ in pairs]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise Problem(422, f"parameter(s) given more than once: {', '.join(repeated)}", slug="invalid-parameter")
-    return dict(pairs)
+    return {name: _typed(query.param(name), raw) for name, raw in pairs}
 
 
 def _analysis(query: Analysis) -> Callable[..., QueryResult]:
     def run(request: Request, warehouse: WarehouseDep, cursor: CursorDep, gate: GateDep) -> QueryResult:
-        values = query.bind(_given(request), empty_range=True)
+        values = query.bind(_values(request, query), empty_range=True)
 
         def read() -> Any:
             own = warehouse.cursor()  # the time limit interrupts this cursor, and nothing else

@@ -28,14 +28,14 @@ def read_customer(cursor: CursorDep, customer_id: KeyPath) -> CustomerDetail:
     return found(CustomerDetail, "customer", customer_id, reads.customer(cursor, customer_id))
 
 
-@router.post("", status_code=201, responses={201: LOCATION, **responses(401, 403, 409, 422, 503)})
+@router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 409, 422, 503)})
 def create_customer(body: CustomerCreate, writing: WritingDep, writer: WriterDep, response: Response) -> CustomerDetail:
     """A new customer (key required): the email must be unused, the signup_date inside the data's window."""
     row = writer.run(writes.create_customer, writing, body.model_dump())
     return created(response, "customers", "customer_id", CustomerDetail, row)
 
 
-@router.patch("/{customer_id}", responses=responses(401, 403, 404, 409, 422, 503))
+@router.patch("/{customer_id}", responses=responses(400, 401, 403, 404, 409, 422, 503))
 def update_customer(
     customer_id: KeyPath, body: CustomerUpdate, writing: WritingDep, writer: WriterDep
 ) -> CustomerDetail:

@@ -31,7 +31,7 @@ def read_order(cursor: CursorDep, order_id: KeyPath) -> OrderDetail:
     return found(OrderDetail, "order", order_id, reads.order(cursor, order_id))
 
 
-@router.post("", status_code=201, responses={201: LOCATION, **responses(401, 403, 404, 409, 422, 503)})
+@router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 404, 409, 422, 503)})
 def create_order(body: OrderCreate, writing: WritingDep, writer: WriterDep, response: Response) -> OrderDetail:
     """A new order with its lines and payment (key required).
 
@@ -42,7 +42,7 @@ def create_order(body: OrderCreate, writing: WritingDep, writer: WriterDep, resp
     return created(response, "orders", "order_id", OrderDetail, row)
 
 
-@router.patch("/{order_id}", responses=responses(401, 403, 404, 409, 422, 503))
+@router.patch("/{order_id}", responses=responses(400, 401, 403, 404, 409, 422, 503))
 def update_order(order_id: KeyPath, body: OrderUpdate, writing: WritingDep, writer: WriterDep) -> OrderDetail:
     """Change an order (key required): its customer, date, lines (all replaced) or payment method and date."""
     row = writer.run(writes.update_order, writing, order_id, body.model_dump())

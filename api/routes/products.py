@@ -28,14 +28,14 @@ def read_product(cursor: CursorDep, product_id: KeyPath) -> Product:
     return found(Product, "product", product_id, reads.product(cursor, product_id))
 
 
-@router.post("", status_code=201, responses={201: LOCATION, **responses(401, 403, 409, 422, 503)})
+@router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 409, 422, 503)})
 def create_product(body: ProductCreate, writing: WritingDep, writer: WriterDep, response: Response) -> Product:
     """A new product (key required); its price is rounded to the cent."""
     row = writer.run(writes.create_product, writing, body.model_dump())
     return created(response, "products", "product_id", Product, row)
 
 
-@router.patch("/{product_id}", responses=responses(401, 403, 404, 409, 422, 503))
+@router.patch("/{product_id}", responses=responses(400, 401, 403, 404, 409, 422, 503))
 def update_product(product_id: KeyPath, body: ProductUpdate, writing: WritingDep, writer: WriterDep) -> Product:
     """Change some of a product's fields (key required); the price only while no order line uses it."""
     row = writer.run(writes.update_product, writing, product_id, body.model_dump())
