@@ -12,6 +12,7 @@ import http
 import logging
 from typing import Any
 
+import duckdb
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -156,6 +157,13 @@ def _problem(_: Request, error: Exception) -> JSONResponse:
     return response(error)
 
 
+def _database_error(request: Request, error: Exception) -> JSONResponse:
+    """A warehouse removed while a query ran (``just clean``; a rebuild replaces it atomically) is no warehouse."""
+    if not request.app.state.warehouse.path.is_file():
+        return _no_warehouse(request, error)
+    return _internal(request, error)
+
+
 def _internal(request: Request, error: Exception) -> JSONResponse:
     log.error("internal error answering %s %s", request.method, request.url.path, exc_info=error)
     detail = "the server failed to answer; this is a bug, and it is logged on the server"
@@ -175,6 +183,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(QueryTimeout, _unavailable)
     app.add_exception_handler(QueriesBusy, _unavailable)
     app.add_exception_handler(WriterUnavailable, _unavailable)
+    app.add_exception_handler(duckdb.Error, _database_error)
     app.add_exception_handler(Exception, _internal)
 
 
