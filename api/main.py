@@ -50,7 +50,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with ExitStack() as stack:
             spill = stack.enter_context(files.scratch_dir(settings.data_dir, SPILL_PREFIX))
-            app.state.warehouse = stack.enter_context(Warehouse(settings.warehouse_path, spill_dir=spill))
+            warehouse = stack.enter_context(Warehouse(settings.warehouse_path, spill_dir=spill))
+            if warehouse.path.is_file():  # connect now, so the first request does not wait for DuckDB to start
+                warehouse.cursor().close()
+            app.state.warehouse = warehouse
             app.state.writer = stack.enter_context(Writer())
             app.state.gate = QueryGate(settings.api_query_slots, settings.api_query_seconds)
             yield

@@ -24,7 +24,7 @@ from api.limits import QueriesBusy, QueryTimeout
 from api.writer import WriterUnavailable
 from pipeline.access.native import WarehouseMissing
 from pipeline.access.reads import InvalidRequest
-from pipeline.access.writes import Conflict, Missing
+from pipeline.access.writes import Busy, Conflict, Missing
 from pipeline.errors import UsageError
 
 log = logging.getLogger("api")
@@ -183,6 +183,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(QueryTimeout, _unavailable)
     app.add_exception_handler(QueriesBusy, _unavailable)
     app.add_exception_handler(WriterUnavailable, _unavailable)
+    app.add_exception_handler(Busy, _unavailable)
     app.add_exception_handler(duckdb.Error, _database_error)
     app.add_exception_handler(Exception, _internal)
 

@@ -25,7 +25,7 @@ import polars as pl
 
 from pipeline import duck
 from pipeline.access.native import native_query
-from pipeline.access.warehouse import DUCK_TYPES, Value, run_native
+from pipeline.access.warehouse import DUCK_TYPES, Value, native_rows, run_native
 from pipeline.analysis.marts import MARTS, Mart
 from pipeline.analysis.queries import get_query
 from pipeline.schema import TABLES, schema
@@ -46,19 +46,19 @@ def _columns(table: str) -> dict[str, str]:
     return {name: DUCK_TYPES[declared] for name, declared in schema().types[table].items()}
 
 
-def _one(frame: pl.DataFrame) -> dict[str, Any] | None:
-    return frame.row(0, named=True) if frame.height else None
+def _one(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return rows[0] if rows else None
 
 
 def customer(cursor: duckdb.DuckDBPyConnection, customer_id: int) -> dict[str, Any] | None:
     """One customer with their order count and total spend, or None."""
     query = native_query("customer")
-    return _one(run_native(cursor, query.sql, (customer_id,), query.columns))
+    return _one(native_rows(cursor, query.sql, (customer_id,), query.columns))
 
 
 def product(cursor: duckdb.DuckDBPyConnection, product_id: int) -> dict[str, Any] | None:
     query = native_query("product")
-    return _one(run_native(cursor, query.sql, (product_id,), query.columns))
+    return _one(native_rows(cursor, query.sql, (product_id,), query.columns))
 
 
 def _typed(table: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def _typed(table: str, row: dict[str, Any]) -> dict[str, Any]:
 def order(cursor: duckdb.DuckDBPyConnection, order_id: int) -> dict[str, Any] | None:
     """One order with ``items`` (its lines, by order_item_id) and ``payment``, or None."""
     query = native_query("order")
-    row = _one(run_native(cursor, query.sql, (order_id,), query.columns))
+    row = _one(native_rows(cursor, query.sql, (order_id,), query.columns))
     if row is None:
         return None
     row["items"] = [_typed("order_items", item) for item in json.loads(row["items"])]

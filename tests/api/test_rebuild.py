@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.api.support import KEY, audit, client, contents, settings, sql
 from tests.conftest import RunCli
 
-CUSTOMER = {"first_name": "Grace", "last_name": "Hopper", "email": "grace.hopper@example.com", "signup_date": "2024-02-02"}
+CUSTOMER = {"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com", "signup_date": "2024-02-02"}
 
 
 def build_id(warehouse: Path) -> str:
