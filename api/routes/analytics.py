@@ -30,6 +30,7 @@ from api.models.analytics import (
 from api.models.common import Analytics, AnalyticsPage, BuildInfo, IsoDate
 from api.problems import Problem, responses
 from pipeline.access import reads
+from pipeline.access.native import WarehouseMissing
 from pipeline.access.warehouse import Warehouse
 from pipeline.analysis.queries import Param, Value, all_queries
 from pipeline.analysis.queries import Query as Analysis
@@ -48,16 +49,25 @@ EndDate = Annotated[
 ]
 
 
+def _file(warehouse: Warehouse) -> tuple[int, int]:
+    """Which file is the warehouse now: a rebuild swaps in another file (another inode), a write changes this one."""
+    try:
+        status = warehouse.path.stat()
+    except FileNotFoundError:
+        raise WarehouseMissing(warehouse.path) from None
+    return status.st_dev, status.st_ino
+
+
 def _read(warehouse: Warehouse, cursor: duckdb.DuckDBPyConnection, read: Callable[[], T]) -> tuple[BuildInfo, T]:
-    """``read()`` with the build it read from: the build is read before and after, and the rows again if a
-    rebuild was swapped in between (rebuilds are minutes apart, so a second try finds none)."""
+    """``read()`` with the build it read from: the rows, then the build, and again if a rebuild swapped another
+    file in meanwhile (a stat on each side, not a second query; rebuilds are minutes apart)."""
     for _ in range(3):
-        before = warehouse.build(cursor)
+        before = _file(warehouse)
         result = read()
-        after = warehouse.build(cursor)
-        if after.build_id == before.build_id:
+        build = warehouse.build(cursor)
+        if _file(warehouse) == before:
             break
-    return BuildInfo.model_validate(after), result
+    return BuildInfo.model_validate(build), result
 
 
 @router.get("/revenue/{grain}", responses=responses(422, 503))
