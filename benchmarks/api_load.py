@@ -244,7 +244,7 @@ def swap_run(base: str, data_dir: Path, paths: dict[str, list[str]], connections
     segments, back to back, until the rebuild has finished, 10 more seconds have passed and ``minimum`` in all
     (a rebuild's length depends on the scale and on how busy the machine is)."""
     mixed = [p for name, ps in paths.items() if name != "health" for p in ps[:200]]
-    before = httpx.get(f"{base}/ready", timeout=600).json()["build"]["build_id"]
+    before = httpx.get(f"{base}/ready", timeout=600).json()["build_id"]
     timeline: dict[str, float] = {}
     outcome: dict[str, Any] = {}
     started = time.monotonic()
@@ -267,7 +267,7 @@ def swap_run(base: str, data_dir: Path, paths: dict[str, list[str]], connections
         if not thread.is_alive() and elapsed >= minimum and elapsed - timeline["rebuild_finished_s"] >= 10:
             break
     thread.join()
-    after = httpx.get(f"{base}/ready", timeout=600).json()["build"]["build_id"]
+    after = httpx.get(f"{base}/ready", timeout=600).json()["build_id"]
     return {
         "segments": len(segments),
         "seconds": round(sum(r["seconds"] for r in segments), 1),

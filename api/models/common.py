@@ -103,14 +103,16 @@ class Health(BaseModel):
     status: str
 
 
-class Ready(BaseModel):
+class Ready(BuildInfo):
+    """The build being served, and its rows per table of the data model."""
+
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {
                     "status": "ready",
-                    "build": BUILD_EXAMPLE,
-                    "rows": {
+                    **BUILD_EXAMPLE,
+                    "row_counts": {
                         "customers": 2000,
                         "products": 600,
                         "orders": 4000,
@@ -123,5 +125,4 @@ class Ready(BaseModel):
     )
 
     status: str
-    build: BuildInfo
-    rows: dict[str, int] = Field(description="rows per table of the data model")
+    row_counts: dict[str, int] = Field(description="rows per table of the data model")

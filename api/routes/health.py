@@ -36,4 +36,4 @@ def ready(cursor: CursorDep, warehouse: WarehouseDep) -> Ready:
             with _counts_lock:
                 _counts.clear()
                 _counts[build.version] = rows
-    return Ready(status="ready", build=BuildInfo.model_validate(build), rows=rows)
+    return Ready(status="ready", row_counts=rows, **BuildInfo.model_validate(build).model_dump())

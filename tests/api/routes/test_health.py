@@ -19,11 +19,11 @@ def test_ready_names_the_build_and_counts_the_rows(reader: Served) -> None:
     body = reader.client.get("/ready").json()
     (record,) = dicts(reader.warehouse, "SELECT * FROM build_record")
     assert body["status"] == "ready"
-    assert {k: body["build"][k] for k in ("build_id", "built_at", "source", "seed", "scale", "end_date")} == {
+    assert {k: body[k] for k in ("build_id", "built_at", "source", "seed", "scale", "end_date")} == {
         k: record[k] for k in ("build_id", "built_at", "source", "seed", "scale", "end_date")
     }
-    assert (body["build"]["edits"], body["build"]["marts_stale"]) == (0, False)
-    assert body["rows"] == {t: sql(reader.warehouse, f"SELECT count(*) FROM {t}")[0][0] for t in TABLES}
+    assert (body["edits"], body["marts_stale"]) == (0, False)
+    assert body["row_counts"] == {t: sql(reader.warehouse, f"SELECT count(*) FROM {t}")[0][0] for t in TABLES}
 
 
 def test_without_a_warehouse_every_read_and_write_is_503_with_the_hint(tmp_path: Path) -> None:
