@@ -303,7 +303,9 @@ def targets(results: dict[str, dict[str, Any]], swap: dict[str, Any]) -> list[di
         "what": "mixed reads through a warehouse swap",
         "target": "0 errors over >= 60 s, new build served after",
         "measured": f"{swap['errors']} errors in {swap['requests']:,} requests over {swap['seconds']:.0f} s; "
-                    f"rebuild {swap.get('rebuild_started_s')}-{swap.get('rebuild_finished_s')} s",
+                    f"rebuild {swap.get('rebuild_started_s')}-{swap.get('rebuild_finished_s')} s, "
+                    + (f"build {swap['build_before']} -> {swap['build_after']}" if swap["swapped"] else
+                       f"no swap: the rebuild exited {swap['rebuild_status']}: {swap['rebuild_stderr'].strip()[:160]}"),
         "met": swap["errors"] == 0 and swap["swapped"] and swap["seconds"] >= 60,
     })  # fmt: skip
     return rows
@@ -372,7 +374,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8731)
     parser.add_argument("--json", type=Path, default=DOCS / "benchmarks" / "api.json")
     parser.add_argument("--markdown", type=Path, default=DOCS / "benchmarks.md")
+    parser.add_argument("--render", type=Path, help="only re-write the Markdown section from this saved JSON")
     args = parser.parse_args(argv)
+    if args.render:
+        saved = json.loads(args.render.read_text())
+        saved["targets"] = targets(saved["endpoints"], saved["swap"])
+        write_section(args.markdown, markdown(saved))
+        return 0
 
     started = dt.datetime.now(dt.UTC)
     ensure_data(args.data_dir, args.scale)
