@@ -7,7 +7,6 @@ validate, swap in, record what was published) lives here, so that ``run`` and th
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,6 @@ from pipeline.settings import Settings
 from pipeline.validate import Validated, check_cross_table, validate_source
 from pipeline.validate.report import Report
 from pipeline.validate.source import SourceDir
-
-
-def source_hash(content_hashes: dict[str, str]) -> str:
-    """One digest for a set of tables, from their content hashes."""
-    return hashlib.sha256("".join(f"{t}:{content_hashes[t]}\n" for t in TABLES).encode()).hexdigest()
 
 
 def _lake_record(settings: Settings, summary: LakeSummary) -> dict[str, Any]:
@@ -86,7 +80,7 @@ def validate(settings: Settings, source: SourceDir, scratch: Path) -> Validated:
 def build_record(settings: Settings, source_root: Path, content_hashes: dict[str, str]) -> BuildRecord:
     """What a warehouse loaded from ``source_root`` is: the generation facts when it is the generated lake
     (unchanged since it was generated), otherwise only where it came from and its content hash."""
-    digest = source_hash(content_hashes)
+    digest = lake.source_hash(content_hashes)
     if source_root == settings.lake_dir:
         generated = lake.read_record(settings.lake_dir)
         if generated.get("content_hashes") == content_hashes:

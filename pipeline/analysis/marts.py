@@ -30,9 +30,14 @@ _SQLITE_TYPES = {"DATE": "DATE", "BIGINT": "INTEGER", "INTEGER": "INTEGER", "DOU
 class Mart:
     table: str
     query: str
-    key: str  # the primary key: what the API looks rows up by
+    key: str  # the primary key (its first column if it has more): what the API looks rows up by
     params: dict[str, Value] = field(default_factory=dict)
     indexes: tuple[str, ...] = ()  # further columns that readers filter or sort on
+    key_rest: tuple[str, ...] = ()  # the key's further columns, for a mart of one row per (key, ...)
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return (self.key, *self.key_rest)
 
 
 MARTS = (
@@ -43,7 +48,21 @@ MARTS = (
     Mart("mart_customer_summary", "customer_aov", "customer_id", indexes=("total_spend",)),
     Mart("mart_product_summary", "top_products", "product_id", {"limit": None}, ("revenue_rank", "units_rank")),
     Mart("mart_anomalies", "anomalies", "order_id", indexes=("customer_id", "kind")),
-)
+    # Daily marts, so that a date range is applied by summing a few thousand rows (the dashboard's sidebar).
+    Mart("mart_signups_daily", "signups", "period_start", {"grain": "day"}),
+    Mart(
+        "mart_category_revenue_daily", "category_revenue_timeseries", "period_start", {"grain": "day"},
+        key_rest=("category",),
+    ),
+    Mart("mart_payment_mix_daily", "payment_mix", "period_start", {"grain": "day"}, key_rest=("payment_method",)),
+    # Whole-history analyses, at their defaults.
+    Mart("mart_signup_cohorts", "signup_cohorts", "cohort_month", key_rest=("months_since_signup",)),
+    Mart("mart_repeat_purchase_rate", "repeat_purchase_rate", "first_order_month"),
+    Mart("mart_rfm_segments", "rfm_segments", "customer_id", indexes=("segment",)),
+    Mart("mart_power_users", "power_users", "customer_id"),
+    Mart("mart_bought_together", "bought_together", "product_a_id", key_rest=("product_b_id",)),
+    Mart("mart_price_distribution", "price_distribution", "category"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -76,8 +95,10 @@ def _ddl(mart: Mart, columns: list[tuple[str, str]]) -> str:
             )
             raise TypeError(msg)
         sqlite_type = _SQLITE_TYPES[duck_type]
-        key = " PRIMARY KEY" if name == mart.key else ""
+        key = " PRIMARY KEY" if (name,) == mart.key_columns else ""
         declared.append(f"{name} {sqlite_type} NOT NULL{key}")
+    if mart.key_rest:
+        declared.append(f"PRIMARY KEY ({', '.join(mart.key_columns)})")
     return f"CREATE TABLE {mart.table} (\n    " + ",\n    ".join(declared) + "\n)"
 
 

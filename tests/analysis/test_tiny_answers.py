@@ -186,3 +186,50 @@ def test_payment_mix(tiny_lake: duckdb.DuckDBPyConnection) -> None:
         (D(2025, 3, 1), "card", 4, 32.0, 0.8),
         (D(2025, 4, 1), "bank", 1, 18.0, 1.0),  # Ann's late payment lands in April
     ]
+
+
+def test_signups(tiny_lake: duckdb.DuckDBPyConnection) -> None:
+    # Ann 01-05 and Bob 01-20, Cid 02-10, Dee 03-01 (Dee counts although she never orders).
+    assert rows(run(tiny_lake, "signups"), "period_start", "signups") == [
+        (D(2025, 1, 1), 2),
+        (D(2025, 2, 1), 1),
+        (D(2025, 3, 1), 1),
+    ]
+    # ISO weeks: Sunday 01-05 belongs to the week of Monday 2024-12-30, Saturday 03-01 to that of 02-24.
+    assert rows(run(tiny_lake, "signups", grain="week"), "period_start", "signups") == [
+        (D(2024, 12, 30), 1),
+        (D(2025, 1, 20), 1),
+        (D(2025, 2, 10), 1),
+        (D(2025, 2, 24), 1),
+    ]
+    daily = run(tiny_lake, "signups", grain="day", start_date=D(2025, 1, 6), end_date=D(2025, 2, 28))
+    assert rows(daily, "period_start", "signups") == [(D(2025, 1, 20), 1), (D(2025, 2, 10), 1)]
+
+
+def test_category_revenue_timeseries(tiny_lake: duckdb.DuckDBPyConnection) -> None:
+    result = run(tiny_lake, "category_revenue_timeseries")
+    assert rows(result, "period_start", "category", "order_count", "units", "revenue") == [
+        (D(2025, 1, 1), "Books", 1, 1, 8.0),  # order 1: one novel
+        (D(2025, 1, 1), "Electronics", 1, 2, 20.0),  # order 1: two widgets
+        (D(2025, 2, 1), "Books", 1, 2, 16.0),  # order 3: two novels
+        (D(2025, 2, 1), "Electronics", 2, 2, 35.5),  # orders 2 (a gadget) and 3 (a widget)
+        (D(2025, 2, 1), "Sports", 1, 30, 360.0),  # order 4: thirty balls
+        (D(2025, 3, 1), "Books", 5, 5, 40.0),  # orders 6 to 10, a novel each
+        (D(2025, 3, 1), "Electronics", 2, 3, 61.0),  # orders 5 (two gadgets) and 6 (a widget)
+    ]
+    # Summed over the periods, each category's orders, units and revenue are those of category_revenue.
+    totals = result.group_by("category").agg(pl.col("order_count", "units", "revenue").sum()).sort("category")
+    whole = run(tiny_lake, "category_revenue").sort("category")
+    assert totals.rows() == whole.select(totals.columns).rows()
+    march_20 = run(tiny_lake, "category_revenue_timeseries", grain="day", start_date=D(2025, 3, 20))
+    assert rows(march_20, "period_start", "category", "order_count", "revenue") == [(D(2025, 3, 20), "Books", 4, 32.0)]
+
+
+def test_price_distribution(tiny_lake: duckdb.DuckDBPyConnection) -> None:
+    result = run(tiny_lake, "price_distribution")
+    # Electronics: 10.00 and 25.50; the quartiles lie a quarter, a half and three quarters of the way between.
+    assert result.rows() == [
+        ("Books", 1, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0),
+        ("Electronics", 2, 10.0, 13.88, 17.75, 21.63, 25.5, 17.75),  # 13.875 and 21.625, rounded half up
+        ("Sports", 1, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0),
+    ]

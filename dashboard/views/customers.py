@@ -1,0 +1,86 @@
+"""Customers (/customers): who signs up, who comes back, how customers segment; find one and see their orders."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, data, fmt, shell
+
+LIST = "customer_list"
+CUSTOMER_ID = "customer_id"
+
+
+def render(view: shell.View) -> None:
+    st.title("Customers")
+    st.caption(view.caption())
+    snap = view.snapshot
+    grain = view.grain()
+    trend, segments = st.columns(2)
+    with trend:
+        st.subheader(f"Signups per {grain}")
+        st.plotly_chart(charts.signups(data.signups(snap, grain, view.start, view.end), grain), key="signups_chart")
+    with segments:
+        st.subheader("RFM segments")
+        st.plotly_chart(charts.rfm_segments(data.rfm_segments(snap)), key="rfm_chart")
+        st.caption("Recency, frequency and monetary quintiles over the whole history, as of the last order day.")
+
+    st.subheader("Cohort retention")
+    cohorts = data.cohorts(snap, view.start, view.end)
+    if cohorts.is_empty():
+        st.info("No customer signed up in a month of the date range.")
+    else:
+        st.plotly_chart(charts.cohort_retention(cohorts), key="cohort_chart")
+        st.caption("Share of each signup month's customers who ordered in the Nth month after it.")
+
+    st.subheader("Find a customer")
+    search = st.text_input("Search", placeholder="part of a name, or an e-mail address", key="customer_search")
+    signed_up = None if view.whole_window else (view.start, view.end)
+    after = shell.page_cursor(LIST, (search, signed_up, snap.version))
+    page = data.customers(snap, search, signed_up, after)
+    if signed_up is not None:
+        st.caption("Customers who signed up in the date range, by customer id.")
+    shell.table(
+        page.items,
+        "customers_table",
+        on_select=lambda: _select(page.items["customer_id"].to_list()),
+        selection_mode="single-row",
+    )
+    shell.page_buttons(LIST, page, page.items.height)
+    customer_id = st.number_input(
+        "Customer id (or select a row above)", min_value=1, step=1, value=None, key=CUSTOMER_ID
+    )
+    if customer_id is not None:
+        _detail(view, int(customer_id))
+
+
+def _select(ids: list[int]) -> None:
+    rows = st.session_state["customers_table"].selection.rows
+    if rows:
+        st.session_state[CUSTOMER_ID] = ids[rows[0]]
+
+
+def _detail(view: shell.View, customer_id: int) -> None:
+    detail = data.customer(view.snapshot, customer_id)
+    if detail is None:
+        st.warning(f"There is no customer {customer_id}.")
+        return
+    c = detail.customer
+    st.markdown(f"#### {c['first_name']} {c['last_name']} (#{c['customer_id']}) · {c['email']}")
+    joined, orders, spend, segment = st.columns(4)
+    joined.metric("Signed up", c["signup_date"].isoformat())
+    orders.metric("Orders", fmt.count(c["order_count"]))
+    spend.metric("Spend", fmt.money(c["total_spend"]))
+    rfm = detail.rfm
+    segment.metric("RFM segment", fmt.NOTHING if rfm is None else rfm["segment"].replace("_", " "))
+    items = detail.orders.items
+    if items.is_empty():
+        st.info("No orders yet.")
+        return
+    st.plotly_chart(charts.customer_spend(items), key="customer_spend_chart")
+    shown = "their latest " + fmt.count(items.height) if detail.orders.next else "all " + fmt.count(items.height)
+    st.caption(f"Spend per month and orders, newest first ({shown} orders).")
+    shell.table(items, "customer_orders", money=("total_amount",))
+
+
+if __name__ == "__main__":
+    shell.run(render)

@@ -1,0 +1,206 @@
+"""The dashboard as a user meets it: a real ``streamlit run`` server and Debian's Chromium, driven by Playwright.
+
+Shared by the browser tests, the screenshot script and the dashboard benchmark. Chromium is the system's
+(``apt-get install chromium``), never one Playwright downloads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+# URL path of each page (as dashboard/app.py declares them), and its title.
+PAGES = {
+    "": "Overview",
+    "customers": "Customers",
+    "products": "Products",
+    "orders": "Orders",
+    "analytics": "Analytics",
+    "quality": "Data quality",
+}
+VIEWPORT = {"width": 1400, "height": 1000}
+START_TIMEOUT_S = 60.0
+
+# Counts the app's completed script runs (stApp's data-test-script-state turning to notRunning) and when the
+# last one finished, so that a test can wait for the run an action started rather than guess with a sleep.
+RUN_COUNTER = """
+(() => {
+  window.__runs = 0;
+  window.__lastRunEnd = 0;
+  const watch = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app) { requestAnimationFrame(watch); return; }
+    let state = app.getAttribute('data-test-script-state');
+    new MutationObserver(() => {
+      const now = app.getAttribute('data-test-script-state');
+      if (now === 'notRunning' && state !== 'notRunning') {
+        window.__runs += 1;
+        window.__lastRunEnd = performance.now();
+      }
+      state = now;
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  };
+  watch();
+})();
+"""
+# Done: at least `runs` runs finished, none running, nothing still loading (a skeleton), every Plotly chart drawn.
+SETTLED = """
+(runs) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || window.__runs < runs || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid="stMain"] [data-testid="stSkeleton"]')) return false;
+  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+  const drawn = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg');
+  return drawn.length >= charts.length;
+}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@contextmanager
+def serve(
+    data_dir: Path,
+    log: Path,
+    launcher: Sequence[str] = ("-m", "pipeline", "dashboard"),
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """``python -m pipeline dashboard`` on a free port over ``data_dir``; yields its URL, stops it afterwards.
+
+    ``launcher`` replaces ``-m pipeline dashboard`` (the benchmark's recording server); it gets the same
+    options. Output goes to ``log``.
+    """
+    port = free_port()
+    command = [sys.executable, *launcher, "--data-dir", str(data_dir), "--dashboard-port", str(port)]
+    variables = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")} | (env or {})
+    with log.open("w") as output:
+        server = subprocess.Popen(command, cwd=ROOT, env=variables, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while not _healthy(url):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    msg = f"the dashboard did not start (exit status {server.poll()}); its output:\n{log.read_text()}"
+                    raise RuntimeError(msg)
+                time.sleep(0.2)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        msg = f"no Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium), as .ci/run does"
+        raise RuntimeError(msg)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_page(browser: Browser) -> Page:
+    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[arg-type]
+    page.add_init_script(RUN_COUNTER)
+    return page
+
+
+def runs(page: Page) -> int:
+    return int(page.evaluate("window.__runs"))
+
+
+def settle(page: Page, after: int = 0, timeout_ms: float = 60_000) -> None:
+    """Wait until a run later than the ``after``-th has finished and its charts are drawn."""
+    page.wait_for_function(SETTLED, arg=after + 1, polling="raf", timeout=timeout_ms)
+
+
+def open_page(page: Page, base_url: str, path: str) -> None:
+    page.goto(f"{base_url}/{path}")
+    settle(page)
+
+
+def exceptions(page: Page) -> list[str]:
+    return [e.inner_text() for e in page.locator('[data-testid="stException"]').all()]
+
+
+def metric(page: Page, label: str) -> str:
+    """The value of the ``st.metric`` labelled ``label``."""
+    box = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)
+    )
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def set_date_range(page: Page, start: dt.date, end: dt.date) -> None:
+    """Type a range into the sidebar's date input, as a user does, and wait for the rerun it starts.
+
+    The input is two date fields of year, month and day segments; a full segment moves on to the next one.
+    """
+    before = runs(page)
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stDateInput"]')
+    for field, day in (("start", start), ("end", end)):
+        year = box.locator(f'[data-range-field="{field}"] [data-type="year"]')
+        year.click()
+        page.keyboard.type(day.strftime("%Y%m%d"))
+    page.locator('[data-testid="stMain"] h1').first.click()  # the range is taken when the field loses focus
+    settle(page, before)
+
+
+def charts_drawn(page: Page) -> tuple[int, int]:
+    """(Plotly charts on the page, those drawn as SVG)."""
+    charts = page.locator('[data-testid="stPlotlyChart"]').count()
+    drawn = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg').count()
+    return charts, drawn
+
+
+def screenshot(page: Page, path: Path) -> None:
+    """The whole page: the window is made as tall as the page's content (Streamlit scrolls inside stMain)."""
+    height = page.evaluate(
+        "() => Math.max(...['stMain', 'stSidebarContent'].map("
+        'id => document.querySelector(`[data-testid="${id}"]`)?.scrollHeight ?? 0))'
+    )
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], int(height))})
+    page.wait_for_function(SETTLED, arg=0, polling="raf")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(VIEWPORT)  # type: ignore[arg-type]
