@@ -103,16 +103,16 @@ SEGMENT_ORDER = ("champions", "loyal", "new", "needs_attention", "at_risk", "hib
 
 
 def rfm_segments(frame: pl.DataFrame) -> go.Figure:
-    """Customers per RFM segment (``rollup`` of mart_rfm_segments by segment); hover: average orders and spend."""
+    """Customers per RFM segment (mart_rfm_segment_summary), best segments first; hover: their averages."""
     rank = {name: i for i, name in enumerate(SEGMENT_ORDER)}
     rows = sorted(frame.iter_rows(named=True), key=lambda r: rank.get(r["segment"], len(rank)))
     figure = _figure()
     figure.add_bar(
         x=[r["segment"].replace("_", " ") for r in rows],
         y=[r["row_count"] for r in rows],
-        customdata=[[r["order_count"] / r["row_count"], r["total_spend"] / r["row_count"]] for r in rows],
-        hovertemplate="%{y:,} customers<br>%{customdata[0]:.1f} orders, $%{customdata[1]:,.2f} spent on average"
-        "<extra></extra>",
+        customdata=[[r["avg_order_count"], r["avg_total_spend"], r["avg_recency_days"]] for r in rows],
+        hovertemplate="%{y:,} customers<br>on average %{customdata[0]:.1f} orders, $%{customdata[1]:,.2f}, "
+        "last order %{customdata[2]:.0f} days before<extra></extra>",
         marker_color="#B279A2",
         name="Customers",
     )

@@ -194,13 +194,8 @@ def repeat_purchases(snap: Snapshot, start: dt.date, end: dt.date) -> pl.DataFra
 
 @_by_build
 def rfm_segments(snap: Snapshot) -> pl.DataFrame:
-    """Customers, orders, spend and recency days summed per RFM segment (mart_rfm_segments)."""
-    return _read(
-        snap,
-        lambda c: reads.rollup(
-            c, "mart_rfm_segments", sums=("recency_days", "order_count", "total_spend"), by=("segment",)
-        ),
-    )
+    """Customers per RFM segment, with their average recency, orders and spend (mart_rfm_segment_summary)."""
+    return _read(snap, lambda c: reads.mart(c, "mart_rfm_segment_summary", order_by="segment"))
 
 
 @_by_build
@@ -241,7 +236,6 @@ def customers(snap: Snapshot, search: str, signed_up: tuple[dt.date, dt.date] | 
 class CustomerDetail:
     customer: dict[str, Any]  # with order_count and total_spend
     orders: reads.Page  # their latest orders, newest first
-    rfm: dict[str, Any] | None  # their row of mart_rfm_segments (None without an order)
 
 
 @_by_build
@@ -251,8 +245,7 @@ def customer(snap: Snapshot, customer_id: int) -> CustomerDetail | None:
         if found is None:
             return None
         orders = reads.newest_orders(cursor, {"customer_id": customer_id}, limit=reads.MAX_PAGE)
-        rfm = reads.mart(cursor, "mart_rfm_segments", where={"customer_id": customer_id})
-        return CustomerDetail(found, orders, rfm.row(0, named=True) if rfm.height else None)
+        return CustomerDetail(found, orders)
 
     return _read(snap, read)
 

@@ -66,12 +66,12 @@ def _detail(view: shell.View, customer_id: int) -> None:
         return
     c = detail.customer
     st.markdown(f"#### {c['first_name']} {c['last_name']} (#{c['customer_id']}) · {c['email']}")
-    joined, orders, spend, segment = st.columns(4)
+    joined, orders, spend, average = st.columns(4)
     joined.metric("Signed up", c["signup_date"].isoformat())
     orders.metric("Orders", fmt.count(c["order_count"]))
     spend.metric("Spend", fmt.money(c["total_spend"]))
-    rfm = detail.rfm
-    segment.metric("RFM segment", fmt.NOTHING if rfm is None else rfm["segment"].replace("_", " "))
+    aov = fmt.average(fmt.cents(c["total_spend"]), c["order_count"]) if c["order_count"] else None
+    average.metric("Average order value", fmt.NOTHING if aov is None else fmt.money(aov))
     items = detail.orders.items
     if items.is_empty():
         st.info("No orders yet.")
