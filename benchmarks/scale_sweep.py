@@ -469,6 +469,7 @@ def baseline_table(sweep: Sweep) -> list[str]:
 
 
 QUERIES_DOC = DOCS / "benchmarks_queries.md"
+DASHBOARD_DOC = DOCS / "benchmarks_dashboard.md"  # benchmarks/dashboard.py
 
 
 def render(sweep: Sweep, png: Path) -> str:
@@ -541,9 +542,10 @@ def render(sweep: Sweep, png: Path) -> str:
         f"![scaling]({png.name})",
         "",
     ]
-    # The query benchmarks (benchmarks/test_queries.py) keep their own results; this page carries them along.
-    if QUERIES_DOC.exists():
-        lines += [QUERIES_DOC.read_text().rstrip(), ""]
+    # The query and dashboard benchmarks keep their own results; this page carries them along.
+    for carried in (QUERIES_DOC, DASHBOARD_DOC):
+        if carried.exists():
+            lines += [carried.read_text().rstrip(), ""]
     return "\n".join(lines)
 
 

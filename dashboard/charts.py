@@ -52,7 +52,9 @@ def revenue_over_time(frame: pl.DataFrame, grain: str) -> go.Figure:
 def order_volume(frame: pl.DataFrame, grain: str) -> go.Figure:
     """Orders per period (``rollup`` of mart_revenue_daily)."""
     figure = _figure()
-    figure.add_bar(x=frame["period_start"].to_list(), y=frame["order_count"].to_list(), name="Orders")
+    figure.add_bar(
+        x=frame["period_start"].to_list(), y=frame["order_count"].to_list(), name="Orders", marker_color="#F58518"
+    )
     figure.update_layout(xaxis_title=PERIOD_WORDS[grain], yaxis_title="Orders")
     return figure
 
@@ -134,6 +136,7 @@ def customer_spend(frame: pl.DataFrame) -> go.Figure:
         customdata=monthly["orders"].to_list(),
         hovertemplate="%{x|%Y-%m}: $%{y:,.2f} in %{customdata} order(s)<extra></extra>",
         name="Spend",
+        marker_color="#4C78A8",
     )
     figure.update_layout(xaxis_title="Month", yaxis={"title": "Spend", **MONEY_AXIS}, hovermode="closest")
     return figure
@@ -219,6 +222,7 @@ def top_products(frame: pl.DataFrame, rank_by: str) -> go.Figure:
         customdata=frame["category"].to_list(),
         hovertemplate="%{y}, %{customdata}: %{x:,}<extra></extra>",
         name=rank_by.title(),
+        marker_color="#4C78A8",
     )
     axis = {"title": "Revenue", **MONEY_AXIS} if rank_by == "revenue" else {"title": "Units sold"}
     figure.update_layout(xaxis=axis, yaxis={"autorange": "reversed"}, hovermode="closest")
@@ -316,7 +320,9 @@ def anomaly_kinds(frame: pl.DataFrame) -> go.Figure:
     """Flagged orders per kind (``rollup`` of mart_anomalies by kind)."""
     ordered = frame.sort(["row_count", "kind"], descending=[True, False])
     figure = _figure()
-    figure.add_bar(x=ordered["kind"].to_list(), y=ordered["row_count"].to_list(), name="Flagged orders")
+    figure.add_bar(
+        x=ordered["kind"].to_list(), y=ordered["row_count"].to_list(), name="Flagged orders", marker_color="#E45756"
+    )
     figure.update_layout(xaxis_title="Rule that flagged the order", yaxis_title="Orders", hovermode="closest")
     return figure
 
@@ -341,6 +347,7 @@ def stage_times(frame: pl.DataFrame) -> go.Figure:
         customdata=peaks,
         hovertemplate="%{y}: %{x:.2f} s%{customdata}<extra></extra>",
         name="Seconds",
+        marker_color="#4C78A8",
     )
     figure.update_layout(xaxis_title="Seconds", yaxis={"autorange": "reversed"}, hovermode="closest")
     return figure

@@ -30,6 +30,8 @@ def streamlit_options(settings: Settings) -> list[str]:
         "--server.port", str(settings.dashboard_port), "--browser.gatherUsageStats", "false",
         # Nothing to watch in a served dashboard: the code does not change under it.
         "--server.fileWatcherType", "none",
+        # A viewer's toolbar: no "Deploy" button or developer options.
+        "--client.toolbarMode", "viewer",
     ]  # fmt: skip
 
 

@@ -28,7 +28,7 @@ def test_analyze_writes_every_result_and_scores_anomalies(
     assert sorted(p.stem for p in out.glob("*.parquet")) == sorted(all_queries())
     assert not list(out.glob(".*"))  # no partial files left behind
     printed = capsys.readouterr().out
-    assert "12 queries in" in printed
+    assert f"{len(all_queries())} queries in" in printed
     for kind in ("burst", "extreme_amount", "late_payment", "payment_mismatch"):
         assert f"{kind} " in printed
     assert "precision 100.0%" in printed

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from dashboard.app import PAGES as APP_PAGES
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,15 +31,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-# URL path of each page (as dashboard/app.py declares them), and its title.
-PAGES = {
-    "": "Overview",
-    "customers": "Customers",
-    "products": "Products",
-    "orders": "Orders",
-    "analytics": "Analytics",
-    "quality": "Data quality",
-}
+# URL path of each page -> its title, as dashboard/app.py declares them.
+PAGES = {path: title for _, title, path, _ in APP_PAGES}
 VIEWPORT = {"width": 1400, "height": 1000}
 START_TIMEOUT_S = 60.0
 
@@ -65,15 +60,16 @@ RUN_COUNTER = """
 """
 # Done: at least `runs` runs finished, none running, nothing still loading (a skeleton), every Plotly chart drawn.
 SETTLED = """
-(runs) => {
+([runs, DRAWN]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || window.__runs < runs || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (document.querySelector('[data-testid="stMain"] [data-testid="stSkeleton"]')) return false;
-  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-  const drawn = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg');
-  return drawn.length >= charts.length;
+  return Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]')).every(
+    chart => chart.querySelector(DRAWN));
 }
 """
+# A chart is drawn when its SVG holds a trace (bars, lines, boxes, a pie) or a heatmap's image.
+DRAWN = ".js-plotly-plot .main-svg g.trace, .js-plotly-plot .main-svg g.hm"
 
 
 def free_port() -> int:
@@ -146,12 +142,12 @@ def new_page(browser: Browser) -> Page:
 
 
 def runs(page: Page) -> int:
-    return int(page.evaluate("window.__runs"))
+    return int(page.evaluate("window.__runs || 0"))
 
 
 def settle(page: Page, after: int = 0, timeout_ms: float = 60_000) -> None:
     """Wait until a run later than the ``after``-th has finished and its charts are drawn."""
-    page.wait_for_function(SETTLED, arg=after + 1, polling="raf", timeout=timeout_ms)
+    page.wait_for_function(SETTLED, arg=[after + 1, DRAWN], polling="raf", timeout=timeout_ms)
 
 
 def open_page(page: Page, base_url: str, path: str) -> None:
@@ -171,26 +167,35 @@ def metric(page: Page, label: str) -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
-def set_date_range(page: Page, start: dt.date, end: dt.date) -> None:
-    """Type a range into the sidebar's date input, as a user does, and wait for the rerun it starts.
+def type_date_range(page: Page, start: dt.date, end: dt.date) -> None:
+    """Type a range into the sidebar's date input, as a user does; it is taken by :func:`leave_field`.
 
     The input is two date fields of year, month and day segments; a full segment moves on to the next one.
     """
-    before = runs(page)
     box = page.locator('[data-testid="stSidebar"] [data-testid="stDateInput"]')
     for field, day in (("start", start), ("end", end)):
-        year = box.locator(f'[data-range-field="{field}"] [data-type="year"]')
-        year.click()
+        box.locator(f'[data-range-field="{field}"] [data-type="year"]').click()
         page.keyboard.type(day.strftime("%Y%m%d"))
-    page.locator('[data-testid="stMain"] h1').first.click()  # the range is taken when the field loses focus
+
+
+def leave_field(page: Page) -> None:
+    """Click the page's title: a date input takes what was typed when it loses the focus."""
+    page.locator('[data-testid="stMain"] h1').first.click()
+
+
+def set_date_range(page: Page, start: dt.date, end: dt.date) -> None:
+    """Type a range into the sidebar's date input and wait for the rerun it starts."""
+    type_date_range(page, start, end)
+    before = runs(page)
+    leave_field(page)
     settle(page, before)
 
 
 def charts_drawn(page: Page) -> tuple[int, int]:
-    """(Plotly charts on the page, those drawn as SVG)."""
-    charts = page.locator('[data-testid="stPlotlyChart"]').count()
-    drawn = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg').count()
-    return charts, drawn
+    """(Plotly charts on the page, those drawn: with a trace or a heatmap in their SVG)."""
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    drawn = sum(1 for chart in charts.all() if chart.locator(DRAWN).count())
+    return charts.count(), drawn
 
 
 def screenshot(page: Page, path: Path) -> None:
@@ -200,7 +205,7 @@ def screenshot(page: Page, path: Path) -> None:
         'id => document.querySelector(`[data-testid="${id}"]`)?.scrollHeight ?? 0))'
     )
     page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], int(height))})
-    page.wait_for_function(SETTLED, arg=0, polling="raf")
+    page.wait_for_function(SETTLED, arg=[0, DRAWN], polling="raf")
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path))
     page.set_viewport_size(VIEWPORT)  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ its SQLite text and values (inside ``sqlite_query``), its rows and its time. ``c
 (``EXPLAIN QUERY PLAN``) how it runs each: a page may search the big tables through a key or an index, walk one in
 key order for a page of a list, and read marts whole, but never read a big table whole.
 
-``python -m tests.dashboard.recorder OUT --data-dir D --dashboard-port P`` serves the dashboard as
+``python -m tests.dashboard.recorder OUT --data-dir D --dashboard-port P [--preload]`` serves the dashboard as
 ``python -m pipeline dashboard`` does, writing each statement to OUT as a JSON line.
 """
 
@@ -182,7 +182,15 @@ def serve(argv: list[str]) -> None:
     parser.add_argument("log", type=Path)
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--dashboard-port", required=True)
+    parser.add_argument(
+        "--preload", action="store_true", help="import the dashboard's modules before serving (a warm process)"
+    )
     args = parser.parse_args(argv)
+    if args.preload:
+        import pyarrow  # noqa: F401  DuckDB's first result handed to Polars imports it
+
+        import dashboard.app  # shell, data: Polars, DuckDB, pipeline.access
+        import dashboard.charts  # noqa: F401  Plotly
     settings = Settings.load({"data_dir": args.data_dir, "dashboard_port": args.dashboard_port})
     os.environ.update(environment(settings))
     lock = threading.Lock()
