@@ -149,6 +149,7 @@ def generate_lake(job: Job, plan: Plan, workers: int, labels_path: Path, advance
     results: list[ChunkResult] = []
     if workers == 1 or sum(plan.row_counts.values()) < POOL_MIN_ROWS:
         for task in todo:
+            cancel.check()
             results.append(run_task(job, task))
             advance(1)
     else:
