@@ -53,9 +53,9 @@ test *args:
 bench *args:
     @python -m pytest benchmarks/ --benchmark-only "$@"
 
-# Scaling sweep over scales 1, 10, 100, 1000 with both baselines -> docs/benchmarks.md + PNG (e.g. `just bench-scale --scales 1,10`)
+# Scale sweep 1, 10, 100, 1000 with baselines and targets -> docs/benchmarks/scaling.md (e.g. `just bench-scale --scales 1,10`)
 bench-scale *args:
-    @python -m benchmarks.scale_sweep "$@"
+    @python -m benchmarks.sweep "$@"
 
 # --- dashboard (issue 8) ---
 
@@ -63,7 +63,7 @@ bench-scale *args:
 dashboard *args:
     @python -m pipeline dashboard "$@"
 
-# Dashboard render times in Chromium at scale 1000 -> docs/benchmarks_dashboard.{md,json} (e.g. `just bench-dashboard --data-dir /tmp/ecom-1000`)
+# Dashboard render times in Chromium -> its section of docs/benchmarks.md + docs/benchmarks_dashboard.json (e.g. `just bench-dashboard --data-dir /tmp/ecom-1000`)
 bench-dashboard *args:
     @python -m benchmarks.dashboard "$@"
 

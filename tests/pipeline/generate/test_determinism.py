@@ -58,7 +58,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(plan, "CUSTOMERS_PER_CHUNK", 300)
     monkeypatch.setattr(plan, "PRODUCTS_PER_CHUNK", 70)
     monkeypatch.setattr(plan, "ORDERS_PER_CHUNK", 700)
-    caches = (customers.profile, products.catalog, baskets._eligibility, baskets._popularity)
+    caches = (products.catalog, baskets._eligibility, baskets._popularity)
     for cached in caches:
         cached.cache_clear()
     yield
@@ -75,7 +75,7 @@ def test_chunks_generated_one_by_one_concatenate_to_the_lake(run_cli: RunCli, tm
     assert len(p.order_chunks()) == 6
     by_table: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
     # Chunks in reverse order in a fresh process state: no chunk depends on another having run first.
-    for cached in (customers.profile, products.catalog, baskets._eligibility, baskets._popularity):
+    for cached in (products.catalog, baskets._eligibility, baskets._popularity):
         cached.cache_clear()
     for c in reversed(range(len(p.order_chunks()))):
         chunk = baskets.simulate(42, 1.0, c, START, 0.005)
