@@ -108,6 +108,8 @@ def recording(on_statement: Callable[[Statement], None]) -> Iterator[None]:
 _ALIAS = re.compile(r"\b(?:FROM|JOIN)\s+(\w+)(?:\s+AS)?\s+(\w+)", re.IGNORECASE)
 _PLAN_TABLE = re.compile(r"^(SCAN|SEARCH) (\w+)")
 _KEY_ORDER_PAGE = re.compile(r"ORDER BY (\w+) LIMIT \?\s*$")
+_LIMITED = re.compile(r"LIMIT \?\s*$")
+_RANGE = re.compile(r"[<>]")
 
 
 def plan(db: sqlite3.Connection, statement: Statement) -> list[str]:
@@ -118,15 +120,18 @@ def plan(db: sqlite3.Connection, statement: Statement) -> list[str]:
 
 
 def classify(db: sqlite3.Connection, statement: Statement) -> list[tuple[str, str]]:
-    """(kind, step) for each step that reads a table. Kinds: ``search`` (through a key or an index), ``mart``
-    (a mart or meta table read whole), ``page`` (a big table walked in key order up to the page's LIMIT: the
-    rows of the page, plus those its filters skip), ``scan`` (a big table read whole, or an index of it walked end
-    to end) and ``scanner`` (DuckDB's own scan of a big table, which pushes no filter down)."""
+    """(kind, step) for each step that reads a table. Kinds: ``search`` (rows by a key or an indexed value),
+    ``mart`` (a mart or meta table read), ``page`` (a big table walked in key or index order, from a key or the
+    start of a range, up to the statement's LIMIT: the rows of the page, plus those its filters skip), ``range``
+    (a range of a big table's index read to its end: as many rows as the range holds), ``scan`` (a big table read
+    whole, or an index of it walked end to end) and ``scanner`` (DuckDB's own read of a big table, which pushes no
+    filter down)."""
     if statement.native is None:
         return [("scanner", statement.sql) for table in BIG_TABLES if re.search(rf"\b{table}\b", statement.sql)]
     steps = plan(db, statement)
     aliases = {alias: table for table, alias in _ALIAS.findall(statement.native)}
     keyset = _KEY_ORDER_PAGE.search(statement.native)
+    limited = _LIMITED.search(statement.native) is not None
     sorted_after = any("TEMP B-TREE FOR ORDER BY" in step for step in steps)
     found = []
     for step in steps:
@@ -134,10 +139,12 @@ def classify(db: sqlite3.Connection, statement: Statement) -> list[tuple[str, st
         if match is None:
             continue
         table = aliases.get(match[2], match[2])
-        if match[1] == "SEARCH":
-            found.append(("search", step))
-        elif table not in BIG_TABLES:
+        if table not in BIG_TABLES:
             found.append(("mart", step))
+        elif match[1] == "SEARCH" and not _RANGE.search(step):
+            found.append(("search", step))
+        elif match[1] == "SEARCH":
+            found.append(("page" if limited and not sorted_after else "range", step))
         elif keyset and keyset[1] == schema().primary_keys[table] and not sorted_after and "INDEX" not in step:
             found.append(("page", step))
         else:
@@ -146,8 +153,8 @@ def classify(db: sqlite3.Connection, statement: Statement) -> list[tuple[str, st
 
 
 def big_table_reads(db: sqlite3.Connection, statement: Statement) -> list[str]:
-    """The steps of a statement that read a big table whole."""
-    return [step for kind, step in classify(db, statement) if kind in ("scan", "scanner")]
+    """The steps of a statement that read a big table whole, or a whole range of one."""
+    return [step for kind, step in classify(db, statement) if kind in ("scan", "range", "scanner")]
 
 
 def summary(db: sqlite3.Connection, statements: Sequence[Statement]) -> dict[str, Any]:
