@@ -22,7 +22,9 @@ PRICE_TICKS = [m * 10**e for e in range(-2, 7) for m in (1, 2, 5)]
 def _figure(title: str | None = None, height: int = HEIGHT) -> go.Figure:
     figure = go.Figure()
     figure.update_layout(
-        template="plotly_white",
+        # No Plotly template: Streamlit's theme styles the chart in the browser, and a template costs ~16 ms a
+        # figure to build and 6 KiB to send.
+        template="none",
         height=height,
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         title=title,
@@ -51,21 +53,18 @@ def revenue_over_time(frame: pl.DataFrame, grain: str) -> go.Figure:
 
 def order_volume(frame: pl.DataFrame, grain: str) -> go.Figure:
     """Orders per period (``rollup`` of mart_revenue_daily)."""
-    figure = _figure()
-    figure.add_bar(
-        x=frame["period_start"].to_list(), y=frame["order_count"].to_list(), name="Orders", marker_color="#F58518"
-    )
-    figure.update_layout(xaxis_title=PERIOD_WORDS[grain], yaxis_title="Orders")
-    return figure
+    return _per_period(frame, grain, "order_count", "Orders", "#F58518")
 
 
 def signups(frame: pl.DataFrame, grain: str) -> go.Figure:
     """Customers who signed up per period (``rollup`` of mart_signups_daily)."""
+    return _per_period(frame, grain, "signups", "Customers who signed up", "#54A24B")
+
+
+def _per_period(frame: pl.DataFrame, grain: str, column: str, title: str, color: str) -> go.Figure:
     figure = _figure()
-    figure.add_bar(
-        x=frame["period_start"].to_list(), y=frame["signups"].to_list(), name="Signups", marker_color="#54A24B"
-    )
-    figure.update_layout(xaxis_title=PERIOD_WORDS[grain], yaxis_title="Customers who signed up")
+    figure.add_bar(x=frame["period_start"].to_list(), y=frame[column].to_list(), name=title, marker_color=color)
+    figure.update_layout(xaxis_title=PERIOD_WORDS[grain], yaxis_title=title)
     return figure
 
 

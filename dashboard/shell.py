@@ -204,3 +204,41 @@ def facts(values: Mapping[str, object], key: str) -> None:
     """Named values as a two-column table."""
     shown = ["" if v is None else str(v) for v in values.values()]
     st.dataframe({"": list(values), "value": shown}, hide_index=True, key=key, height="content")
+
+
+def picked_list(
+    page: Page, keys: tuple[str, str, str], id_column: str, label: str, money: tuple[str, ...] = ()
+) -> int | None:
+    """A page of a list whose rows can be picked, its paging buttons, and an id input under it that a picked row
+    fills in; returns the id to show in detail (None while there is none). ``keys``: the list's paging key, the
+    table's and the input's."""
+    paging, table_key, input_key = keys
+
+    def pick() -> None:
+        rows = st.session_state[table_key].selection.rows
+        if rows:
+            st.session_state[input_key] = page.items[id_column][rows[0]]
+
+    table(page.items, table_key, money=money, on_select=pick, selection_mode="single-row")
+    page_buttons(paging, page, page.items.height)
+    chosen = st.number_input(f"{label} (or select a row above)", min_value=1, step=1, value=None, key=input_key)
+    return None if chosen is None else int(chosen)
+
+
+def chart(figure: Callable[[pl.DataFrame], Any], frame: pl.DataFrame, key: str, empty: str, note: str = "") -> None:
+    """``figure(frame)`` drawn, with ``note`` under it; ``empty`` said instead when the frame has no rows."""
+    if frame.is_empty():
+        st.info(empty)
+        return
+    st.plotly_chart(figure(frame), key=key)
+    if note:
+        st.caption(note)
+
+
+GRAINS = ["day", "week", "month"]
+
+
+def grain(view: View, label: str, key: str) -> str:
+    """A day / week / month switch, starting at the period that suits the date range."""
+    chosen: str = st.radio(label, GRAINS, index=GRAINS.index(view.grain()), horizontal=True, key=key)
+    return chosen

@@ -6,14 +6,12 @@ import streamlit as st
 
 from dashboard import charts, data, fmt, shell
 
-GRAINS = ["day", "week", "month"]
-
 
 def render(view: shell.View) -> None:
     st.title("Analytics")
     st.caption(view.caption())
     snap = view.snapshot
-    grain = st.radio("Per", GRAINS, index=GRAINS.index(view.grain()), horizontal=True, key="analytics_grain")
+    grain = shell.grain(view, "Per", "analytics_grain")
 
     st.subheader("Revenue")
     st.plotly_chart(charts.revenue_over_time(data.revenue(snap, grain, view.start, view.end), grain), key="revenue")
@@ -29,15 +27,14 @@ def render(view: shell.View) -> None:
         st.caption("By the day of the payment.")
 
     st.subheader("Repeat purchases")
-    repeat = data.repeat_purchases(snap, view.start, view.end)
-    if repeat.is_empty():
-        st.info("Nobody ordered for the first time in a month of the date range.")
-    else:
-        st.plotly_chart(charts.repeat_purchases(repeat), key="repeat_chart")
-        st.caption(
-            "Of the customers whose first order fell in a month, the share who ordered again within 90 days. "
-            "The last three months have had less time to repeat."
-        )
+    shell.chart(
+        charts.repeat_purchases,
+        data.repeat_purchases(snap, view.start, view.end),
+        "repeat_chart",
+        "Nobody ordered for the first time in a month of the date range.",
+        "Of the customers whose first order fell in a month, the share who ordered again within 90 days. "
+        "The last three months have had less time to repeat.",
+    )
 
     st.caption("Below: over the whole history.")
     st.subheader("Bought together")
@@ -45,11 +42,8 @@ def render(view: shell.View) -> None:
     st.caption("The pairs of products most often in one order; lift: how much likelier together than apart.")
     st.subheader("Power users")
     users = data.power_users(snap)
-    if users.is_empty():
-        st.info("Nobody has ordered ten times yet.")
-        return
-    st.plotly_chart(charts.power_users(users), key="power_chart")
-    st.caption(f"The {fmt.count(users.height)} customers with the most orders (at least ten); size: active months.")
+    note = f"The {fmt.count(users.height)} customers with the most orders (at least ten); size: active months."
+    shell.chart(charts.power_users, users, "power_chart", "Nobody has ordered ten times yet.", note)
     with st.expander("Power users as a table"):
         shell.table(users, "power_table", money=("total_spend",))
 

@@ -7,7 +7,6 @@ import streamlit as st
 from dashboard import charts, data, fmt, shell
 
 LIST = "customer_list"
-CUSTOMER_ID = "customer_id"
 
 
 def render(view: shell.View) -> None:
@@ -25,12 +24,13 @@ def render(view: shell.View) -> None:
         st.caption("Recency, frequency and monetary quintiles over the whole history, as of the last order day.")
 
     st.subheader("Cohort retention")
-    cohorts = data.cohorts(snap, view.start, view.end)
-    if cohorts.is_empty():
-        st.info("No customer signed up in a month of the date range.")
-    else:
-        st.plotly_chart(charts.cohort_retention(cohorts), key="cohort_chart")
-        st.caption("Share of each signup month's customers who ordered in the Nth month after it.")
+    shell.chart(
+        charts.cohort_retention,
+        data.cohorts(snap, view.start, view.end),
+        "cohort_chart",
+        "No customer signed up in a month of the date range.",
+        "Share of each signup month's customers who ordered in the Nth month after it.",
+    )
 
     st.subheader("Find a customer")
     search = st.text_input("Search", placeholder="part of a name, or an e-mail address", key="customer_search")
@@ -39,24 +39,9 @@ def render(view: shell.View) -> None:
     page = data.customers(snap, search, signed_up, after)
     if signed_up is not None:
         st.caption("Customers who signed up in the date range, by customer id.")
-    shell.table(
-        page.items,
-        "customers_table",
-        on_select=lambda: _select(page.items["customer_id"].to_list()),
-        selection_mode="single-row",
-    )
-    shell.page_buttons(LIST, page, page.items.height)
-    customer_id = st.number_input(
-        "Customer id (or select a row above)", min_value=1, step=1, value=None, key=CUSTOMER_ID
-    )
+    customer_id = shell.picked_list(page, (LIST, "customers_table", "customer_id"), "customer_id", "Customer id")
     if customer_id is not None:
-        _detail(view, int(customer_id))
-
-
-def _select(ids: list[int]) -> None:
-    rows = st.session_state["customers_table"].selection.rows
-    if rows:
-        st.session_state[CUSTOMER_ID] = ids[rows[0]]
+        _detail(view, customer_id)
 
 
 def _detail(view: shell.View, customer_id: int) -> None:

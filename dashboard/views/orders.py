@@ -8,15 +8,13 @@ from dashboard import charts, data, fmt, shell
 from pipeline.access.reads import DEFAULT_PAGE
 
 LIST = "order_list"
-ORDER_ID = "order_id"
-GRAINS = ["day", "week", "month"]
 
 
 def render(view: shell.View) -> None:
     st.title("Orders")
     st.caption(view.caption())
     snap = view.snapshot
-    grain = st.radio("Order volume per", GRAINS, index=GRAINS.index(view.grain()), horizontal=True, key="order_grain")
+    grain = shell.grain(view, "Order volume per", "order_grain")
     volume = data.revenue(snap, grain, view.start, view.end)
     st.plotly_chart(charts.order_volume(volume, grain), key="order_volume_chart")
 
@@ -34,24 +32,9 @@ def render(view: shell.View) -> None:
     )
     after = shell.page_cursor(LIST, (filters, snap.version))
     page = data.orders(snap, filters, after, DEFAULT_PAGE)
-    shell.table(
-        page.items,
-        "orders_table",
-        money=("total_amount",),
-        on_select=lambda: _select(page.items["order_id"].to_list()),
-        selection_mode="single-row",
-    )
-    shell.page_buttons(LIST, page, page.items.height)
-
-    order_id = st.number_input("Order id (or select a row above)", min_value=1, step=1, value=None, key=ORDER_ID)
+    order_id = shell.picked_list(page, (LIST, "orders_table", "order_id"), "order_id", "Order id", ("total_amount",))
     if order_id is not None:
-        _detail(view, int(order_id))
-
-
-def _select(ids: list[int]) -> None:
-    rows = st.session_state["orders_table"].selection.rows
-    if rows:
-        st.session_state[ORDER_ID] = ids[rows[0]]
+        _detail(view, order_id)
 
 
 def _detail(view: shell.View, order_id: int) -> None:

@@ -18,10 +18,7 @@ def render(view: shell.View) -> None:
     with share:
         st.subheader("Category revenue share")
         categories = data.categories(snap, view.start, view.end)
-        if categories.is_empty():
-            st.info("No sales in the date range.")
-        else:
-            st.plotly_chart(charts.category_share(categories), key="category_share_chart")
+        shell.chart(charts.category_share, categories, "category_share_chart", "No sales in the date range.")
     distribution = data.price_distribution(snap)
     with prices:
         st.subheader("Prices per category")

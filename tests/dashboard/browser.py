@@ -15,6 +15,7 @@ import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -87,21 +88,22 @@ def _healthy(url: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    process: subprocess.Popen[bytes]
+
+
 @contextmanager
-def serve(
-    data_dir: Path,
-    log: Path,
-    launcher: Sequence[str] = ("-m", "pipeline", "dashboard"),
-    env: dict[str, str] | None = None,
-) -> Iterator[str]:
-    """``python -m pipeline dashboard`` on a free port over ``data_dir``; yields its URL, stops it afterwards.
+def serve(data_dir: Path, log: Path, launcher: Sequence[str] = ("-m", "pipeline", "dashboard")) -> Iterator[Served]:
+    """``python -m pipeline dashboard`` on a free port over ``data_dir``, stopped afterwards.
 
     ``launcher`` replaces ``-m pipeline dashboard`` (the benchmark's recording server); it gets the same
     options. Output goes to ``log``.
     """
     port = free_port()
     command = [sys.executable, *launcher, "--data-dir", str(data_dir), "--dashboard-port", str(port)]
-    variables = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")} | (env or {})
+    variables = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
     with log.open("w") as output:
         server = subprocess.Popen(command, cwd=ROOT, env=variables, stdout=output, stderr=subprocess.STDOUT)
         try:
@@ -112,7 +114,7 @@ def serve(
                     msg = f"the dashboard did not start (exit status {server.poll()}); its output:\n{log.read_text()}"
                     raise RuntimeError(msg)
                 time.sleep(0.2)
-            yield url
+            yield Served(url, server)
         finally:
             server.terminate()
             try:
@@ -176,6 +178,11 @@ def type_date_range(page: Page, start: dt.date, end: dt.date) -> None:
     for field, day in (("start", start), ("end", end)):
         box.locator(f'[data-range-field="{field}"] [data-type="year"]').click()
         page.keyboard.type(day.strftime("%Y%m%d"))
+    typed = start.strftime("%Y%m%d") + end.strftime("%Y%m%d")
+    page.wait_for_function(
+        "([box, typed]) => document.querySelector(box).innerText.replace(/\\D/g, '') === typed",
+        arg=['[data-testid="stSidebar"] [data-testid="stDateInput"] [data-testid="stDateInputField"]', typed],
+    )
 
 
 def leave_field(page: Page) -> None:

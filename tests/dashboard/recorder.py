@@ -6,7 +6,7 @@ its SQLite text and values (inside ``sqlite_query``), its rows and its time. ``c
 key order for a page of a list, and read marts whole, but never read a big table whole.
 
 ``python -m tests.dashboard.recorder OUT --data-dir D --dashboard-port P [--preload]`` serves the dashboard as
-``python -m pipeline dashboard`` does, writing each statement to OUT as a JSON line.
+``python -m pipeline dashboard`` does, writing each statement to OUT as a JSON line; SIGUSR1 empties its caches.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import sqlite3
 import sys
 import threading
@@ -194,10 +195,22 @@ def serve(argv: list[str]) -> None:
     )
     args = parser.parse_args(argv)
     if args.preload:
-        import pyarrow  # noqa: F401  DuckDB's first result handed to Polars imports it
+        # DuckDB imports pandas and pyarrow for the first bound parameters and the first result handed to Polars.
+        import pandas  # noqa: F401
+        import pyarrow  # noqa: F401
 
         import dashboard.app  # shell, data: Polars, DuckDB, pipeline.access
         import dashboard.charts  # noqa: F401  Plotly
+    cleared = args.log.with_suffix(".cleared")
+
+    def clear_caches(*_: object) -> None:
+        """SIGUSR1: forget every cached result (as a rebuild does), then say so by creating ``cleared``."""
+        import streamlit as st
+
+        st.cache_data.clear()
+        cleared.touch()
+
+    signal.signal(signal.SIGUSR1, clear_caches)
     settings = Settings.load({"data_dir": args.data_dir, "dashboard_port": args.dashboard_port})
     os.environ.update(environment(settings))
     lock = threading.Lock()

@@ -47,11 +47,11 @@ def shoot(data_dir: Path, output: Path) -> list[Path]:
     with (
         tempfile.TemporaryDirectory() as scratch,
         browser.chromium() as chromium,
-        browser.serve(data_dir, Path(scratch) / "server.log") as url,
+        browser.serve(data_dir, Path(scratch) / "server.log") as served,
     ):
         page = browser.new_page(chromium)
         for path in browser.PAGES:
-            browser.open_page(page, url, path)
+            browser.open_page(page, served.url, path)
             if path == "customers":
                 _open(page, "Customer id (or select a row above)", customer)
             if path == "orders":

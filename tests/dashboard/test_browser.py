@@ -25,8 +25,8 @@ FILES = {path: name for name, _, path, _ in browser.APP_PAGES}
 
 @pytest.fixture(scope="module")
 def server(scale1: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with browser.serve(scale1, tmp_path_factory.mktemp("dashboard") / "server.log") as url:
-        yield url
+    with browser.serve(scale1, tmp_path_factory.mktemp("dashboard") / "server.log") as served:
+        yield served.url
 
 
 @pytest.fixture(scope="module")
