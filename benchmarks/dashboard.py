@@ -111,8 +111,14 @@ def measure_page(
         else:
             seconds = _timed(page, whole_window.click)
         assert not browser.exceptions(page), browser.exceptions(page)
+        script, drawing = browser.last_run(page)
         statements = recorder.read_log(log)
-        result[step] = {"seconds": round(seconds, 3), "statements": statements[seen:]}
+        result[step] = {
+            "seconds": round(seconds, 3),
+            "script_s": round(script, 3),
+            "drawing_s": round(drawing, 3),
+            "statements": statements[seen:],
+        }
         seen = len(statements)
     result["load_after"] = os.getloadavg()[0]
     return result
@@ -176,6 +182,16 @@ def _median(measured: list[dict[str, Any]], step: str) -> float:
     return statistics.median(r[step]["seconds"] for r in measured)
 
 
+SPLIT = ("first render", "filter change")
+
+
+def _part(one_round: dict[str, Any], step: str, part: str) -> float:
+    measured = one_round[step]
+    if part == "warehouse_s":
+        return float(sum(s["ms"] for s in measured["statements"]["statements"]) / 1000)
+    return float(measured[part])
+
+
 def _work(statements: dict[str, Any]) -> str:
     kinds = Counter(read.split(":")[0] for s in statements["statements"] for read in s["reads"])
     rows = sum(s["rows"] or 0 for s in statements["statements"])
@@ -207,6 +223,20 @@ def render(results: dict[str, Any]) -> str:
         met = all(times[step] <= TARGETS[step] for step in STEPS)
         cells = " | ".join(f"{times[step]:.2f}" for step in STEPS)
         lines.append(f"| {browser.PAGES[path]} (`/{path}`) | {cells} | {'yes' if met else '**no**'} |")
+    lines += [
+        "",
+        "Where the time goes (medians; the script run as the browser sees it, the drawing after it, and the "
+        "warehouse's share of the run), first render / filter change:",
+        "",
+        "| page | script run (s) | drawing (s) | in the warehouse (s) |",
+        "|---|---:|---:|---:|",
+    ]
+    for path, measured in results["pages"].items():
+        cells = [
+            " / ".join(f"{statistics.median(_part(r, step, part) for r in measured):.2f}" for step in SPLIT)
+            for part in ("script_s", "drawing_s", "warehouse_s")
+        ]
+        lines.append(f"| {browser.PAGES[path]} | {' | '.join(cells)} |")
     floor = results["empty_state_floor_s"]
     lines += [
         "",

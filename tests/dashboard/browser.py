@@ -38,10 +38,12 @@ VIEWPORT = {"width": 1400, "height": 1000}
 START_TIMEOUT_S = 60.0
 
 # Counts the app's completed script runs (stApp's data-test-script-state turning to notRunning) and when the
-# last one finished, so that a test can wait for the run an action started rather than guess with a sleep.
+# last one started and finished, so that a test can wait for the run an action started rather than guess with a
+# sleep, and a benchmark can tell the script's run from the drawing after it.
 RUN_COUNTER = """
 (() => {
   window.__runs = 0;
+  window.__lastRunStart = 0;
   window.__lastRunEnd = 0;
   const watch = () => {
     const app = document.querySelector('[data-testid="stApp"]');
@@ -49,6 +51,7 @@ RUN_COUNTER = """
     let state = app.getAttribute('data-test-script-state');
     new MutationObserver(() => {
       const now = app.getAttribute('data-test-script-state');
+      if (now === 'running' && state !== 'running') window.__lastRunStart = performance.now();
       if (now === 'notRunning' && state !== 'notRunning') {
         window.__runs += 1;
         window.__lastRunEnd = performance.now();
@@ -216,3 +219,9 @@ def screenshot(page: Page, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path))
     page.set_viewport_size(VIEWPORT)  # type: ignore[arg-type]
+
+
+def last_run(page: Page) -> tuple[float, float]:
+    """(seconds the last script run took as the browser saw it, seconds since it ended): the run, then drawing."""
+    start, end, now = page.evaluate("[window.__lastRunStart, window.__lastRunEnd, performance.now()]")
+    return (end - start) / 1000, (now - end) / 1000
