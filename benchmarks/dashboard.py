@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.data_dir is None or not (args.data_dir / "warehouse.sqlite").is_file():
             parser.error(f"--data-dir {args.data_dir}: no warehouse.sqlite there; build one as the docstring says")
         results = run(args.data_dir.resolve(), args.rounds)
-        args.json.write_text(json.dumps(results, indent=1, default=str) + "\n")
+        args.json.write_text(json.dumps(results, default=str, separators=(",", ":")) + "\n")
     section = render(results)
     place(args.output, section)
     print(section)

@@ -111,6 +111,7 @@ _PLAN_TABLE = re.compile(r"^(SCAN|SEARCH) (\w+)")
 _KEY_ORDER_PAGE = re.compile(r"ORDER BY (\w+) LIMIT \?\s*$")
 _LIMITED = re.compile(r"LIMIT \?\s*$")
 _RANGE = re.compile(r"[<>]")
+_COMMENT = re.compile(r"--[^\n]*")
 
 
 def plan(db: sqlite3.Connection, statement: Statement) -> list[str]:
@@ -163,7 +164,7 @@ def summary(db: sqlite3.Connection, statements: Sequence[Statement]) -> dict[str
     return {
         "statements": [
             {
-                "sql": " ".join((s.native or s.sql).split()),
+                "sql": " ".join(_COMMENT.sub("", s.native or s.sql).split()),
                 "rows": s.rows,
                 "ms": round(s.seconds * 1000, 1),
                 "reads": [f"{kind}: {step}" for kind, step in classify(db, s)],
