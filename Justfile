@@ -69,6 +69,22 @@ bench-scale *args:
 bench-api *args:
     @python -m benchmarks.api_load "$@"
 
+# --- dashboard (issue 8) ---
+
+# The Streamlit dashboard on 127.0.0.1:8501 (ECOM_DASHBOARD_PORT), over data/warehouse.sqlite (e.g. `just dashboard --dashboard-port 8600`)
+dashboard *args:
+    @python -m pipeline dashboard "$@"
+
+# Dashboard render times in Chromium -> its section of docs/benchmarks.md + docs/benchmarks_dashboard.json (e.g. `just bench-dashboard --data-dir /tmp/ecom-1000`)
+bench-dashboard *args:
+    @python -m benchmarks.dashboard "$@"
+
+# Screenshots of every dashboard page from a fresh scale-1 build -> docs/screenshots/ (commit them)
+dashboard-screenshots *args:
+    @python -m tests.dashboard.screenshots "$@"
+
+# --- end dashboard ---
+
 # Lint and type-check: ruff, mypy, sqlfluff on queries/; hadolint, compose and workflow schemas, actionlint
 lint:
     ruff check .

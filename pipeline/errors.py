@@ -81,14 +81,16 @@ def as_resource_error(error: BaseException, path: Path, doing: str, needed: int 
             "make it writable or pass --data-dir to a directory you own"
         )
     text = str(error)
-    if isinstance(error, sqlite3.OperationalError) and "disk is full" in text:
+    kind = type(error).__name__
+    # SQLite's SQLITE_FULL, through Python's sqlite3 or through DuckDB's sqlite scanner (when it commits).
+    sqlite_full = isinstance(error, sqlite3.OperationalError) or kind == "TransactionException"
+    if sqlite_full and "disk is full" in text:
         return ResourceError(
             f"disk full while {doing}: SQLite could not grow {path} ({_free(path)}{need}); "
             "free space or pass --warehouse on a larger disk"
         )
     if isinstance(error, sqlite3.OperationalError) and ("readonly" in text or "unable to open" in text):
         return ResourceError(f"permission denied while {doing}: SQLite cannot write {path} ({text})")
-    kind = type(error).__name__
     if kind == "OutOfMemoryException":  # DuckDB, at its memory limit even after spilling to disk
         return ResourceError(f"out of memory while {doing} ({path}): DuckDB {text.splitlines()[0]}")
     if kind in {"IOException", "ComputeError"} and "No space left on device" in text:

@@ -27,6 +27,11 @@ STAGING_PREFIX = ".staging-"
 RECORD_NAME = "_lake.json"
 
 
+def source_hash(content_hashes: dict[str, str]) -> str:
+    """One digest for a set of tables, from their content hashes (a warehouse build records it)."""
+    return hashlib.sha256("".join(f"{t}:{content_hashes[t]}\n" for t in TABLES).encode()).hexdigest()
+
+
 def part_path(lake_dir: Path, table: str, chunk: int) -> Path:
     return lake_dir / table / f"part-{chunk:05d}.parquet"
 

@@ -10,7 +10,6 @@ loaded, everything checked, and the outputs published: nothing is swapped in bef
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,11 +44,6 @@ BUILD_BYTES_PER_ROW = 170
 SHARED_DUCKDB_MEMORY = "512MB"
 
 
-def source_hash(content_hashes: dict[str, str]) -> str:
-    """One digest for a set of tables, from their content hashes."""
-    return hashlib.sha256("".join(f"{t}:{content_hashes[t]}\n" for t in TABLES).encode()).hexdigest()
-
-
 def _lake_record(settings: Settings, summary: LakeSummary) -> dict[str, Any]:
     return {
         "path": str(settings.lake_dir),
@@ -68,7 +62,7 @@ def _lake_record(settings: Settings, summary: LakeSummary) -> dict[str, Any]:
 def build_record(settings: Settings, source_root: Path, content_hashes: dict[str, str]) -> BuildRecord:
     """What a warehouse loaded from ``source_root`` is: the generation facts when it is the generated lake
     (unchanged since it was generated), otherwise only where it came from and its content hash."""
-    digest = source_hash(content_hashes)
+    digest = lake.source_hash(content_hashes)
     if source_root == settings.lake_dir:
         generated = lake.read_record(settings.lake_dir)
         if generated.get("content_hashes") == content_hashes:
@@ -293,6 +287,6 @@ def run(settings: Settings, stages: Stages, *, discard_edits: bool = False) -> R
             # Everything passed: publish the lake, the analyses, then the warehouse built from that lake.
             _publish_lake(settings, scratch, generated, stages)
             results = publish(results, settings.analysis_dir, replace_all=True)
-            record = _generation_record(lake.read_record(settings.lake_dir), source_hash(generated.hashes))
+            record = _generation_record(lake.read_record(settings.lake_dir), lake.source_hash(generated.hashes))
             loaded = _publish_warehouse(settings, build, record, stages, discard_edits=discard_edits)
     return RunSummary(generated, report, loaded, results)

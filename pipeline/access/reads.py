@@ -16,7 +16,7 @@ import base64
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,15 +154,8 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def page(
-    cursor: duckdb.DuckDBPyConnection,
-    resource: str,
-    filters: Mapping[str, Value | None],
-    *,
-    limit: int = DEFAULT_PAGE,
-    after: str | None = None,
-) -> Page:
-    """One page of ``resource`` ordered by its key; ``after`` is the previous page's ``next``."""
+def _filtered(resource: str, filters: Mapping[str, Value | None], limit: int) -> tuple[Listing, list[str], list[Value]]:
+    """The listing of ``resource`` and the predicates of ``filters`` with their values, all checked."""
     listing = LISTINGS.get(resource)
     if listing is None:
         msg = f"unknown resource {resource!r}; one of {', '.join(LISTINGS)}"
@@ -172,9 +165,6 @@ def page(
         raise InvalidRequest(msg)
     predicates: list[str] = []
     params: list[Value] = []
-    if after is not None:
-        predicates.append(f"{listing.key} > ?")
-        params.append(decode_cursor(resource, after))
     for name, value in filters.items():
         if value is None:
             continue
@@ -185,14 +175,103 @@ def page(
         bound = _like(str(value)) if name == "q" else value
         predicates.append(predicate)
         params += [bound] * predicate.count("?")
+    return listing, predicates, params
+
+
+def _page(
+    cursor: duckdb.DuckDBPyConnection,
+    listing: Listing,
+    predicates: list[str],
+    params: list[Value],
+    order: str,
+    limit: int,
+    next_cursor: Callable[[dict[str, Any]], str],
+) -> Page:
     where = f" WHERE {' AND '.join(predicates)}" if predicates else ""
     columns = _columns(listing.table)
-    sql = f"SELECT {', '.join(columns)} FROM {listing.table}{where} ORDER BY {listing.key} LIMIT ?"
+    sql = f"SELECT {', '.join(columns)} FROM {listing.table}{where} ORDER BY {order} LIMIT ?"
     # One row more than asked says whether there is a next page without a count.
     rows = run_native(cursor, sql, (*params, limit + 1), columns)
     items = rows.head(limit)
-    following = encode_cursor(resource, items[listing.key][-1]) if rows.height > limit else None
-    return Page(items, following)
+    return Page(items, next_cursor(items.row(-1, named=True)) if rows.height > limit else None)
+
+
+def page(
+    cursor: duckdb.DuckDBPyConnection,
+    resource: str,
+    filters: Mapping[str, Value | None],
+    *,
+    limit: int = DEFAULT_PAGE,
+    after: str | None = None,
+) -> Page:
+    """One page of ``resource`` ordered by its key; ``after`` is the previous page's ``next``."""
+    listing, predicates, params = _filtered(resource, filters, limit)
+    if after is not None:
+        predicates.append(f"{listing.key} > ?")
+        params.append(decode_cursor(resource, after))
+    return _page(
+        cursor, listing, predicates, params, listing.key, limit, lambda last: encode_cursor(resource, last[listing.key])
+    )
+
+
+def _newest_cursor(last: dict[str, Any]) -> str:
+    """The newest-first list's cursor: the last (order_date, order_id) of a page, as text in URL-safe base64."""
+    text = f"{last['order_date'].isoformat()}/{last['order_id']}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _newest_position(cursor: str) -> tuple[dt.date, int]:
+    try:
+        day, _, key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition("/")
+        return dt.date.fromisoformat(day), int(key)
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors too
+        msg = f"cursor {cursor!r} is not a cursor of the newest orders; pass the 'next' value of the previous page"
+        raise InvalidRequest(msg) from None
+
+
+def newest_orders(
+    cursor: duckdb.DuckDBPyConnection,
+    filters: Mapping[str, Value | None],
+    *,
+    limit: int = DEFAULT_PAGE,
+    after: str | None = None,
+) -> Page:
+    """One page of orders, newest first (order_date, then order_id, both descending), with the filters of
+    ``page("orders", ...)``; ``after`` is the previous page's ``next``.
+
+    SQLite walks its order_date index backwards from the end of the range and stops at the end of the page, so
+    the first page of three years costs what the first page of a day does.
+    """
+    filters = dict(filters)
+    after_key: list[Value] = []
+    if after is not None:
+        day, key = _newest_position(after)
+        # SQLite bounds the index walk by one upper bound on order_date only: it must be the tighter one.
+        date_to = filters.get("date_to")
+        if date_to is None or day < dt.date.fromisoformat(str(date_to)):
+            filters["date_to"] = day
+        after_key = [day, key]
+    listing, predicates, params = _filtered("orders", filters, limit)
+    if after_key:
+        predicates.append("(order_date < ? OR order_id < ?)")
+        params += after_key
+
+    return _page(cursor, listing, predicates, params, "order_date DESC, order_id DESC", limit, _newest_cursor)
+
+
+def products_by_id(cursor: duckdb.DuckDBPyConnection, product_ids: Sequence[int]) -> pl.DataFrame:
+    """The products with these keys (those that exist), by product_id: names for an order's lines."""
+    keys = sorted(set(product_ids))
+    if not keys:
+        return pl.DataFrame(
+            schema={"product_id": pl.Int64, "name": pl.String, "category": pl.String, "price": pl.Float64}
+        )
+    if len(keys) > MAX_PAGE:
+        msg = f"at most {MAX_PAGE} products at a time (got {len(keys)})"
+        raise InvalidRequest(msg)
+    marks = ", ".join("?" * len(keys))
+    sql = f"SELECT * FROM products WHERE product_id IN ({marks}) ORDER BY product_id"
+    return run_native(cursor, sql, keys, _columns("products"))
 
 
 # --- marts -------------------------------------------------------------------------------------------------
@@ -226,6 +305,30 @@ def _mart_columns(cursor: duckdb.DuckDBPyConnection, table: str) -> dict[str, st
     return columns
 
 
+def _check_names(target: Mart, columns: Mapping[str, str], names: set[str]) -> None:
+    unknown = sorted(names - set(columns))
+    if unknown:
+        msg = f"{target.table} has no column {', '.join(unknown)}; its columns: {', '.join(columns)}"
+        raise InvalidRequest(msg)
+
+
+def _where(
+    where: Mapping[str, Value] | None, between: Mapping[str, tuple[Value | None, Value | None]] | None
+) -> tuple[str, list[Value]]:
+    """A WHERE clause (or nothing) of ``where`` equalities and ``between`` inclusive bounds, and its values."""
+    predicates: list[str] = []
+    params: list[Value] = []
+    for column, value in (where or {}).items():
+        predicates.append(f"{column} = ?")
+        params.append(value)
+    for column, (low, high) in (between or {}).items():
+        for bound, op in ((low, ">="), (high, "<=")):
+            if bound is not None:
+                predicates.append(f"{column} {op} ?")
+                params.append(bound)
+    return (" WHERE " + " AND ".join(predicates) if predicates else ""), params
+
+
 def mart(
     cursor: duckdb.DuckDBPyConnection,
     table: str,
@@ -236,37 +339,86 @@ def mart(
     descending: bool = False,
     limit: int | None = None,
     offset: int = 0,
+    columns: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """Rows of a mart, filtered (``where`` equality, ``between`` inclusive bounds, either may be None), ordered
-    and paged by SQLite itself, with the mart's own column types. Column names are checked against the mart."""
+    (by ``order_by``, then the mart's key) and paged by SQLite itself, with the mart's own column types; only
+    ``columns`` if given. Column names are checked against the mart. Without ``order_by`` the rows come in the
+    order the mart was written in, which is its query's."""
     target = _mart(table)
-    columns = _mart_columns(cursor, target.table)
-    ranges = dict(between or {})
-    unknown = sorted({*(where or {}), *ranges, *([order_by] if order_by else [])} - set(columns))
-    if unknown:
-        msg = f"{target.table} has no column {', '.join(unknown)}; its columns: {', '.join(columns)}"
-        raise InvalidRequest(msg)
+    types = _mart_columns(cursor, target.table)
+    _check_names(target, types, {*(where or {}), *(between or {}), *([order_by] if order_by else []), *(columns or ())})
     if (limit is not None and limit < 0) or offset < 0:
         msg = f"limit and offset must be >= 0 (got {limit}, {offset})"
         raise InvalidRequest(msg)
-    predicates: list[str] = []
-    params: list[Value] = []
-    for column, value in (where or {}).items():
-        predicates.append(f"{column} = ?")
-        params.append(value)
-    for column, (low, high) in ranges.items():
-        for bound, op in ((low, ">="), (high, "<=")):
-            if bound is not None:
-                predicates.append(f"{column} {op} ?")
-                params.append(bound)
-    sql = f"SELECT * FROM {target.table}"
-    if predicates:
-        sql += " WHERE " + " AND ".join(predicates)
+    chosen = {name: types[name] for name in columns} if columns else types
+    clause, params = _where(where, between)
+    sql = f"SELECT {', '.join(chosen)} FROM {target.table}{clause}"
     if order_by:
-        sql += f" ORDER BY {order_by}{' DESC' if descending else ''}, {target.key}"
+        sql += f" ORDER BY {order_by}{' DESC' if descending else ''}, {', '.join(target.key_columns)}"
     if limit is not None or offset:
         sql += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
-    return run_native(cursor, sql, params, columns)
+    return run_native(cursor, sql, params, chosen)
+
+
+# SQLite's expression for the first day of the period that holds a date, as DuckDB's date_trunc gives it to the
+# queries: ISO weeks start on the Monday on or before the day (back six days, then forward to a Monday).
+PERIOD_START = {
+    "day": "{}",
+    "week": "date({}, '-6 days', 'weekday 1')",
+    "month": "date({}, 'start of month')",
+}
+
+
+def rollup(
+    cursor: duckdb.DuckDBPyConnection,
+    table: str,
+    *,
+    sums: Sequence[str] = (),
+    by: Sequence[str] = (),
+    grain: str | None = None,
+    date: str = "period_start",
+    where: Mapping[str, Value] | None = None,
+    between: Mapping[str, tuple[Value | None, Value | None]] | None = None,
+) -> pl.DataFrame:
+    """Sums of a mart's additive columns per group of ``by`` and, with ``grain``, per day, week or month of its
+    ``date`` column, over the rows ``where`` and ``between`` select; ``row_count`` is the mart rows per group.
+
+    This is how a date range reaches the daily marts: SQLite sums a few thousand rows, and the big tables are
+    never read. Sums of DOUBLE columns are rounded to the cent (the marts' doubles that add up are money).
+    Without ``by`` and ``grain`` the result is one row, of zeros when no row matches; else one row per group,
+    ordered by the groups.
+    """
+    target = _mart(table)
+    types = _mart_columns(cursor, target.table)
+    _check_names(target, types, {*sums, *by, *([date] if grain else []), *(where or {}), *(between or {})})
+    if grain is not None and grain not in PERIOD_START:
+        msg = f"grain must be one of {', '.join(PERIOD_START)} (got {grain!r})"
+        raise InvalidRequest(msg)
+    if grain is not None and types[date] != "DATE":
+        msg = f"{target.table}.{date} is not a date, so it has no {grain}s"
+        raise InvalidRequest(msg)
+    groups = {date: "date"} if grain else {}
+    groups |= {name: types[name] for name in by}
+    selected = [f"{PERIOD_START[grain].format(date)} AS {date}"] if grain else []
+    selected += list(by)
+    for name in sums:
+        total = f"coalesce(sum({name}), 0)"
+        selected.append(f"{f'round({total}, 2)' if types[name] == 'DOUBLE' else total} AS {name}")
+    clause, params = _where(where, between)
+    sql = f"SELECT {', '.join([*selected, 'count(*) AS row_count'])} FROM {target.table}{clause}"
+    if groups:
+        positions = ", ".join(str(i) for i in range(1, len(groups) + 1))
+        sql += f" GROUP BY {positions} ORDER BY {positions}"
+    result_types = groups | {name: types[name] for name in sums} | {"row_count": "BIGINT"}
+    return run_native(cursor, sql, params, result_types)
+
+
+def data_window(cursor: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
+    """The first and last day with an order, a payment or a signup (from the daily marts); None if none."""
+    query = native_query("window")
+    first, last = run_native(cursor, query.sql, (), query.columns).row(0)
+    return None if first is None else (first, last)
 
 
 def revenue(

@@ -39,12 +39,17 @@ def _key(query: Query, values: dict[str, Value]) -> Key:
     return query.name, tuple(sorted(values.items()))
 
 
-def _run(con: duckdb.DuckDBPyConnection, query: Query, values: dict[str, Value], path: Path) -> Computed:
+def _copy(con: duckdb.DuckDBPyConnection, sql: str, values: dict[str, Value], path: Path) -> int:
     cancel.check()
     path.parent.mkdir(parents=True, exist_ok=True)
+    (rows,) = con.execute(f"copy ({sql}) to {duck.sql_string(path)} (format parquet)", values).fetchone() or (0,)
+    return int(rows)
+
+
+def _run(con: duckdb.DuckDBPyConnection, query: Query, values: dict[str, Value], path: Path) -> Computed:
     started = time.perf_counter()
-    (rows,) = con.execute(f"copy ({query.sql}) to {duck.sql_string(path)} (format parquet)", values).fetchone() or (0,)
-    return Computed(query, values, path, int(rows), time.perf_counter() - started)
+    rows = _copy(con, query.sql, values, path)
+    return Computed(query, values, path, rows, time.perf_counter() - started)
 
 
 def _head(whole: Computed, query: Query, values: dict[str, Value], path: Path) -> Computed:
@@ -85,6 +90,11 @@ def compute(
     for mart in marts:
         query = get_query(mart.query)
         values = query.bind(mart.params)
+        if mart.summary is not None:  # its own rows, not its query's: a run of its own
+            path = directory / "marts" / f"{mart.table}.parquet"
+            _copy(con, mart.sql(), values, path)
+            mart_results.append(MartResult(mart, path))
+            continue
         key = _key(query, values)
         if key not in done:
             done[key] = _run(con, query, values, directory / "marts" / f"{mart.table}.parquet")

@@ -27,12 +27,42 @@ _SQLITE_TYPES = {"DATE": "DATE", "BIGINT": "INTEGER", "INTEGER": "INTEGER", "DOU
 
 
 @dataclass(frozen=True)
+class Summary:
+    """A mart of its query's rows counted and averaged per group, so that a question asked per group of a big
+    result (how many customers in each RFM segment) is not answered by reading the whole result every time."""
+
+    by: str
+    averages: tuple[str, ...]
+
+    def sql(self, query_sql: str) -> str:
+        averages = "".join(f", round(avg(q.{column}), 2) as avg_{column}" for column in self.averages)
+        return (
+            f"select q.{self.by}, count(*) as row_count{averages}\nfrom (\n{query_sql}\n) as q\n"
+            f"group by q.{self.by}\norder by q.{self.by}"
+        )
+
+
+@dataclass(frozen=True)
 class Mart:
     table: str
     query: str
-    key: str  # the primary key: what the API looks rows up by
+    key: str  # the primary key (its first column if it has more): what the API looks rows up by
     params: dict[str, Value] = field(default_factory=dict)
     indexes: tuple[str, ...] = ()  # further columns that readers filter or sort on
+    key_rest: tuple[str, ...] = ()  # the key's further columns, for a mart of one row per (key, ...)
+    summary: Summary | None = None  # the query's rows summarized per group, rather than the rows
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return (self.key, *self.key_rest)
+
+    def sql(self) -> str:
+        """What fills the mart: its query, summarized if it is a summary."""
+        query = get_query(self.query).sql
+        return query if self.summary is None else self.summary.sql(query)
+
+    def bind(self) -> dict[str, Value]:
+        return get_query(self.query).bind(self.params)
 
 
 MARTS = (
@@ -43,7 +73,24 @@ MARTS = (
     Mart("mart_customer_summary", "customer_aov", "customer_id", indexes=("total_spend",)),
     Mart("mart_product_summary", "top_products", "product_id", {"limit": None}, ("revenue_rank", "units_rank")),
     Mart("mart_anomalies", "anomalies", "order_id", indexes=("customer_id", "kind")),
-)
+    # Daily marts, so that a date range is applied by summing a few thousand rows (the dashboard's sidebar).
+    Mart("mart_signups_daily", "signups", "period_start", {"grain": "day"}),
+    Mart(
+        "mart_category_revenue_daily", "category_revenue_timeseries", "period_start", {"grain": "day"},
+        key_rest=("category",),
+    ),
+    Mart("mart_payment_mix_daily", "payment_mix", "period_start", {"grain": "day"}, key_rest=("payment_method",)),
+    # Whole-history analyses, at their defaults.
+    Mart("mart_signup_cohorts", "signup_cohorts", "cohort_month", key_rest=("months_since_signup",)),
+    Mart("mart_repeat_purchase_rate", "repeat_purchase_rate", "first_order_month"),
+    Mart(
+        "mart_rfm_segment_summary", "rfm_segments", "segment",
+        summary=Summary("segment", ("recency_days", "order_count", "total_spend")),
+    ),
+    Mart("mart_power_users", "power_users", "customer_id"),
+    Mart("mart_bought_together", "bought_together", "product_a_id", key_rest=("product_b_id",)),
+    Mart("mart_price_distribution", "price_distribution", "category"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -59,9 +106,8 @@ def compute_marts(con: duckdb.DuckDBPyConnection, directory: Path) -> list[MartR
     directory.mkdir(parents=True, exist_ok=True)
     results = []
     for mart in MARTS:
-        query = get_query(mart.query)
         path = directory / f"{mart.table}.parquet"
-        con.execute(f"copy ({query.sql}) to {duck.sql_string(path)} (format parquet)", query.bind(mart.params))
+        con.execute(f"copy ({mart.sql()}) to {duck.sql_string(path)} (format parquet)", mart.bind())
         results.append(MartResult(mart, path))
     return results
 
@@ -76,8 +122,10 @@ def _ddl(mart: Mart, columns: list[tuple[str, str]]) -> str:
             )
             raise TypeError(msg)
         sqlite_type = _SQLITE_TYPES[duck_type]
-        key = " PRIMARY KEY" if name == mart.key else ""
+        key = " PRIMARY KEY" if (name,) == mart.key_columns else ""
         declared.append(f"{name} {sqlite_type} NOT NULL{key}")
+    if mart.key_rest:
+        declared.append(f"PRIMARY KEY ({', '.join(mart.key_columns)})")
     return f"CREATE TABLE {mart.table} (\n    " + ",\n    ".join(declared) + "\n)"
 
 
@@ -126,9 +174,8 @@ def refresh_marts(warehouse: Path, spill_parent: Path) -> int:
         (through,) = con.execute("select coalesce(max(audit_id), 0) from audit_log").fetchone() or (0,)
         con.execute("begin transaction")
         for mart in MARTS:
-            query = get_query(mart.query)
             con.execute(f"delete from {mart.table}")
-            con.execute(f"insert into {mart.table} {query.sql}", query.bind(mart.params))
+            con.execute(f"insert into {mart.table} {mart.sql()}", mart.bind())
         con.execute("update mart_state set refreshed_through = $through", {"through": through})
         con.execute("commit")
     return int(through)

@@ -20,14 +20,23 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=main)
 
 
-def main(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.commands.serve import replace_process
+def streamlit_options(settings: Settings) -> list[str]:
+    """``streamlit run`` and its options for the dashboard with these settings."""
     from pipeline.settings import PROJECT_ROOT
 
-    argv = [
-        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
+    return [
+        "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
         "--server.headless", "true", "--server.address", settings.dashboard_host,
         "--server.port", str(settings.dashboard_port), "--browser.gatherUsageStats", "false",
+        # Nothing to watch in a served dashboard: the code does not change under it.
+        "--server.fileWatcherType", "none",
+        # A viewer's toolbar: no "Deploy" button or developer options.
+        "--client.toolbarMode", "viewer",
     ]  # fmt: skip
-    replace_process(argv, settings)
+
+
+def main(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline.commands.serve import replace_process
+
+    replace_process([sys.executable, "-m", "streamlit", *streamlit_options(settings)], settings)
     return 0  # not reached

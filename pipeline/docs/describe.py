@@ -85,6 +85,11 @@ def grain(table: str) -> str:
         query = get_query(mart.query)
         params = ", ".join(f"{k}={v}" for k, v in mart.params.items())
         source = f"`queries/{mart.query}.sql`" + (f" with {params}" if params else "")
+        if mart.summary is not None:
+            return (
+                f"Mart summarizing {source} ({query.title}): one row per {mart.summary.by} with the number of "
+                f"the query's rows (row_count) and the averages of {', '.join(mart.summary.averages)}."
+            )
         return f"Mart materialized from {source}: {query.title} Grain: {' '.join(query.grain.split())}"
     doc = (_model(table).__doc__ or "").strip()
     if not doc:

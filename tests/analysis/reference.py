@@ -407,3 +407,74 @@ def payment_mix(shop: Shop, start: dt.date, end: dt.date, grain: str) -> pl.Data
         ),
         amount_share=(pl.col("amount") / pl.col("amount").sum().over("period_start")).round(4, mode=HALF_UP),
     )
+
+
+def signups(shop: Shop, start: dt.date, end: dt.date, grain: str) -> pl.DataFrame:
+    joined = shop.customers.filter(pl.col("signup_date").is_between(start, end))
+    return (
+        joined.group_by(period_start=pl.col("signup_date").dt.truncate(_EVERY[grain]))
+        .agg(signups=pl.len().cast(pl.Int64))
+        .sort("period_start")
+    )
+
+
+def category_revenue_timeseries(shop: Shop, start: dt.date, end: dt.date, grain: str) -> pl.DataFrame:
+    dated = shop.orders_between(start, end).select(
+        "order_id", period_start=pl.col("order_date").dt.truncate(_EVERY[grain])
+    )
+    lines = (
+        shop.order_items.with_columns(cents=cents("line_total"))
+        .join(dated, on="order_id")
+        .join(shop.products.select("product_id", "category"), on="product_id")
+    )
+    return (
+        lines.group_by("period_start", "category")
+        .agg(order_count=pl.col("order_id").n_unique(), units=pl.col("quantity").sum(), revenue=pl.col("cents").sum())
+        .sort("period_start", "category")
+        .select(
+            "period_start",
+            "category",
+            pl.col("order_count").cast(pl.Int64),
+            pl.col("units").cast(pl.Int64),
+            revenue=money(pl.col("revenue")),
+        )
+    )
+
+
+def price_distribution(shop: Shop) -> pl.DataFrame:
+    def in_cents(expr: pl.Expr) -> pl.Expr:
+        return expr.round(0, mode=HALF_UP) / 100
+
+    def quartile(q: float) -> pl.Expr:
+        return in_cents(pl.col("cents").quantile(q, interpolation="linear"))
+
+    return (
+        shop.products.with_columns(cents=cents("price"))
+        .group_by("category")
+        .agg(
+            product_count=pl.len().cast(pl.Int64),
+            min_price=pl.col("cents").min() / 100,
+            q1_price=quartile(0.25),
+            median_price=quartile(0.5),
+            q3_price=quartile(0.75),
+            max_price=pl.col("cents").max() / 100,
+            mean_price=in_cents(pl.col("cents").mean()),
+        )
+        .sort("category")
+    )
+
+
+def rfm_segment_summary(shop: Shop) -> pl.DataFrame:
+    """Customers per RFM segment with their average recency, orders and spend (to the cent, half up)."""
+    return (
+        rfm_segments(shop, None)
+        .group_by("segment")
+        .agg(
+            row_count=pl.len().cast(pl.Int64),
+            **{
+                f"avg_{c}": pl.col(c).mean().round(2, mode=HALF_UP)
+                for c in ("recency_days", "order_count", "total_spend")
+            },
+        )
+        .sort("segment")
+    )

@@ -46,7 +46,7 @@ def test_analyze_writes_every_result_and_scores_anomalies(
     assert not list(out.glob(".*"))  # no partial files left behind
     printed = capsys.readouterr().out
     unwrapped = "".join(printed.split())  # rich wraps long lines at the terminal's width
-    assert re.search(rf"12queriesin\d+\.\d\ds;resultsin{re.escape(str(out))}", unwrapped)
+    assert re.search(rf"{len(all_queries())}queriesin\d+\.\d\ds;resultsin{re.escape(str(out))}", unwrapped)
     assert f"anomalydetectionvs{scale1.settings.labels_path}:" in unwrapped
     # The score lines close the output, scored here from the labels and the reference's flags.
     labels = pl.read_parquet(scale1.settings.labels_path).with_columns(pl.col("kind").cast(pl.String))

@@ -37,4 +37,4 @@ def test_identical_results(
 
 def test_every_query_is_covered() -> None:
     assert {name for name, _ in CASES} == set(all_queries())
-    assert len(all_queries()) == 12  # the CASES equality above would also hold for none
+    assert len(all_queries()) == 15  # the CASES equality above would also hold for none

@@ -165,6 +165,18 @@ PAYMENT_MIX = {
     "count_share": FLOAT,
     "amount_share": FLOAT,
 }
+SIGNUPS = {"period_start": DATE, "signups": INT}
+CATEGORY_TIMESERIES = {"period_start": DATE, "category": TEXT, "order_count": INT, "units": INT, "revenue": FLOAT}
+PRICES = {
+    "category": TEXT,
+    "product_count": INT,
+    "min_price": FLOAT,
+    "q1_price": FLOAT,
+    "median_price": FLOAT,
+    "q3_price": FLOAT,
+    "max_price": FLOAT,
+    "mean_price": FLOAT,
+}
 
 ANSWERS = [
     # Spend: Cid 360 + 4 x 8 = 392.00 over 5 orders, Bob 26 + 51 = 77.00 over 2, Ann 28 + 25.5 + 18 = 71.50 over 3.
@@ -361,6 +373,76 @@ ANSWERS = [
         ],
         PAYMENT_MIX,
         {"grain": "day"},
+    ),
+    # Signups: Ann 01-05 (a Sunday) and Bob 01-20, Cid 02-10, Dee 03-01 (a Saturday), who never orders.
+    Answer("signups", [(D(2025, 1, 1), 2), (D(2025, 2, 1), 1), (D(2025, 3, 1), 1)], SIGNUPS),
+    Answer(
+        "signups",
+        [(D(2024, 12, 30), 1), (D(2025, 1, 20), 1), (D(2025, 2, 10), 1), (D(2025, 2, 24), 1)],
+        SIGNUPS,
+        {"grain": "week"},
+    ),
+    Answer(
+        "signups",
+        [(D(2025, 1, 5), 1), (D(2025, 1, 20), 1), (D(2025, 2, 10), 1), (D(2025, 3, 1), 1)],
+        SIGNUPS,
+        {"grain": "day"},
+    ),
+    # Each category's orders, units and revenue per month; summed over the months, those of category_revenue.
+    Answer(
+        "category_revenue_timeseries",
+        [
+            (D(2025, 1, 1), "Books", 1, 1, 8.0),  # order 1: a novel
+            (D(2025, 1, 1), "Electronics", 1, 2, 20.0),  # order 1: two widgets
+            (D(2025, 2, 1), "Books", 1, 2, 16.0),  # order 3: two novels
+            (D(2025, 2, 1), "Electronics", 2, 2, 35.5),  # orders 2 (a gadget) and 3 (a widget)
+            (D(2025, 2, 1), "Sports", 1, 30, 360.0),  # order 4: thirty balls
+            (D(2025, 3, 1), "Books", 5, 5, 40.0),  # orders 6 to 10, a novel each
+            (D(2025, 3, 1), "Electronics", 2, 3, 61.0),  # orders 5 (two gadgets) and 6 (a widget)
+        ],
+        CATEGORY_TIMESERIES,
+    ),
+    Answer(
+        "category_revenue_timeseries",
+        [
+            (D(2024, 12, 30), "Books", 1, 1, 8.0),
+            (D(2024, 12, 30), "Electronics", 1, 2, 20.0),
+            (D(2025, 2, 3), "Books", 1, 2, 16.0),
+            (D(2025, 2, 3), "Electronics", 2, 2, 35.5),
+            (D(2025, 2, 10), "Sports", 1, 30, 360.0),  # Saturday 02-15
+            (D(2025, 3, 10), "Books", 1, 1, 8.0),  # order 6 on Tuesday 03-11
+            (D(2025, 3, 10), "Electronics", 2, 3, 61.0),
+            (D(2025, 3, 17), "Books", 4, 4, 32.0),  # orders 7-10 on Thursday 03-20
+        ],
+        CATEGORY_TIMESERIES,
+        {"grain": "week"},
+    ),
+    Answer(
+        "category_revenue_timeseries",
+        [
+            (D(2025, 1, 5), "Books", 1, 1, 8.0),
+            (D(2025, 1, 5), "Electronics", 1, 2, 20.0),
+            (D(2025, 2, 3), "Books", 1, 2, 16.0),
+            (D(2025, 2, 3), "Electronics", 2, 2, 35.5),
+            (D(2025, 2, 15), "Sports", 1, 30, 360.0),
+            (D(2025, 3, 10), "Electronics", 1, 2, 51.0),
+            (D(2025, 3, 11), "Books", 1, 1, 8.0),
+            (D(2025, 3, 11), "Electronics", 1, 1, 10.0),
+            (D(2025, 3, 20), "Books", 4, 4, 32.0),
+        ],
+        CATEGORY_TIMESERIES,
+        {"grain": "day"},
+    ),
+    # Electronics: 10.00 and 25.50; the quartiles lie a quarter, a half and three quarters of the way between
+    # (13.875 and 21.625, rounded half up to the cent).
+    Answer(
+        "price_distribution",
+        [
+            ("Books", 1, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0),
+            ("Electronics", 2, 10.0, 13.88, 17.75, 21.63, 25.5, 17.75),
+            ("Sports", 1, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0),
+        ],
+        PRICES,
     ),
 ]
 

@@ -1,0 +1,71 @@
+"""Customers (/customers): who signs up, who comes back, how customers segment; find one and see their orders."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, data, fmt, shell
+
+LIST = "customer_list"
+
+
+def render(view: shell.View) -> None:
+    st.title("Customers")
+    st.caption(view.caption())
+    snap = view.snapshot
+    grain = view.grain()
+    trend, segments = st.columns(2)
+    with trend:
+        st.subheader(f"Signups per {grain}")
+        st.plotly_chart(charts.signups(data.signups(snap, grain, view.start, view.end), grain), key="signups_chart")
+    with segments:
+        st.subheader("RFM segments")
+        st.plotly_chart(charts.rfm_segments(data.rfm_segments(snap)), key="rfm_chart")
+        st.caption("Recency, frequency and monetary quintiles over the whole history, as of the last order day.")
+
+    st.subheader("Cohort retention")
+    shell.chart(
+        charts.cohort_retention,
+        data.cohorts(snap, view.start, view.end),
+        "cohort_chart",
+        "No customer signed up in a month of the date range.",
+        "Share of each signup month's customers who ordered in the Nth month after it.",
+    )
+
+    st.subheader("Find a customer")
+    search = st.text_input("Search", placeholder="part of a name, or an e-mail address", key="customer_search")
+    signed_up = None if view.whole_window else (view.start, view.end)
+    after = shell.page_cursor(LIST, (search, signed_up, snap.version))
+    page = data.customers(snap, search, signed_up, after)
+    if signed_up is not None:
+        st.caption("Customers who signed up in the date range, by customer id.")
+    customer_id = shell.picked_list(page, (LIST, "customers_table", "customer_id"), "customer_id", "Customer id")
+    if customer_id is not None:
+        _detail(view, customer_id)
+
+
+def _detail(view: shell.View, customer_id: int) -> None:
+    detail = data.customer(view.snapshot, customer_id)
+    if detail is None:
+        st.warning(f"There is no customer {customer_id}.")
+        return
+    c = detail.customer
+    st.markdown(f"#### {c['first_name']} {c['last_name']} (#{c['customer_id']}) · {c['email']}")
+    joined, orders, spend, average = st.columns(4)
+    joined.metric("Signed up", c["signup_date"].isoformat())
+    orders.metric("Orders", fmt.count(c["order_count"]))
+    spend.metric("Spend", fmt.money(c["total_spend"]))
+    aov = fmt.average(fmt.cents(c["total_spend"]), c["order_count"]) if c["order_count"] else None
+    average.metric("Average order value", fmt.NOTHING if aov is None else fmt.money(aov))
+    items = detail.orders.items
+    if items.is_empty():
+        st.info("No orders yet.")
+        return
+    st.plotly_chart(charts.customer_spend(items), key="customer_spend_chart")
+    shown = "their latest " + fmt.count(items.height) if detail.orders.next else "all " + fmt.count(items.height)
+    st.caption(f"Spend per month and orders, newest first ({shown} orders).")
+    shell.table(items, "customer_orders", money=("total_amount",))
+
+
+if __name__ == "__main__":
+    shell.run(render)

@@ -1,0 +1,75 @@
+"""Fixtures of the dashboard tests: the session's scale-1 warehouse, opened independently with sqlite3 and through
+the dashboard's own snapshot, and the same shop as frames for the analysis references."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from dashboard import data
+from pipeline.access.warehouse import Warehouse
+from pipeline.schema import TABLES
+from tests.analysis import reference
+
+
+@pytest.fixture(scope="session")
+def warehouse_path(scale1: Path) -> Path:
+    return scale1 / "warehouse.sqlite"
+
+
+@pytest.fixture(scope="session")
+def db(warehouse_path: Path) -> Iterator[sqlite3.Connection]:
+    """The warehouse through plain sqlite3, read only: the independent side of every comparison."""
+    with closing(sqlite3.connect(f"file:{warehouse_path}?mode=ro", uri=True)) as connection:
+        yield connection
+
+
+@pytest.fixture(scope="session")
+def warehouse(warehouse_path: Path) -> Iterator[Warehouse]:
+    with Warehouse(warehouse_path) as opened:
+        yield opened
+
+
+@pytest.fixture
+def cursor(warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    opened = warehouse.cursor()
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture(scope="session")
+def snap(warehouse_path: Path) -> data.Snapshot:
+    return data.snapshot(warehouse_path)
+
+
+def _frame(db: sqlite3.Connection, table: str) -> pl.DataFrame:
+    rows = db.execute(f"SELECT * FROM {table}")
+    names = [d[0] for d in rows.description]
+    frame = pl.DataFrame(rows.fetchall(), schema=names, orient="row")
+    dates = [n for n in names if n.endswith("_date")]
+    return frame.with_columns(pl.col(dates).str.to_date())
+
+
+@pytest.fixture(scope="session")
+def shop(db: sqlite3.Connection) -> reference.Shop:
+    """The warehouse's five tables read with sqlite3, for the Polars references of tests/analysis/reference.py."""
+    return reference.Shop(*(_frame(db, table) for table in TABLES))
+
+
+def one(db: sqlite3.Connection, sql: str, *params: object) -> tuple[object, ...]:
+    row = db.execute(sql, params).fetchone()
+    assert row is not None
+    return tuple(row)
+
+
+def day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)

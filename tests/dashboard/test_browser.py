@@ -1,0 +1,75 @@
+"""The dashboard as a user meets it: ``python -m pipeline dashboard`` on a free port, Debian's Chromium driving it.
+
+Every page loads without an exception and draws every one of its Plotly charts; the sidebar's date range, typed
+as a user types it, changes the Overview's Orders to the count sqlite3 finds. A screenshot of each page goes to
+``$DASHBOARD_SCREENSHOTS`` (CI keeps that directory) or to the test's temporary directory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.dashboard import browser
+from tests.dashboard.conftest import one
+from tests.dashboard.test_pages import CHARTS
+
+FILES = {path: name for name, _, path, _ in browser.APP_PAGES}
+
+
+@pytest.fixture(scope="module")
+def server(scale1: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with browser.serve(scale1, tmp_path_factory.mktemp("dashboard") / "server.log") as served:
+        yield served.url
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with browser.chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    opened = browser.new_page(chromium)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chosen = os.environ.get("DASHBOARD_SCREENSHOTS")
+    return Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.mark.parametrize("path", list(browser.PAGES))
+def test_every_page_loads_and_draws_its_charts(server: str, page: Page, screenshots: Path, path: str) -> None:
+    browser.open_page(page, server, path)
+    assert browser.exceptions(page) == []
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text() == browser.PAGES[path]
+    charts, drawn = browser.charts_drawn(page)
+    assert (charts, drawn) == (CHARTS[FILES[path]], CHARTS[FILES[path]])
+    shot = screenshots / f"{path or 'overview'}.png"
+    browser.screenshot(page, shot)
+    assert shot.stat().st_size > 10_000
+
+
+def test_the_sidebar_date_range_changes_the_orders_metric(server: str, page: Page, db: sqlite3.Connection) -> None:
+    browser.open_page(page, server, "")
+    assert browser.metric(page, "Orders") == "4,000"
+    start, end = dt.date(2024, 11, 15), dt.date(2025, 2, 14)
+    browser.set_date_range(page, start, end)
+    (orders,) = one(db, "SELECT count(*) FROM orders WHERE order_date BETWEEN ? AND ?", str(start), str(end))
+    assert browser.metric(page, "Orders") == f"{orders:,}"
+    assert browser.exceptions(page) == []
+    # The range stays with the session when the user moves to another page.
+    before = browser.runs(page)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Orders").click()
+    browser.settle(page, before)
+    assert page.get_by_text("2024-11-15 to 2025-02-14 (92 days)").count() == 1
