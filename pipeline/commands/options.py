@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 SUPPRESS = argparse.SUPPRESS  # an option not given leaves its ECOM_ variable (or the default) in force
@@ -42,28 +43,33 @@ def add_warehouse_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        value = -1
-    if value < 0:
-        msg = f"expected a whole number >= 0, got {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+def whole_number(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``low`` (``_`` and ``,`` allowed as separators)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", "").replace(",", ""))
+        except ValueError:
+            value = low - 1
+        if value < low:
+            msg = f"expected a whole number >= {low}, got {text!r}"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    return parse
 
 
 def add_profile_options(parser: argparse.ArgumentParser) -> None:
     """The profiling options, shared with ``run`` (which profiles unless ``--no-profile``)."""
     parser.add_argument(
         "--sample-rows",
-        type=_count,
+        type=whole_number(0),
         default=DEFAULT_SAMPLE_ROWS,
         help=f"profile a seeded sample of this many rows of a larger table (default {DEFAULT_SAMPLE_ROWS:,})",
     )
     parser.add_argument(
         "--minimal-above",
-        type=_count,
+        type=whole_number(0),
         default=DEFAULT_MINIMAL_ABOVE,
         help=f"use ydata-profiling's minimal mode for tables with more rows (default {DEFAULT_MINIMAL_ABOVE:,})",
     )
