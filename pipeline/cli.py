@@ -48,6 +48,7 @@ COMMANDS = (
     "api",
     "dashboard",
     "refresh-marts",
+    "spark",
 )
 
 Command = Callable[[Settings, argparse.Namespace], int]

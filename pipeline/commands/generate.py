@@ -14,6 +14,8 @@ from pipeline.commands.options import add_generation_options, whole_number
 from pipeline.errors import UsageError
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from pipeline.generate.partition import Partition
     from pipeline.generate.runner import ChunkResult, LakeSummary
     from pipeline.manifest import Stages
@@ -66,10 +68,9 @@ def print_partition(partition: Partition, parts: int, results: list[ChunkResult]
     out.print(f"rows written: {written}; into {output}", highlight=False)
 
 
-def print_summary(settings: Settings, summary: LakeSummary, report: Report, stages: Stages) -> None:
+def tables_table(summary: LakeSummary) -> Table:
+    """Rows and the start of the content hash per table: equal hashes, equal data."""
     from rich.table import Table
-
-    from pipeline.logs import out
 
     tables = Table(title="tables", title_justify="left")
     tables.add_column("table")
@@ -77,7 +78,15 @@ def print_summary(settings: Settings, summary: LakeSummary, report: Report, stag
     tables.add_column("content hash")
     for name, rows in summary.rows.items():
         tables.add_row(name, f"{rows:,}", summary.hashes[name][:16])
-    out.print(tables)
+    return tables
+
+
+def print_summary(settings: Settings, summary: LakeSummary, report: Report, stages: Stages) -> None:
+    from rich.table import Table
+
+    from pipeline.logs import out
+
+    out.print(tables_table(summary))
     out.print(f"valid: {report.summary()}; {summary.anomalies:,} orders labelled as anomalies")
     timings = Table(title="stages", title_justify="left")
     for column in ("stage", "seconds", "rows/s", "peak RSS MiB"):
