@@ -469,6 +469,7 @@ def baseline_table(sweep: Sweep) -> list[str]:
 
 
 QUERIES_DOC = DOCS / "benchmarks_queries.md"
+SPARK_DOC = DOCS / "benchmarks_spark.md"
 
 
 def render(sweep: Sweep, png: Path) -> str:
@@ -541,9 +542,11 @@ def render(sweep: Sweep, png: Path) -> str:
         f"![scaling]({png.name})",
         "",
     ]
-    # The query benchmarks (benchmarks/test_queries.py) keep their own results; this page carries them along.
-    if QUERIES_DOC.exists():
-        lines += [QUERIES_DOC.read_text().rstrip(), ""]
+    # The query benchmarks (benchmarks/test_queries.py) and Spark's (benchmarks/spark_vs_local.py) keep their own
+    # results; this page carries them along.
+    for carried in (QUERIES_DOC, SPARK_DOC):
+        if carried.exists():
+            lines += [carried.read_text().rstrip(), ""]
     return "\n".join(lines)
 
 

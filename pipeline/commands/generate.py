@@ -33,7 +33,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     partitions.add_argument("--parts", type=whole_number(1), help="how many partitions the chunks are split into")
     partitions.add_argument("--part", type=whole_number(1), help="the partition to write, 1 to --parts")
-    partitions.add_argument("--output", type=Path, help="the directory every partition writes into")
+    partitions.add_argument("--output", type=Path, help="the directory every partition writes into (start empty)")
     parser.set_defaults(func=main)
 
 

@@ -19,7 +19,7 @@ from pipeline.analysis.sources import lake_tables
 from pipeline.spark.transpile import SparkQuery, to_spark
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 
 @dataclass(frozen=True)
@@ -35,12 +35,22 @@ def register_lake(spark: SparkSession, lake_dir: Path) -> None:
         spark.read.parquet(*(part.as_uri() for part in parts)).createOrReplaceTempView(table)
 
 
-def run_query(spark: SparkSession, query: Query, values: dict[str, Value]) -> pl.DataFrame:
+def spark_frame(spark: SparkSession, query: Query, values: dict[str, Value]) -> DataFrame:
+    """The query as a Spark DataFrame, analysed and planned but not run."""
     sql, args = to_spark(query).bind(values)
-    result = cast(pl.DataFrame, pl.from_arrow(spark.sql(sql, args=args).toArrow()))  # a table: a frame
+    return spark.sql(sql, args=args)
+
+
+def collect(frame: DataFrame) -> pl.DataFrame:
+    """Run a Spark query and bring its result over as Arrow, typed as DuckDB types it."""
+    result = cast(pl.DataFrame, pl.from_arrow(frame.toArrow()))  # a table: a frame
     return result.with_columns(
         pl.col(name).cast(pl.Int64) for name, dtype in result.schema.items() if dtype.is_integer()
     )
+
+
+def run_query(spark: SparkSession, query: Query, values: dict[str, Value]) -> pl.DataFrame:
+    return collect(spark_frame(spark, query, values))
 
 
 def analyze(
