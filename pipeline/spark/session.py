@@ -49,7 +49,7 @@ def _under_spark_submit() -> bool:
 
 @contextmanager
 def spark_session(master: str | None, scratch: Path) -> Iterator[SparkSession]:
-    """A session for one command; stopped afterwards unless it was already running (a test module's session).
+    """A session for one command; stopped afterwards unless it was already running (the test run's session).
 
     ``scratch`` holds Spark's warehouse directory, which would otherwise appear in the working directory.
     """
@@ -64,7 +64,8 @@ def spark_session(master: str | None, scratch: Path) -> Iterator[SparkSession]:
         master = DEFAULT_MASTER
     if master is not None:
         builder = builder.master(master)
-    if master is not None and master.startswith("local"):
+    local = master is not None and master.startswith("local")
+    if local:
         # One machine: the Python workers are this interpreter (with this package), the UI is not needed, and
         # the JVM that pyspark starts here takes the quiet log configuration.
         builder = builder.config("spark.ui.enabled", "false")
@@ -74,7 +75,7 @@ def spark_session(master: str | None, scratch: Path) -> Iterator[SparkSession]:
     # There is no public way to ask whether a session runs already; getOrCreate would silently reuse it.
     running = SparkContext._active_spark_context is not None
     spark = builder.getOrCreate()
-    if master is not None and master.startswith("local"):
+    if local:
         # Spark's default of 200 shuffle partitions is sized for clusters: on one machine each query would run
         # hundreds of tiny tasks (measured: the queries at scale 1 take twice as long as with one per core).
         spark.conf.set("spark.sql.shuffle.partitions", str(spark.sparkContext.defaultParallelism))

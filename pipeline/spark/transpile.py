@@ -4,8 +4,8 @@ cannot be faithful.
 The DuckDB files stay the one source of every analysis. sqlglot turns each ``$name`` into a Spark parameter
 marker ``:name``, and Spark binds the values (typed: a ``date`` is a DATE, an ``int`` an INT) as DuckDB does;
 nothing is ever formatted into the SQL, and the values come only from ``Query.bind``, which checked them against
-the file's header. Two DuckDB interval constructors that sqlglot passes through unchanged are mapped to their
-Spark equivalents here.
+the file's header. Where sqlglot keeps a function whose meaning differs between the engines (``round`` of a
+DOUBLE) or that Spark lacks (two interval constructors), ``_duckdb_semantics`` writes DuckDB's meaning out.
 
 A query whose transpiled form would not run, or not mean the same, on Spark has a file of its own in
 ``pipeline/spark/queries/<name>.sql``, in Spark's dialect with ``:name`` markers for the same parameters, whose
@@ -27,8 +27,23 @@ SPARK_QUERIES_DIR = Path(__file__).with_name("queries")
 TRANSPILED = "transpiled"
 
 
-def _interval_constructors(node: exp.Expression) -> exp.Expression:
-    """DuckDB's ``to_days(n)`` and ``to_months(n)`` as Spark's typed intervals (day-time and year-month)."""
+def _duckdb_semantics(node: exp.Expression) -> exp.Expression:
+    """What sqlglot leaves to the engine but DuckDB and Spark do differently, written out DuckDB's way.
+
+    - ``round(x, n)``: DuckDB rounds a DOUBLE as ``round(x * 10^n) / 10^n`` in binary floating point, Spark rounds
+      the shortest decimal form of x half up: 0.285 is 0.28 in DuckDB and 0.29 in Spark, and ratios such as
+      3 / 400,000 = 0.0000075 land on such ties at scale 100. Spelled out, Spark computes DuckDB's products and
+      rounds them to whole numbers, where both agree. (Every value ``queries/`` rounds is a DOUBLE: money and
+      ratios; DECIMAL would round exactly in both.)
+    - ``to_days(n)``, ``to_months(n)``: DuckDB's interval constructors, Spark's typed intervals (day-time,
+      year-month).
+    """
+    decimals = node.args.get("decimals") if isinstance(node, exp.Round) else None
+    if isinstance(decimals, exp.Literal) and int(decimals.name) > 0:
+        scale = exp.Literal.number(f"1e{int(decimals.name)}")
+        # transform() does not visit what a replacement holds: the rounded expression is rewritten here.
+        product = exp.Mul(this=exp.Paren(this=node.this.transform(_duckdb_semantics)), expression=scale)
+        return exp.Paren(this=exp.Div(this=exp.Round(this=product), expression=scale.copy()))
     if isinstance(node, exp.ToDays):
         return exp.Anonymous(this="MAKE_DT_INTERVAL", expressions=[node.this])
     if isinstance(node, exp.Anonymous) and node.name.upper() == "TO_MONTHS":
@@ -76,6 +91,6 @@ def to_spark(query: Query, directory: Path = SPARK_QUERIES_DIR) -> SparkQuery:
     path = directory / f"{query.name}.sql"
     if path.is_file():
         return _spark_file(query, path)
-    tree = sqlglot.parse_one(query.sql, read="duckdb").transform(_interval_constructors)
+    tree = sqlglot.parse_one(query.sql, read="duckdb").transform(_duckdb_semantics)
     tree.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)  # fails now, not when it runs
     return SparkQuery(query, TRANSPILED, "", tree, "")

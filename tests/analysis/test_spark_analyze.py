@@ -15,7 +15,7 @@ from analysis_support import ANSWERS_DIR, Built
 from polars.testing import assert_frame_equal
 from test_lake_vs_warehouse import CASES
 
-from pipeline.analysis.queries import all_queries, get_query
+from pipeline.analysis.queries import all_queries, get_query, parse_query
 from pipeline.spark.analyze import register_lake, run_query
 from pipeline.spark.transpile import TRANSPILED, to_spark
 from tests.conftest import RunCli
@@ -103,3 +103,24 @@ def test_only_revenue_timeseries_has_its_own_file_and_values_are_never_in_the_sq
     assert "17" not in sql
     assert args["start_date"] == dt.date(2024, 2, 29)
     assert args["limit"] == 17
+
+
+def test_spark_rounds_doubles_as_duckdb_does(spark: SparkSession, tmp_path: Path) -> None:
+    """Decimal ties: DuckDB rounds x * 10^n in binary floating point, Spark's round() the decimal form half up."""
+    path = tmp_path / "ties.sql"
+    path.write_text(
+        "-- ties: values on a decimal tie\n-- grain: one row per value\n"
+        "select x, round(x, 2) as cents, round(x / 400000, 6) as share, round(round(x, 2) * 3, 1) as nested\n"
+        "from ties order by x\n"
+    )
+    query = parse_query(path)
+    values = [0.285, 1.005, -0.285, 1.255, 2.675, 3.0, 0.125, 123456.785]
+    expected = duckdb.sql(
+        "select x, round(x, 2) as cents, round(x / 400000, 6) as share, round(round(x, 2) * 3, 1) as nested "
+        "from (select unnest($values::double[]) as x) order by x",
+        params={"values": values},
+    ).pl()
+    cents = dict(zip(expected["x"], expected["cents"], strict=True))
+    assert [cents[x] for x in (0.285, 1.005, -0.285, 1.255)] == [0.28, 1.0, -0.28, 1.25]  # Spark's: 0.29, 1.01, ...
+    spark.createDataFrame([(v,) for v in values], "x double").createOrReplaceTempView("ties")
+    assert_frame_equal(run_query(spark, query, {}), expected, check_exact=True)

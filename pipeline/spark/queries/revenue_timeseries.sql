@@ -37,7 +37,8 @@ per_period as (
         r.period_start,
         count(*) as order_count,
         count(distinct r.customer_id) as customer_count,
-        round(sum(r.total_amount), 2) as revenue
+        -- DuckDB's rounding of a DOUBLE to the cent, spelled out (see pipeline/spark/transpile.py)
+        round(sum(r.total_amount) * 100) / 100 as revenue
     from orders_in_range as r
     group by r.period_start
 )
