@@ -69,12 +69,34 @@ bench-scale *args:
 bench-spark *args:
     @python -m benchmarks.spark_vs_local "$@"
 
-# Lint and type-check: ruff, mypy, sqlfluff on queries/
+# Lint and type-check: ruff, mypy, sqlfluff on queries/; hadolint, compose and workflow schemas, actionlint
 lint:
     ruff check .
     ruff format --check .
     mypy
     sqlfluff lint queries/ pipeline/validate/rules/ pipeline/spark/queries/
+    hadolint Dockerfile
+    check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
+    check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+    check-jsonschema --builtin-schema vendor.github-actions .github/actions/*/action.yml
+    actionlint
+
+# Build the container image (Docker if its daemon answers, else podman; `PYTHON_IMAGE=...` picks the base image)
+docker-build *args:
+    @python container/engine.py compose build "$@" pipeline
+
+# Build, run the pipeline (its output shown), then start the API and dashboard on 127.0.0.1:8000 and :8501
+docker-run: docker-build
+    @python container/engine.py compose run --rm pipeline
+    @python container/engine.py compose up -d --no-deps api dashboard
+
+# Stop the compose project (`just docker-down --volumes` also deletes its data volume)
+docker-down *args:
+    @python container/engine.py compose down "$@"
+
+# Container smoke test: build, compose up at scale 0.1 on free ports, check /ready and the dashboard, tear down
+docker-smoke:
+    @python container/smoke.py
 
 # Re-lock the dependency tree (uv.lock) after changing pyproject.toml
 lock:

@@ -8,6 +8,7 @@ staging directories) runs right away instead of after the work would have finish
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -15,8 +16,6 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from types import FrameType
 from typing import TypeVar
-
-from pipeline.errors import Interrupted
 
 T = TypeVar("T")
 
@@ -26,9 +25,19 @@ _signal: list[int] = []  # the signal that cancelled this run, once one has
 _published: list[str] = []  # outputs this run has swapped in, for the message of an interrupted run
 
 
+class Cancelled(Exception):
+    """Raised by :func:`check` between steps of Python work (Polars, numpy), which nothing can interrupt."""
+
+
 def requested() -> int | None:
     """The signal that cancelled the run, or None."""
     return _signal[0] if _signal else None
+
+
+def check() -> None:
+    """Stop here if the run has been cancelled: call it between steps of long Python work."""
+    if _signal:
+        raise Cancelled(_signal[0])
 
 
 def note_published(output: str) -> None:
@@ -62,10 +71,15 @@ def interruptible(interrupt: Callable[[], None]) -> Iterator[None]:
 
 
 def _on_signal(number: int, _frame: FrameType | None) -> None:
-    if not _signal:
-        _signal.append(number)
+    """Interrupt the work; raise nothing here, in the main thread, which only waits for the work to unwind.
+
+    (An exception raised into ``Thread.join`` makes Python 3.11 release the running thread's state lock and
+    take it for finished: bpo-45274.) A second signal stops waiting for the clean-up.
+    """
+    if _signal:
+        os._exit(128 + _signal[0])
+    _signal.append(number)
     interrupt_all()
-    raise Interrupted(number)
 
 
 def install_signal_handlers() -> None:
@@ -76,20 +90,31 @@ def install_signal_handlers() -> None:
         signal.signal(number, _on_signal)
 
 
+def _interruption(error: BaseException) -> bool:
+    """Whether ``error`` is a task stopping because it was interrupted, not the failure that stopped the run."""
+    return (
+        isinstance(error, Cancelled)
+        or type(error).__name__ == "InterruptException"  # DuckDB's; named, to keep DuckDB out of start-up
+        or (type(error).__name__ == "OperationalError" and str(error) == "interrupted")  # sqlite3's
+    )
+
+
 def run_parallel(tasks: Sequence[Callable[[], T]]) -> list[T]:
-    """Run ``tasks`` in threads; the first failure (or a signal) interrupts the others and is raised at once."""
+    """Run ``tasks`` in threads; the first failure (or a signal) interrupts the others and is raised at once.
+
+    When several fail, the one raised is the cause (the first that was not itself an interruption).
+    """
     if len(tasks) == 1:
         return [tasks[0]()]
     with ThreadPoolExecutor(len(tasks)) as pool:
         futures = [pool.submit(task) for task in tasks]
-        try:
-            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            for future in done:
-                future.result()
-        except BaseException:
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        if any(future.exception() is not None for future in done):
             interrupt_all()
             for future in futures:
                 future.cancel()
             wait(futures)
-            raise
+            errors = [e for f in futures if not f.cancelled() and (e := f.exception()) is not None]
+            causes = [e for e in errors if not _interruption(e)] or errors
+            raise causes[0]
         return [future.result() for future in futures]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import signal
 import sys
 import threading
@@ -28,7 +27,6 @@ from pipeline.errors import (
     EXIT_TERMINATED,
     EXIT_USAGE,
     DataInvalid,
-    Interrupted,
     Refused,
     ResourceError,
     UsageError,
@@ -52,6 +50,7 @@ COMMANDS = (
 )
 
 Command = Callable[[Settings, argparse.Namespace], int]
+SIGNAL_POLL_SECONDS = 0.05
 
 
 class Parser(argparse.ArgumentParser):
@@ -106,7 +105,7 @@ def _run(command: Command, settings: Settings, args: argparse.Namespace) -> int:
     """Run ``command`` in a worker thread; the main thread only waits, so a signal is handled at once.
 
     A Python signal handler runs only in the main thread, and only between bytecodes: not while that thread
-    is inside a long DuckDB or SQLite call. Here the main thread waits; on SIGINT/SIGTERM the handler
+    is inside a long DuckDB or SQLite call. Here the main thread only waits; on SIGINT/SIGTERM the handler
     interrupts every registered connection (``pipeline.cancel``), the worker unwinds through its clean-up,
     and the command ends with 130 (or 143).
     """
@@ -122,15 +121,11 @@ def _run(command: Command, settings: Settings, args: argparse.Namespace) -> int:
     cancel.install_signal_handlers()
     worker = threading.Thread(target=work, name=f"pipeline {args.command}")
     worker.start()
-    signals = 0
     try:
+        # The kernel may deliver the signal to any thread (DuckDB runs many); Python only runs its handler when
+        # the main thread next looks, so it looks often instead of blocking until the work is done.
         while worker.is_alive():
-            try:
-                worker.join()
-            except Interrupted:
-                signals += 1
-                if signals > 1:  # a second Ctrl-C: stop waiting for the clean-up (the next run sweeps it)
-                    os._exit(_interrupted(cancel.requested() or signal.SIGINT))
+            worker.join(SIGNAL_POLL_SECONDS)
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
@@ -171,12 +166,9 @@ def _failed(error: BaseException, settings: Settings) -> int:
     resource = error if isinstance(error, ResourceError) else as_resource_error(error, settings.data_dir, "running")
     if resource is not None:
         _error("out of resources", str(resource))
-        log.error("out of resources: %s", resource, exc_info=error)
+        log.info("out of resources: %s", resource, exc_info=error)  # the cause for the log file only
         return EXIT_RESOURCES
-    log.error("internal error", exc_info=error)
-    import traceback
-
-    traceback.print_exception(error, file=sys.stderr)
+    log.error("internal error", exc_info=error)  # the traceback, on the terminal and in the log
     _error("internal error", f"{type(error).__name__}: {error}; this is a bug, the traceback is in {settings.log_path}")
     return EXIT_INTERNAL
 

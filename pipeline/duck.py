@@ -1,4 +1,4 @@
-"""DuckDB connections: the sqlite extension from its PyPI package, lake views, the warehouse attached."""
+"""DuckDB connections: the sqlite extension from its PyPI package loaded, lake views, the warehouse attached."""
 
 from __future__ import annotations
 
@@ -7,24 +7,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-import duckdb_extension_sqlite_scanner
 
 from pipeline import cancel
+from pipeline.duck_sql import WAREHOUSE_ALIAS, attach_statement, sql_string, sqlite_extension_path, view_statements
 
-WAREHOUSE_ALIAS = "wh"
-
-
-def sqlite_extension_path() -> Path:
-    """The extension file shipped in the pinned PyPI package, so that nothing is downloaded at run time."""
-    package_dir = Path(duckdb_extension_sqlite_scanner.__file__).parent
-    path = package_dir / "extensions" / f"v{duckdb.__version__}" / "sqlite_scanner.duckdb_extension"
-    if not path.exists():
-        msg = (
-            f"the sqlite extension for DuckDB {duckdb.__version__} is not at {path}; "
-            "install duckdb-extension-sqlite-scanner pinned to the same version as duckdb"
-        )
-        raise RuntimeError(msg)
-    return path
+__all__ = ["WAREHOUSE_ALIAS", "attach_warehouse", "connect", "connection", "create_views", "sql_string"]
 
 
 # DuckDB spills joins and aggregates to disk beyond this, so memory stays flat as the scale grows.
@@ -68,28 +55,9 @@ def connection(
         con.close()
 
 
-def sql_string(value: str | Path) -> str:
-    """A SQL string literal; used only for file paths in view definitions, which cannot take parameters."""
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def view_statements(files_by_table: dict[str, list[Path]]) -> list[str]:
-    """One view per table over its Parquet files, named after the table (for a connection or the shell)."""
-    statements = []
-    for table, files in files_by_table.items():
-        file_list = ", ".join(sql_string(f) for f in files)
-        statements.append(f"create or replace view {table} as select * from read_parquet([{file_list}])")
-    return statements
-
-
 def create_views(con: duckdb.DuckDBPyConnection, files_by_table: dict[str, list[Path]]) -> None:
     for statement in view_statements(files_by_table):
         con.execute(statement)
-
-
-def attach_statement(path: Path, *, read_only: bool = True, alias: str = WAREHOUSE_ALIAS) -> str:
-    mode = ", read_only" if read_only else ""
-    return f"attach {sql_string(path)} as {alias} (type sqlite{mode})"
 
 
 def attach_warehouse(

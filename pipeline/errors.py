@@ -10,6 +10,8 @@ import errno
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,14 +49,6 @@ class ResourceError(Exception):
     """The machine ran out of something (disk space, permission, memory): exit status 3, nothing left behind."""
 
 
-class Interrupted(BaseException):
-    """Ctrl-C or SIGTERM: the command stops at once, removes what it started and changes nothing."""
-
-    def __init__(self, signal_number: int) -> None:
-        self.signal_number = signal_number
-        super().__init__(signal_number)
-
-
 _DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 _DENIED = (errno.EACCES, errno.EPERM, errno.EROFS)
 
@@ -66,19 +60,20 @@ def _free(path: Path) -> str:
     return "free space unknown"
 
 
-def as_resource_error(error: BaseException, path: Path, doing: str) -> ResourceError | None:
+def as_resource_error(error: BaseException, path: Path, doing: str, needed: int = 0) -> ResourceError | None:
     """``error`` as a ResourceError naming ``path`` and what was needed, or None if it is something else.
 
-    ``doing`` says what was being written (e.g. "building the warehouse"); the path is the error's own when
-    it carries one.
+    ``doing`` says what was being written (e.g. "building the warehouse"), ``needed`` about how many bytes it
+    takes (0: unknown); the path is the error's own when it carries one.
     """
+    need = f", about {needed / 2**20:,.0f} MiB needed" if needed else ""
     if isinstance(error, MemoryError):
         return ResourceError(f"out of memory while {doing} ({path}); free memory or use a smaller --scale")
     if isinstance(error, OSError) and error.errno in _DISK_FULL + _DENIED:
         where = Path(error.filename) if error.filename else path
         if error.errno in _DISK_FULL:
             return ResourceError(
-                f"disk full while {doing}: no space left for {where} ({_free(where)}); "
+                f"disk full while {doing}: no space left for {where} ({_free(where)}{need}); "
                 "free space or pass --data-dir on a larger disk"
             )
         return ResourceError(
@@ -88,7 +83,7 @@ def as_resource_error(error: BaseException, path: Path, doing: str) -> ResourceE
     text = str(error)
     if isinstance(error, sqlite3.OperationalError) and "disk is full" in text:
         return ResourceError(
-            f"disk full while {doing}: SQLite could not grow {path} ({_free(path)}); "
+            f"disk full while {doing}: SQLite could not grow {path} ({_free(path)}{need}); "
             "free space or pass --warehouse on a larger disk"
         )
     if isinstance(error, sqlite3.OperationalError) and ("readonly" in text or "unable to open" in text):
@@ -97,5 +92,20 @@ def as_resource_error(error: BaseException, path: Path, doing: str) -> ResourceE
     if kind == "OutOfMemoryException":  # DuckDB, at its memory limit even after spilling to disk
         return ResourceError(f"out of memory while {doing} ({path}): DuckDB {text.splitlines()[0]}")
     if kind in {"IOException", "ComputeError"} and "No space left on device" in text:
-        return ResourceError(f"disk full while {doing}: no space left for {path} ({_free(path)}); free space")
+        return ResourceError(
+            f"disk full while {doing}: no space left for {path} ({_free(path)}{need}); "
+            "free space or pass --data-dir on a larger disk"
+        )
     return None
+
+
+@contextmanager
+def resource_guard(path: Path, doing: str, needed: int = 0) -> Iterator[None]:
+    """Turn running out of disk, permission or memory inside the block into a ResourceError naming ``path``."""
+    try:
+        yield
+    except Exception as error:
+        resource = as_resource_error(error, path, doing, needed)
+        if resource is None:
+            raise
+        raise resource from error

@@ -11,9 +11,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import polars as pl
+if TYPE_CHECKING:  # Polars is imported by those who hold frames; listing a lake (``just sql``) needs none of it
+    import polars as pl
 
 from pipeline import files
 from pipeline.schema import TABLES
@@ -84,6 +85,8 @@ def content_digest(frame: pl.DataFrame) -> bytes:
     Each column contributes its name, type and values: numbers and dates as their machine representation,
     text joined with a separator that the generators never emit.
     """
+    import polars as pl  # here, not at the top: see TYPE_CHECKING above
+
     digest = hashlib.sha256()
     for column in frame.iter_columns():
         digest.update(f"{column.name}:{column.dtype}\n".encode())
@@ -104,21 +107,26 @@ def staging_dir(data_dir: Path) -> contextlib.AbstractContextManager[Path]:
     return files.scratch_dir(data_dir, STAGING_PREFIX)
 
 
-@contextmanager
-def staged_replace(targets: list[Path], staging_root: Path) -> Iterator[list[Path]]:
-    """Yield fresh paths under ``staging_root``; on success they replace ``targets``, on any error the targets stay.
+def swap_in(sources: list[Path], targets: list[Path], scratch: Path) -> None:
+    """Replace each target with its source, both on one filesystem with ``scratch``.
 
-    Each target is swapped with two renames (old aside into the staging root, new in place), so a crash
-    between them leaves the old copy in a scratch directory that the next run sweeps, never a half-written
-    target. ``staging_root`` must be on the targets' filesystem (a scratch directory beside them).
+    Each target is swapped with two renames (the old one aside into ``scratch``, the new one in place), so a
+    crash between them leaves the old copy in a scratch directory that the next run sweeps, never a
+    half-written target.
     """
-    staged = [staging_root / target.name for target in targets]
-    yield staged
-    for new, target in zip(staged, targets, strict=True):
+    for new, target in zip(sources, targets, strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)
-        previous = staging_root / f"{target.name}.previous"
+        previous = scratch / f"{target.name}.previous"
         if target.exists():
             os.replace(target, previous)
         os.replace(new, target)
         files.fsync_dir(target.parent)
         shutil.rmtree(previous, ignore_errors=True)
+
+
+@contextmanager
+def staged_replace(targets: list[Path], scratch: Path) -> Iterator[list[Path]]:
+    """Yield fresh paths under ``scratch`` to write; when the block succeeds they replace ``targets``."""
+    staged = [scratch / target.name for target in targets]
+    yield staged
+    swap_in(staged, targets, scratch)

@@ -28,10 +28,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import duckdb
+
 from pipeline import cancel, duck, edits, files
 from pipeline.analysis.marts import MartResult, load_marts
 from pipeline.errors import DataInvalid
-from pipeline.schema import TABLES, meta_ddl, schema
+from pipeline.schema import TABLES, ForeignKey, meta_ddl, schema
 from pipeline.validate.report import Failure
 
 log = logging.getLogger(__name__)
@@ -144,18 +146,35 @@ def _merge(build: Path, parts: list[tuple[Path, list[str]]]) -> None:
             part.unlink()
 
 
-def _foreign_key_failures(build: Path, table: str) -> list[Failure]:
-    """One failure per broken reference of ``table``: counted by SQLite, with a few rowids as examples."""
+def _unresolved_keys(build: Path, fk: ForeignKey) -> int:
+    """How many distinct values of the child column have no parent row (0 when the foreign key holds).
+
+    Each distinct value is looked up once, through the child column's index, instead of once per child row
+    as PRAGMA foreign_key_check does: 3-7x less work on the big tables (measured at scale 1000).
+    """
+    with _sqlite(build, read_only=True, mapped=True) as db:
+        (missing,) = db.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT {fk.column} AS value FROM {fk.table}) AS child "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {fk.parent} AS p WHERE p.{fk.parent_column} = child.value)"
+        ).fetchone()
+    return int(missing)
+
+
+def _foreign_key_failures(build: Path, fk: ForeignKey) -> list[Failure]:
+    """Nothing when the foreign key holds; else its broken rows counted by SQLite, with a few rowids."""
+    if _unresolved_keys(build, fk) == 0:
+        return []
     with _sqlite(build, read_only=True, mapped=True) as db:
         rows = db.execute(
             "SELECT parent, count(*), json_group_array(rowid) FROM "
-            "(SELECT parent, rowid FROM pragma_foreign_key_check(?)) GROUP BY parent ORDER BY parent",
-            (table,),
+            "(SELECT parent, rowid FROM pragma_foreign_key_check(?) WHERE parent = ?) GROUP BY parent",
+            (fk.table, fk.parent),
         ).fetchall()
     return [
-        Failure(table, "", f"foreign key to {parent} does not resolve", count, [{"rowid": r} for r in _first(ids)])
+        Failure(fk.table, fk.column, f"foreign key to {parent} does not resolve", count,
+                [{"rowid": r} for r in _first(ids)])
         for parent, count, ids in rows
-    ]
+    ]  # fmt: skip
 
 
 def _first(json_ids: str, n: int = 3) -> list[int]:
@@ -178,9 +197,9 @@ def _check(build: Path, expected_rows: dict[str, int]) -> str:
         if counts[t] != expected_rows[t]
     ]
     check = "integrity_check" if sum(counts.values()) <= FULL_INTEGRITY_CHECK_ROWS else "quick_check"
-    children = sorted({fk.table for fk in schema().foreign_keys}, key=lambda t: -counts[t])
+    keys = sorted(schema().foreign_keys, key=lambda fk: -counts[fk.table])
     tasks = [partial(_integrity_failures, build, check)]
-    tasks += [partial(_foreign_key_failures, build, table) for table in children]
+    tasks += [partial(_foreign_key_failures, build, fk) for fk in keys]
     for found in cancel.run_parallel(tasks):
         failures += found
     if failures:
@@ -226,6 +245,77 @@ def _phase(summary: LoadSummary, name: str) -> Iterator[None]:
     log.info("warehouse build: %s in %.1f s", name, summary.phases[name])
 
 
+class WarehouseBuild:
+    """A warehouse being built in a scratch directory beside its target: filled, completed, swapped in.
+
+    The fills are handed out as tasks (``fill_tasks``) so that the caller can run them beside other work that
+    reads the same source (validation rules, the analyses); ``complete`` and ``publish`` run after them.
+    """
+
+    def __init__(
+        self, scratch: Path, target: Path, files_by_table: dict[str, list[Path]], expected_rows: dict[str, int]
+    ) -> None:
+        self.scratch = scratch
+        self.target = target
+        self.files_by_table = files_by_table
+        self.summary = LoadSummary(dict(expected_rows))
+        self.build = scratch / BUILD_FILE
+        self.parts: list[tuple[Path, list[str]]] = []
+        self.rejected: list[Failure] = []  # rows SQLite's own constraints refused while filling
+
+    def fill_tasks(self, workers: int, advance: Advance) -> list[Callable[[], None]]:
+        """One task per part file; the first (largest) group is filled in the build file itself."""
+        groups = split_tables(self.summary.rows, workers)
+        self.parts = [(self.build, groups[0])]
+        self.parts += [(self.scratch / f"part-{i}.sqlite", tables) for i, tables in enumerate(groups[1:], 1)]
+        return [partial(self._fill, part, tables, advance) for part, tables in self.parts]
+
+    def _fill(self, part: Path, tables: list[str], advance: Advance) -> None:
+        """Fill one part; a row SQLite's constraints refuse is recorded, not raised: the validation rules that
+        run beside the fill describe bad data better, and ``complete`` reports it if they did not."""
+        started = time.perf_counter()
+        try:
+            _fill_part(part, tables, self.files_by_table, advance)
+        except (duckdb.Error, sqlite3.IntegrityError) as error:  # from the bulk insert, or a unique index
+            if "constraint failed" not in str(error):
+                raise
+            self.rejected.append(Failure(", ".join(tables), "", f"rejected by SQLite: {error}", 1))
+            return
+        log.info("warehouse build: filled and indexed %s in %.1f s", ", ".join(tables), time.perf_counter() - started)
+
+    def complete(self, marts: Sequence[MartResult]) -> None:
+        """Merge the parts, load the marts and the meta tables, then check foreign keys, integrity and counts."""
+        if self.rejected:
+            raise DataInvalid(self.rejected)
+        with _phase(self.summary, "merge"):
+            _merge(self.build, self.parts)
+        with _phase(self.summary, "marts"):
+            load_marts(self.build, marts, spill_dir=self.scratch)
+            with _sqlite(self.build) as db:
+                db.executescript(meta_ddl())
+        with _phase(self.summary, "checks"):
+            self.summary.integrity_check = _check(self.build, self.summary.rows)
+
+    def publish(self, record: BuildRecord, edit_policy: EditPolicy) -> LoadSummary:
+        """Write the build record and swap the build in, holding the write lock that API writes take too."""
+        with _phase(self.summary, "publish"), edits.write_lock(self.target):
+            edits.guard(self.target, edit_policy.archive_dir, discard=edit_policy.discard)
+            self.summary.build_id = _write_record(self.build, record)
+            files.replace(self.build, self.target)
+        log.info("warehouse %s built and swapped into place (%s ok)", self.target, self.summary.integrity_check)
+        return self.summary
+
+
+@contextmanager
+def warehouse_build(
+    target: Path, files_by_table: dict[str, list[Path]], expected_rows: dict[str, int]
+) -> Iterator[WarehouseBuild]:
+    """A build of ``target`` in a scratch directory beside it, removed afterwards whatever happened."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with files.scratch_dir(target.parent, build_dir_prefix(target)) as scratch:
+        yield WarehouseBuild(scratch, target, files_by_table, expected_rows)
+
+
 def build_warehouse(
     files_by_table: dict[str, list[Path]],
     expected_rows: dict[str, int],
@@ -237,26 +327,9 @@ def build_warehouse(
     marts: Sequence[MartResult] = (),
     advance: Advance = lambda _: None,
 ) -> LoadSummary:
-    """Load ``files_by_table`` (and ``marts``) into a new warehouse and swap it in at ``target``."""
-    summary = LoadSummary(dict(expected_rows))
-    with files.scratch_dir(target.parent, build_dir_prefix(target)) as scratch:
-        build = scratch / BUILD_FILE
-        groups = split_tables(expected_rows, workers)
-        # The first (largest) group is filled in the build file itself; only the others are merged into it.
-        parts = [(build, groups[0])] + [(scratch / f"part-{i}.sqlite", t) for i, t in enumerate(groups[1:], 1)]
-        with _phase(summary, "fill and index"):
-            cancel.run_parallel([partial(_fill_part, p, t, files_by_table, advance) for p, t in parts])
-        with _phase(summary, "merge"):
-            _merge(build, parts)
-        with _phase(summary, "marts"):
-            load_marts(build, marts, spill_dir=scratch)
-            with _sqlite(build) as db:
-                db.executescript(meta_ddl())
-        with _phase(summary, "checks"):
-            summary.integrity_check = _check(build, expected_rows)
-        with edits.write_lock(target):
-            edits.guard(target, edit_policy.archive_dir, discard=edit_policy.discard)
-            summary.build_id = _write_record(build, record)
-            files.replace(build, target)
-    log.info("warehouse %s built and swapped into place (%s ok)", target, summary.integrity_check)
-    return summary
+    """Fill, complete and publish a warehouse in one go (``load`` and ``run`` interleave the steps with others)."""
+    with warehouse_build(target, files_by_table, expected_rows) as build:
+        with _phase(build.summary, "fill and index"):
+            cancel.run_parallel(build.fill_tasks(workers, advance))
+        build.complete(marts)
+        return build.publish(record, edit_policy)

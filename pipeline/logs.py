@@ -28,6 +28,14 @@ class _LogFile(logging.FileHandler):
         Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
         return super()._open()
 
+    def emit(self, record: logging.LogRecord) -> None:
+        # A data directory that cannot be written (full, read-only) is reported on the terminal already;
+        # failing to log that must not bury the message under a logging traceback.
+        try:
+            super().emit(record)
+        except OSError:
+            self.close()
+
 
 def setup_logging(log_path: Path) -> None:
     file_handler = _LogFile(log_path)
@@ -47,6 +55,7 @@ def progress(description: str, total: int) -> Iterator[Callable[[int], None]]:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as bar:
+    # Only on a terminal: piped into a file or a CI log, a bar is noise.
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)

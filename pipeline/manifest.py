@@ -94,6 +94,16 @@ class Stages:
         ]  # fmt: skip
 
 
+@contextmanager
+def timed(into: dict[str, float], name: str) -> Iterator[None]:
+    """Record the block's wall time in ``into[name]`` (for phases of a stage that run side by side)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        into[name] = round(time.perf_counter() - started, 3)
+
+
 def versions() -> dict[str, str]:
     found = {}
     for package in VERSIONED_PACKAGES:

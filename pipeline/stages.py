@@ -1,31 +1,49 @@
-"""The pipeline's stages, each ending in one published output: the lake, a validated source, the warehouse.
+"""The pipeline's stages and how they overlap: what ``generate``, ``validate``, ``load`` and ``run`` do.
 
-Commands (``pipeline.commands``) parse options and print; the flow of each stage (stage into scratch space,
-validate, swap in, record what was published) lives here, so that ``run`` and the single commands share it.
+Commands (``pipeline.commands``) parse options and print; the flow lives here. A run's expensive parts all
+read the same Parquet files and are independent of each other, so they run at the same time, each stopping
+the others if it fails: the cross-table rules (DuckDB), the warehouse's part fills (SQLite, one writer per
+part) and the analyses with their marts (DuckDB, each distinct query once). Then the parts are merged, the
+marts loaded, everything checked, and the outputs published: nothing is swapped in before it all passed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 
-from pipeline import duck, lake, manifest
-from pipeline.analysis.marts import compute_marts
-from pipeline.errors import DataInvalid
+from pipeline import cancel, duck, lake, manifest
+from pipeline.analysis.analyze import plan, publish
+from pipeline.analysis.compute import Computed, compute
+from pipeline.analysis.marts import MARTS, Mart, MartResult
+from pipeline.analysis.queries import Query, Value
+from pipeline.errors import DataInvalid, resource_guard
 from pipeline.generate.plan import Plan
 from pipeline.generate.runner import Job, LakeSummary, generate_lake, tasks
-from pipeline.load import BuildRecord, EditPolicy, LoadSummary, build_warehouse
+from pipeline.load import BuildRecord, EditPolicy, LoadSummary, WarehouseBuild, warehouse_build
 from pipeline.logs import progress
 from pipeline.manifest import Stages
 from pipeline.schema import TABLES
 from pipeline.settings import Settings
-from pipeline.validate import Validated, check_cross_table, validate_source
+from pipeline.validate import Validated, check_cross_table, validate_files
 from pipeline.validate.report import Report
 from pipeline.validate.source import SourceDir
+
+# Rough disk needs, for the message when a disk fills up: the zstd lake takes ~10 bytes a row (all tables
+# together), a warehouse build ~170 (the build file and its parts, marts and journals side by side).
+LAKE_BYTES_PER_ROW = 10
+BUILD_BYTES_PER_ROW = 170
+# The validation rules and the analyses share one DuckDB, so this caps both together (each part fill has
+# its own small one, streaming Parquet into SQLite).
+SHARED_DUCKDB_MEMORY = "512MB"
 
 
 def source_hash(content_hashes: dict[str, str]) -> str:
@@ -48,41 +66,6 @@ def _lake_record(settings: Settings, summary: LakeSummary) -> dict[str, Any]:
     }
 
 
-def generate(settings: Settings, stages: Stages) -> tuple[LakeSummary, Report]:
-    """Generate into a scratch directory, validate there, then swap the lake and labels into place."""
-    plan = Plan.of(settings.seed, settings.scale)
-    targets = [settings.lake_dir, settings.labels_path.parent]
-    rows = sum(plan.row_counts.values())
-    with lake.staging_dir(settings.data_dir) as scratch:
-        with lake.staged_replace(targets, scratch) as (lake_dir, labels_dir):
-            with stages.stage("generate", rows=rows), progress("generate", len(tasks(plan))) as advance:
-                job = Job(settings.seed, settings.scale, settings.start_date, settings.anomaly_rate, lake_dir)
-                summary = generate_lake(job, plan, settings.workers, labels_dir / settings.labels_path.name, advance)
-            with stages.stage("validate", rows=rows):
-                report = Report(source=str(settings.lake_dir), frames_validated=summary.frames_validated)
-                check_cross_table(lake.lake_tables(lake_dir), settings.window, report, scratch)
-                report.write(settings.report_path)
-                if not report.valid:
-                    raise DataInvalid(report.failures)
-            record = _lake_record(settings, summary)
-            lake.write_record(lake_dir, record)
-        manifest.publish(settings.manifest_path, "lake", record, stages)
-    return summary, report
-
-
-def validate(settings: Settings, source: SourceDir, scratch: Path) -> Validated:
-    """Validate ``source``; writes the report, raises DataInvalid on any failure.
-
-    The Parquet files to load are the source's own or typed copies under ``scratch``.
-    """
-    with progress("validate", sum(len(source.files(t)) for t in TABLES)) as advance:
-        validated = validate_source(source, settings.window, scratch, advance)
-    validated.report.write(settings.report_path)
-    if not validated.report.valid:
-        raise DataInvalid(validated.report.failures)
-    return validated
-
-
 def build_record(settings: Settings, source_root: Path, content_hashes: dict[str, str]) -> BuildRecord:
     """What a warehouse loaded from ``source_root`` is: the generation facts when it is the generated lake
     (unchanged since it was generated), otherwise only where it came from and its content hash."""
@@ -90,47 +73,150 @@ def build_record(settings: Settings, source_root: Path, content_hashes: dict[str
     if source_root == settings.lake_dir:
         generated = lake.read_record(settings.lake_dir)
         if generated.get("content_hashes") == content_hashes:
-            return BuildRecord(
-                source="lake",
-                source_hash=digest,
-                seed=generated["seed"],
-                scale=generated["scale"],
-                end_date=dt.date.fromisoformat(generated["end_date"]),
-                anomaly_rate=generated["anomaly_rate"],
-            )
+            return _generation_record(generated, digest)
     return BuildRecord(source=str(source_root), source_hash=digest)
 
 
-def load(
-    settings: Settings,
-    files_by_table: dict[str, list[Path]],
-    record: BuildRecord,
-    stages: Stages,
-    *,
-    discard_edits: bool = False,
-) -> LoadSummary:
-    """Build the warehouse (marts included) from validated Parquet files and swap it into place."""
-    expected = {t: pl.scan_parquet(f).select(pl.len()).collect().item() for t, f in files_by_table.items()}
-    batches = sum(len(f) for f in files_by_table.values())
+def _generation_record(generated: dict[str, Any], digest: str) -> BuildRecord:
+    return BuildRecord(
+        source="lake",
+        source_hash=digest,
+        seed=generated["seed"],
+        scale=generated["scale"],
+        end_date=dt.date.fromisoformat(generated["end_date"]),
+        anomaly_rate=generated["anomaly_rate"],
+    )
+
+
+def _generate_staged(settings: Settings, scratch: Path, stages: Stages) -> tuple[Path, LakeSummary]:
+    """The lake and labels generated (and validated chunk by chunk) into ``scratch/lake`` and ``scratch/labels``."""
+    plan_ = Plan.of(settings.seed, settings.scale)
+    staged = scratch / settings.lake_dir.name
+    with stages.stage("generate", rows=sum(plan_.row_counts.values())), progress("generate", len(tasks(plan_))) as go:
+        job = Job(settings.seed, settings.scale, settings.start_date, settings.anomaly_rate, staged)
+        labels = scratch / settings.labels_path.parent.name / settings.labels_path.name
+        summary = generate_lake(job, plan_, settings.workers, labels, go)
+    return staged, summary
+
+
+def _publish_lake(settings: Settings, scratch: Path, summary: LakeSummary, stages: Stages) -> None:
+    """Swap the staged lake (with its own record) and labels into place, then describe them in the manifest."""
+    record = _lake_record(settings, summary)
+    lake.write_record(scratch / settings.lake_dir.name, record)
+    targets = [settings.lake_dir, settings.labels_path.parent]
+    lake.swap_in([scratch / target.name for target in targets], targets, scratch)
+    manifest.publish(settings.manifest_path, "lake", record, stages)
+
+
+def generate(settings: Settings, stages: Stages) -> tuple[LakeSummary, Report]:
+    """Generate into scratch space, check the cross-table rules there, then swap the lake and labels in."""
+    rows = sum(Plan.of(settings.seed, settings.scale).row_counts.values())
     with (
-        stages.stage("load", rows=sum(expected.values())),
-        progress("load", batches) as advance,
+        resource_guard(settings.lake_dir, "generating the lake", rows * LAKE_BYTES_PER_ROW),
         lake.staging_dir(settings.data_dir) as scratch,
     ):
+        staged, summary = _generate_staged(settings, scratch, stages)
+        report = Report(source=str(settings.lake_dir), frames_validated=summary.frames_validated)
+        with stages.stage("validate", rows=rows), duck.connection(scratch) as con:
+            duck.create_views(con, lake.lake_tables(staged))
+            check_cross_table(con, settings.window, report)
+        report.write(settings.report_path)
+        if not report.valid:
+            raise DataInvalid(report.failures)
+        _publish_lake(settings, scratch, summary, stages)
+    return summary, report
+
+
+def validate(settings: Settings, source: SourceDir, scratch: Path) -> Validated:
+    """Validate ``source`` file by file, then across tables; writes the report, raises DataInvalid on failures."""
+    validated = _validate_files(settings, source, scratch)
+    if validated.report.valid:
         with duck.connection(scratch) as con:
-            duck.create_views(con, files_by_table)
-            marts = compute_marts(con, scratch / "marts")
-        summary = build_warehouse(
-            files_by_table,
-            expected,
-            settings.warehouse_path,
-            record,
-            edit_policy=EditPolicy(settings.edits_dir, discard=discard_edits),
-            workers=settings.workers,
-            marts=marts,
-            advance=advance,
-        )
-    stages.phases("load", summary.phases)
+            duck.create_views(con, validated.files_by_table)
+            check_cross_table(con, settings.window, validated.report)
+    return _verdict(settings, validated.report, validated)
+
+
+def _validate_files(settings: Settings, source: SourceDir, scratch: Path) -> Validated:
+    with progress("validate", sum(len(source.files(t)) for t in TABLES)) as advance:
+        return validate_files(source, scratch, advance)
+
+
+def _verdict(settings: Settings, report: Report, validated: Validated) -> Validated:
+    report.write(settings.report_path)
+    if not report.valid:
+        raise DataInvalid(report.failures)
+    return validated
+
+
+@dataclass
+class Built:
+    """What the concurrent build produced: the checked warehouse build, and the analyses computed on the way."""
+
+    build: WarehouseBuild
+    results: list[Computed]
+
+
+def _cursor_task(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+    """Run ``work`` on a cursor of ``con`` of its own, interruptible like any running query."""
+    cursor = con.cursor()
+    try:
+        with cancel.interruptible(cursor.interrupt):
+            return work(cursor)
+    finally:
+        cursor.close()
+
+
+def _build(
+    settings: Settings,
+    files_by_table: dict[str, list[Path]],
+    report: Report,
+    scratch: Path,
+    stages: Stages,
+    build: WarehouseBuild,
+    planned: list[tuple[Query, dict[str, Value]]],
+    marts: tuple[Mart, ...],
+) -> list[Computed]:
+    """Rules, part fills and analyses at the same time over ``files_by_table``; then merge, marts, checks."""
+    timed: dict[str, float] = {}
+
+    def phase(name: str, work: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            with manifest.timed(timed, name):
+                return work()
+
+        return run
+
+    rows = sum(build.summary.rows.values())
+    batches = sum(len(f) for f in files_by_table.values())
+    computed: tuple[list[Computed], list[MartResult]] = ([], [])
+    with (
+        stages.stage("build", rows=rows),
+        progress("build", batches) as advance,
+        duck.connection(scratch, memory_limit=SHARED_DUCKDB_MEMORY) as con,
+    ):
+        duck.create_views(con, files_by_table)
+        work = [
+            phase("validate", partial(_cursor_task, con, lambda c: check_cross_table(c, settings.window, report))),
+            phase("analyze", partial(_cursor_task, con, lambda c: compute(c, scratch / "analysis", planned, marts))),
+            phase("fill and index", lambda: cancel.run_parallel(build.fill_tasks(settings.workers, advance))),
+        ]
+        _, computed, _ = cancel.run_parallel(work)
+        _verdict(settings, report, Validated(report))
+        build.complete(computed[1])
+    stages.phases("build", timed | build.summary.phases)
+    return computed[0]
+
+
+def _expected_rows(files_by_table: dict[str, list[Path]]) -> dict[str, int]:
+    return {t: pl.scan_parquet(f).select(pl.len()).collect().item() for t, f in files_by_table.items()}
+
+
+def _publish_warehouse(
+    settings: Settings, build: WarehouseBuild, record: BuildRecord, stages: Stages, *, discard_edits: bool
+) -> LoadSummary:
+    summary = build.publish(record, EditPolicy(settings.edits_dir, discard=discard_edits))
+    stages.phases("build", {"publish": summary.phases["publish"]})
     manifest.publish(
         settings.manifest_path,
         "warehouse",
@@ -145,3 +231,54 @@ def load(
         stages,
     )
     return summary
+
+
+def load(
+    settings: Settings, source: SourceDir, stages: Stages, *, discard_edits: bool = False
+) -> tuple[Validated, LoadSummary]:
+    """Validate ``source`` file by file, then build the warehouse (marts included) with the rules beside it."""
+    with lake.staging_dir(settings.data_dir) as scratch:
+        with stages.stage("validate"):
+            validated = _validate_files(settings, source, scratch)
+        _verdict(settings, validated.report, validated)
+        expected = _expected_rows(validated.files_by_table)
+        with (
+            resource_guard(settings.warehouse_path, "building the warehouse", _build_bytes(expected)),
+            warehouse_build(settings.warehouse_path, validated.files_by_table, expected) as build,
+        ):
+            _build(settings, validated.files_by_table, validated.report, scratch, stages, build, [], MARTS)
+            record = build_record(settings, source.root, validated.content_hashes)
+            return validated, _publish_warehouse(settings, build, record, stages, discard_edits=discard_edits)
+
+
+def _build_bytes(rows: dict[str, int]) -> int:
+    return sum(rows.values()) * BUILD_BYTES_PER_ROW
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    lake: LakeSummary
+    report: Report
+    warehouse: LoadSummary
+    analysis: list[Computed]
+
+
+def run(settings: Settings, stages: Stages, *, discard_edits: bool = False) -> RunSummary:
+    """Generate, then rules + warehouse + analyses at once over the staged lake, then publish all of it."""
+    expected = Plan.of(settings.seed, settings.scale).row_counts
+    rows = sum(expected.values())
+    with (
+        resource_guard(settings.data_dir, "running the pipeline", rows * (LAKE_BYTES_PER_ROW + BUILD_BYTES_PER_ROW)),
+        lake.staging_dir(settings.data_dir) as scratch,
+    ):
+        staged, generated = _generate_staged(settings, scratch, stages)
+        files_by_table = lake.lake_tables(staged)
+        report = Report(source=str(settings.lake_dir), frames_validated=generated.frames_validated)
+        with warehouse_build(settings.warehouse_path, files_by_table, expected) as build:
+            results = _build(settings, files_by_table, report, scratch, stages, build, plan(None, {}), MARTS)
+            # Everything passed: publish the lake, the analyses, then the warehouse built from that lake.
+            _publish_lake(settings, scratch, generated, stages)
+            results = publish(results, settings.analysis_dir, replace_all=True)
+            record = _generation_record(lake.read_record(settings.lake_dir), source_hash(generated.hashes))
+            loaded = _publish_warehouse(settings, build, record, stages, discard_edits=discard_edits)
+    return RunSummary(generated, report, loaded, results)

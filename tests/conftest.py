@@ -26,6 +26,32 @@ class Outcome:
 RunCli = Callable[..., Outcome]
 
 
+ROOT = Path(__file__).resolve().parent.parent
+# Caches of the tools themselves; everything else in the checkout (data/ included) is the user's.
+NOT_WATCHED = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".benchmarks"}
+
+
+def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    found = {}
+    for directory, subdirectories, names in os.walk(root):
+        subdirectories[:] = [d for d in subdirectories if d not in NOT_WATCHED]
+        for name in names:
+            path = Path(directory, name)
+            stat = path.lstat()
+            found[str(path.relative_to(root))] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _checkout_unchanged() -> Iterator[None]:
+    """Tests write only into their temporary directories: the checkout (and any data/ in it) ends as it began."""
+    before = _snapshot(ROOT)
+    yield
+    after = _snapshot(ROOT)
+    changed = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+    assert not changed, f"the test run changed the checkout: {changed[:20]}"
+
+
 @pytest.fixture(autouse=True)
 def _no_ecom_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Settings read ``ECOM_*`` variables: the tests see only the options they pass."""

@@ -1,14 +1,15 @@
-"""Running the analyses: check every parameter first, run each query, write each result, summarize, score.
+"""Running the analyses: check every parameter first, compute each result once, publish, summarize, score.
 
-Each result is written as soon as it exists (``<directory>/<query>.parquet``, replaced atomically) and only
-the anomaly query's rows are kept, for scoring against the labels: one result in memory at a time.
+Results stream from DuckDB into Parquet files (``pipeline.analysis.compute``), then each replaces
+``<directory>/<query>.parquet`` in one rename; nothing holds a whole result in memory.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import time
-from dataclasses import dataclass
+import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,26 +18,17 @@ from rich.table import Table
 
 from pipeline import duck, files, manifest
 from pipeline.analysis import scoring
+from pipeline.analysis.compute import Computed, compute
 from pipeline.analysis.queries import Query, Value, all_queries, get_query
 from pipeline.analysis.sources import Backend, use
-from pipeline.errors import UsageError
+from pipeline.errors import UsageError, resource_guard
+from pipeline.lake import staged_replace
 from pipeline.logs import out
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 
 ANOMALY_QUERY = "anomalies"
-
-
-@dataclass(frozen=True)
-class Result:
-    """What the summary needs of a query's result; the rows themselves go to disk as soon as they exist."""
-
-    query: Query
-    rows: int
-    headline: dict[str, Any] | None  # the first row
-    seconds: float
-    frame: pl.DataFrame | None  # kept for the anomaly query only, which is scored afterwards
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -68,22 +60,32 @@ def plan(names: list[str] | None, given: dict[str, str]) -> list[tuple[Query, di
     return planned
 
 
-def run(
-    settings: Settings, backend: Backend, planned: list[tuple[Query, dict[str, Value]]], directory: Path
-) -> list[Result]:
-    """Run each query and write its result right away, so that only one result is in memory at a time."""
-    results = []
-    with files.scratch_dir(settings.data_dir, ".spill-") as spill, duck.connection(spill) as con:
-        use(con, backend, settings.lake_dir, settings.warehouse_path)
-        for query, values in planned:
-            started = time.perf_counter()
-            frame = query.run(con, values)
-            seconds = time.perf_counter() - started
-            files.write_atomically(directory / f"{query.name}.parquet", frame.write_parquet)
-            headline = frame.row(0, named=True) if frame.height else None
-            kept = frame if query.name == ANOMALY_QUERY else None
-            results.append(Result(query, frame.height, headline, seconds, kept))
-    return results
+def publish(computed: list[Computed], directory: Path, replace_all: bool = False) -> list[Computed]:
+    """Put each result at ``directory/<query>.parquet`` (hard links to the computed files, renamed into place).
+
+    With ``replace_all`` the directory is swapped as a whole, so it holds exactly these results afterwards.
+    Returns the results at their published paths.
+    """
+
+    def place(target: Path) -> None:
+        target.mkdir(parents=True, exist_ok=True)
+        for result in computed:
+            files.write_atomically(target / f"{result.query.name}.parquet", partial(_link, result.path))
+
+    if replace_all:
+        with (
+            files.scratch_dir(directory.parent, f".{directory.name}.staging-") as scratch,
+            staged_replace([directory], scratch) as (staged,),
+        ):
+            place(staged)
+    else:
+        place(directory)
+    return [dataclasses.replace(r, path=directory / f"{r.query.name}.parquet") for r in computed]
+
+
+def _link(source: Path, target: Path) -> None:
+    target.unlink()
+    os.link(source, target)
 
 
 def _headline(row: dict[str, Any] | None, width: int) -> str:
@@ -93,7 +95,12 @@ def _headline(row: dict[str, Any] | None, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def print_summary(results: list[Result], backend: Backend, directory: Path) -> None:
+def _first_row(result: Computed) -> dict[str, Any] | None:
+    frame = pl.read_parquet(result.path, n_rows=1)
+    return frame.row(0, named=True) if frame.height else None
+
+
+def print_summary(results: list[Computed], backend: Backend, directory: Path) -> None:
     # Fixed widths, the first row cut to what is left: rich would otherwise squeeze the numbers on a narrow terminal.
     name_width = max(len(r.query.name) for r in results)
     headline_width = max(20, out.width - name_width - 9 - 7 - 13)
@@ -103,24 +110,36 @@ def print_summary(results: list[Result], backend: Backend, directory: Path) -> N
     table.add_column("ms", justify="right", width=7)
     table.add_column("first row", width=headline_width)
     for r in results:
-        headline = _headline(r.headline, headline_width)
+        headline = _headline(_first_row(r), headline_width)
         table.add_row(r.query.name, f"{r.rows:,}", f"{r.seconds * 1000:,.0f}", headline)
     out.print(table, highlight=False)
     total = sum(r.seconds for r in results)
     out.print(f"{len(results)} queries in {total:.2f} s; results in {directory}", highlight=False)
 
 
-def print_scores(results: list[Result], labels_path: Path) -> None:
+def print_scores(results: list[Computed], labels_path: Path) -> None:
     anomalies = next((r for r in results if r.query.name == ANOMALY_QUERY), None)
-    if anomalies is None or anomalies.frame is None:
+    if anomalies is None:
         return
     if not labels_path.exists():
         out.print(f"anomalies: no labels at {labels_path}, so precision and recall are not measured")
         return
     out.print(f"anomaly detection vs {labels_path}:")
-    for score in scoring.score(anomalies.frame, scoring.read_labels(labels_path)):
+    flagged = pl.read_parquet(anomalies.path, columns=["order_id", "kind"])
+    for score in scoring.score(flagged, scoring.read_labels(labels_path)):
         out.print(f"  {score.line()}", soft_wrap=True, highlight=False)
         log.info("anomaly score %s", score.line())
+
+
+def report(settings: Settings, results: list[Computed], backend: Backend, directory: Path) -> None:
+    """Record, summarize and score published results."""
+    manifest.publish(
+        settings.manifest_path,
+        "analysis",
+        {"directory": str(directory), "backend": backend, "rows": {r.query.name: r.rows for r in results}},
+    )
+    print_summary(results, backend, directory)
+    print_scores(results, settings.labels_path)
 
 
 def analyze(
@@ -129,16 +148,17 @@ def analyze(
     params: dict[str, str] | None = None,
     backend: Backend = "lake",
     directory: Path | None = None,
-) -> list[Result]:
-    """The ``analyze`` stage (``run`` calls it with the defaults): check, run, write, summarize, score."""
+) -> list[Computed]:
+    """The ``analyze`` command: check every parameter, run, publish each result, summarize, score."""
     planned = plan(names, params or {})
     directory = directory if directory is not None else settings.analysis_dir
-    results = run(settings, backend, planned, directory)
-    manifest.publish(
-        settings.manifest_path,
-        "analysis",
-        {"directory": str(directory), "backend": backend, "rows": {r.query.name: r.rows for r in results}},
-    )
-    print_summary(results, backend, directory)
-    print_scores(results, settings.labels_path)
-    return results
+    with (
+        resource_guard(directory, "writing the analysis results"),
+        files.scratch_dir(settings.data_dir, ".analysis-") as scratch,
+    ):
+        with duck.connection(scratch) as con:
+            use(con, backend, settings.lake_dir, settings.warehouse_path)
+            results, _ = compute(con, scratch, planned)
+        published = publish(results, directory)
+    report(settings, published, backend, directory)
+    return published

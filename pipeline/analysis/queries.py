@@ -199,12 +199,13 @@ def _load(directory: Path) -> dict[str, Query]:
     return {path.stem: parse_query(path) for path in sorted(directory.glob("*.sql"))}
 
 
-def all_queries(directory: Path = QUERIES_DIR) -> dict[str, Query]:
-    return dict(_load(directory))
+def all_queries(directory: Path | None = None) -> dict[str, Query]:
+    """Every query of ``directory`` (default ``queries/``), read once; a malformed file is a QueryFileError."""
+    return dict(_load(directory or QUERIES_DIR))
 
 
-def get_query(name: str, directory: Path = QUERIES_DIR) -> Query:
-    queries = _load(directory)
+def get_query(name: str, directory: Path | None = None) -> Query:
+    queries = _load(directory or QUERIES_DIR)
     if name not in queries:
         msg = f"unknown query {name!r}; the queries are: {', '.join(queries)}"
         raise UsageError(msg)

@@ -48,15 +48,6 @@ def use(con: duckdb.DuckDBPyConnection, backend: Backend, lake_dir: Path, wareho
         use_warehouse(con, warehouse)
 
 
-def shell_setup_sql(lake_dir: Path, warehouse: Path) -> str:
-    """What the DuckDB shell runs first: the sqlite extension from its package, the lake views, the warehouse."""
-    statements = [f"load {duck.sql_string(duck.sqlite_extension_path())}"]
-    statements += duck.view_statements(lake_tables(lake_dir))
-    require_warehouse(warehouse)
-    statements.append(duck.attach_statement(warehouse))
-    return ";\n".join(statements) + ";\n"
-
-
 def connect_lake(lake_dir: Path) -> duckdb.DuckDBPyConnection:
     con = duck.connect()
     use_lake(con, lake_dir)

@@ -21,17 +21,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline import lake, stages
+    from pipeline import stages
     from pipeline.logs import out
     from pipeline.manifest import Stages
 
     source = open_source(settings, args)
-    timings = Stages()
-    with lake.staging_dir(settings.data_dir) as scratch:
-        with timings.stage("validate"):
-            validated = stages.validate(settings, source, scratch)
-        record = stages.build_record(settings, source.root, validated.content_hashes)
-        summary = stages.load(settings, validated.files_by_table, record, timings, discard_edits=args.discard_edits)
+    validated, summary = stages.load(settings, source, Stages(), discard_edits=args.discard_edits)
     rows = ", ".join(f"{t} {n:,}" for t, n in summary.rows.items())
     out.print(f"valid: {validated.report.summary()}")
     out.print(f"loaded {rows}; foreign_key_check and {summary.integrity_check} ok")

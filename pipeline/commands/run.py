@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from pipeline.commands.options import add_generation_options, add_profile_options, add_warehouse_options
@@ -23,28 +24,25 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline import lake, manifest, stages
-    from pipeline.analysis.analyze import analyze
+    from pipeline import manifest, stages
+    from pipeline.analysis.analyze import report
     from pipeline.commands.generate import print_summary
-    from pipeline.commands.profile import run_profiling
+    from pipeline.commands.profile import reports_dir, start_profiler
     from pipeline.logs import out
 
     timings = manifest.Stages()
-    summary, report = stages.generate(settings, timings)
-    record = stages.build_record(settings, settings.lake_dir, summary.hashes)
-    loaded = stages.load(
-        settings, lake.lake_tables(settings.lake_dir), record, timings, discard_edits=args.discard_edits
-    )
-    with timings.stage("analyze"):
-        analyze(settings)
     profiled: list[str] = []
-    if not args.no_profile:
-        with timings.stage("profile"):
-            profiled = run_profiling(settings, args)
+    # The profiler's workers start first: importing ydata-profiling takes them seconds, while the run works.
+    with contextlib.nullcontext() if args.no_profile else start_profiler(settings, args) as profiler:
+        built = stages.run(settings, timings, discard_edits=args.discard_edits)
+        report(settings, built.analysis, "lake", settings.analysis_dir)
+        if profiler is not None:
+            with timings.stage("profile"):
+                profiled = profiler.profile(settings, reports_dir(settings, args))
     manifest.record_stages(settings.manifest_path, timings)
-    print_summary(settings, summary, report, timings)
-    out.print(f"warehouse: {settings.warehouse_path} (build {loaded.build_id}; foreign_key_check and "
-              f"{loaded.integrity_check} ok)")  # fmt: skip
+    print_summary(settings, built.lake, built.report, timings)
+    out.print(f"warehouse: {settings.warehouse_path} (build {built.warehouse.build_id}; foreign_key_check and "
+              f"{built.warehouse.integrity_check} ok)")  # fmt: skip
     for line in profiled:
         out.print(line, highlight=False, soft_wrap=True)
     out.print(f"log: {settings.log_path}")

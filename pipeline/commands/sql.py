@@ -38,9 +38,24 @@ def duckdb_cli() -> Path:
     return Path(found)
 
 
-def command(settings: Settings, statement: str | None) -> list[str]:
-    from pipeline.analysis.sources import shell_setup_sql
+def shell_setup_sql(lake_dir: Path, warehouse: Path) -> str:
+    """What the shell runs first: the sqlite extension from its package, the lake views, the warehouse."""
+    from pipeline import duck_sql, lake
 
+    try:
+        tables = lake.lake_tables(lake_dir)
+    except FileNotFoundError as missing:
+        raise UsageError(str(missing)) from None
+    if not warehouse.is_file():
+        msg = f"no warehouse at {warehouse}; run `just run` (or `just load`) first"
+        raise UsageError(msg)
+    statements = [f"load {duck_sql.sql_string(duck_sql.sqlite_extension_path())}"]
+    statements += duck_sql.view_statements(tables)
+    statements.append(duck_sql.attach_statement(warehouse))
+    return ";\n".join(statements) + ";\n"
+
+
+def command(settings: Settings, statement: str | None) -> list[str]:
     cli = duckdb_cli()
     argv = [str(cli), "-cmd", shell_setup_sql(settings.lake_dir, settings.warehouse_path)]
     if statement is not None:

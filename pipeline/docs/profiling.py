@@ -2,26 +2,34 @@
 
 The lake is read with Polars and converted to pandas only at the boundary (ydata-profiling takes pandas).
 Large tables are profiled on a seeded sample and, above a threshold, in ``minimal`` mode, so the stage stays
-fast at any scale. ydata-profiling is imported inside :func:`profile_lake` only, so other commands start fast.
-Reports are written to a staging directory that replaces the reports directory only when every table
-succeeded: a failure leaves the previous reports as they were. The warehouse is never opened.
+fast at any scale. The reports are made by worker processes (a :class:`Profiler`) that import ydata-profiling
+(seconds) as soon as they start, so ``run`` starts them first and they are ready when the lake is. A table
+whose content hash and options are those of its current report is not profiled again. Reports are written to
+a staging directory that replaces the reports directory only when every table succeeded: a failure leaves the
+previous reports as they were. The warehouse is never opened.
 """
 
 from __future__ import annotations
 
 import html
+import json
+import multiprocessing
 import os
+import signal
 import time
 import warnings
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from multiprocessing.queues import Queue
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
 
-from pipeline import files, manifest
-from pipeline.commands.options import DEFAULT_MINIMAL_ABOVE, DEFAULT_SAMPLE_ROWS
-from pipeline.lake import lake_files, staged_replace
+from pipeline import cancel, files, lake, manifest
+from pipeline.lake import staged_replace
 from pipeline.schema import TABLES
 from pipeline.settings import Settings
 
@@ -40,6 +48,10 @@ class TableProfile:
     profiled: int  # rows in the report (a sample when fewer than ``rows``)
     minimal: bool
     seconds: float
+    reused: bool = False  # the report of the same content and options, kept from before
+
+    def as_record(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k != "reused"}
 
     @property
     def sampled(self) -> bool:
@@ -52,6 +64,8 @@ class TableProfile:
     def line(self) -> str:
         what = f"a seeded sample of {self.profiled:,}" if self.sampled else "all"
         mode = "minimal" if self.minimal else "full"
+        if self.reused:
+            return f"{self.table}: {self.rows:,} rows, unchanged since its report ({mode}, {what} rows)"
         return f"{self.table}: {self.rows:,} rows, {what} profiled ({mode}) in {self.seconds:.1f}s"
 
 
@@ -79,10 +93,7 @@ def _title(profile: TableProfile, seed: int) -> str:
 
 
 def _report(frame: pl.DataFrame, profile: TableProfile, seed: int, path: Path) -> None:
-    # ydata-profiling sends usage analytics over HTTP (and runs nvidia-smi) per report unless this is set:
-    # this pipeline makes no network calls.
-    os.environ["YDATA_PROFILING_NO_ANALYTICS"] = "1"
-    os.environ.setdefault("TQDM_DISABLE", "1")  # its progress bars ignore progress_bar=False in places
+    _quiet_import()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ydata-profiling's deprecation notice and pandas/numpy chatter
         from ydata_profiling import ProfileReport
@@ -148,59 +159,148 @@ td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
 """
 
 
-def profile_lake(
-    settings: Settings,
-    *,
-    sample_size: int = DEFAULT_SAMPLE_ROWS,
-    minimal_above: int = DEFAULT_MINIMAL_ABOVE,
-    reports_dir: Path,
-    tables: tuple[str, ...] = TABLES,
-) -> list[str]:
-    """Profile every table of ``settings.lake_dir`` into ``reports_dir``; returns one summary line per report.
-
-    Raises :class:`ProfilingError` (with the table and what to do) when a table is missing or empty; any
-    failure leaves ``reports_dir`` with its previous content.
-    """
-    if sample_size < 1 or minimal_above < 0:
-        msg = f"--sample-rows must be >= 1 and --minimal-above >= 0 (got {sample_size}, {minimal_above})"
-        raise ValueError(msg)
-    profiles: list[TableProfile] = []
-    with (
-        files.scratch_dir(reports_dir.parent, f".{reports_dir.name}.staging-") as scratch,
-        staged_replace([reports_dir], scratch) as (staged,),
-    ):
-        staged.mkdir(parents=True)
-        for position, table in enumerate(tables):
-            profiles.append(_profile_table(settings, table, position, sample_size, minimal_above, staged))
-        (staged / "index.html").write_text(_index_html(profiles, settings.seed), encoding="utf-8")
-    manifest.publish(
-        settings.manifest_path,
-        "profiling",
-        {"reports": str(reports_dir / "index.html"), "profiled_rows": {p.table: p.profiled for p in profiles}},
-    )
-    return [p.line() for p in profiles] + [f"reports: {reports_dir / 'index.html'}"]
+RECORD_NAME = "_profiled.json"  # per table: the content hash and options its report was made from
 
 
-def _profile_table(
-    settings: Settings, table: str, position: int, sample_size: int, minimal_above: int, out_dir: Path
-) -> TableProfile:
-    files = lake_files(settings.lake_dir, table)
-    if not files:
+@dataclass(frozen=True)
+class Job:
+    """One table to profile (small and picklable: it goes to a worker process)."""
+
+    lake_dir: Path
+    table: str
+    position: int
+    seed: int
+    sample_size: int
+    minimal_above: int
+    out_dir: Path
+
+
+def _work(jobs: Queue[Job | None], done: Queue[tuple[str, TableProfile | BaseException]]) -> None:
+    """A worker process: import ydata-profiling at once (the slow part), then profile the tables it is sent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    _quiet_import()
+    while (job := jobs.get()) is not None:
+        try:
+            done.put((job.table, _profile_table(job)))
+        except Exception as error:  # handed to the parent, which raises it there
+            done.put((job.table, error))
+
+
+class Profiler:
+    """Worker processes that make the reports; start them early (they import ydata-profiling meanwhile)."""
+
+    def __init__(self, workers: int, sample_size: int, minimal_above: int) -> None:
+        if sample_size < 1 or minimal_above < 0:
+            msg = f"--sample-rows must be >= 1 and --minimal-above >= 0 (got {sample_size}, {minimal_above})"
+            raise ValueError(msg)
+        self.sample_size, self.minimal_above = sample_size, minimal_above
+        context = multiprocessing.get_context("spawn")
+        self._jobs: Queue[Job | None] = context.Queue()
+        self._done: Queue[tuple[str, TableProfile | BaseException]] = context.Queue()
+        self._processes = [
+            context.Process(target=_work, args=(self._jobs, self._done), daemon=True) for _ in range(workers)
+        ]
+        for process in self._processes:
+            process.start()
+
+    def stop(self) -> None:
+        for process in self._processes:
+            process.terminate()
+        for process in self._processes:
+            process.join()
+
+    def profile(self, settings: Settings, reports_dir: Path, tables: tuple[str, ...] = TABLES) -> list[str]:
+        """Profile the tables of ``settings.lake_dir`` whose content changed into ``reports_dir``.
+
+        Returns one summary line per report. Raises :class:`ProfilingError` (with the table and what to do)
+        when a table is missing or empty; any failure leaves ``reports_dir`` with its previous content.
+        """
+        hashes = lake.read_record(settings.lake_dir).get("content_hashes", {})
+        options = {"seed": settings.seed, "sample_rows": self.sample_size, "minimal_above": self.minimal_above}
+        previous = _read_record(reports_dir)
+        profiles: dict[str, TableProfile] = {}
+        with (
+            files.scratch_dir(reports_dir.parent, f".{reports_dir.name}.staging-") as scratch,
+            staged_replace([reports_dir], scratch) as (staged,),
+        ):
+            staged.mkdir(parents=True)
+            todo = []
+            for position, table in enumerate(tables):
+                made = previous.get(table, {})
+                report = reports_dir / f"{table}.html"
+                if hashes.get(table) and made.get("content_hash") == hashes[table] and made.get("options") == options \
+                        and report.exists():  # fmt: skip
+                    os.link(report, staged / report.name)
+                    profiles[table] = TableProfile(**made["profile"], reused=True)
+                    continue
+                todo.append(Job(settings.lake_dir, table, position, settings.seed, self.sample_size,
+                                self.minimal_above, staged))  # fmt: skip
+            for job in todo:
+                self._jobs.put(job)
+            for _ in todo:
+                table, outcome = self._done.get()
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                profiles[table] = outcome
+            ordered = [profiles[t] for t in tables]
+            (staged / "index.html").write_text(_index_html(ordered, settings.seed), encoding="utf-8")
+            record = {
+                p.table: {"content_hash": hashes.get(p.table), "options": options, "profile": p.as_record()}
+                for p in ordered
+            }
+            (staged / RECORD_NAME).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        manifest.publish(
+            settings.manifest_path,
+            "profiling",
+            {"reports": str(reports_dir / "index.html"), "profiled_rows": {p.table: p.profiled for p in ordered}},
+        )
+        return [p.line() for p in ordered] + [f"reports: {reports_dir / 'index.html'}"]
+
+
+@contextmanager
+def profiler(workers: int, sample_size: int, minimal_above: int) -> Iterator[Profiler]:
+    """A :class:`Profiler` for the block, stopped at once on cancellation and removed afterwards."""
+    started = Profiler(workers, sample_size, minimal_above)
+    try:
+        with cancel.interruptible(started.stop):
+            yield started
+    finally:
+        started.stop()
+
+
+def _read_record(reports_dir: Path) -> dict[str, dict[str, Any]]:
+    path = reports_dir / RECORD_NAME
+    return dict(json.loads(path.read_text())) if path.exists() else {}
+
+
+def _quiet_import() -> None:
+    # ydata-profiling sends usage analytics over HTTP (and runs nvidia-smi) per report unless this is set:
+    # this pipeline makes no network calls.
+    os.environ["YDATA_PROFILING_NO_ANALYTICS"] = "1"
+    os.environ.setdefault("TQDM_DISABLE", "1")  # its progress bars ignore progress_bar=False in places
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ydata-profiling's deprecation notice and pandas/numpy chatter
+        import ydata_profiling  # noqa: F401
+
+
+def _profile_table(job: Job) -> TableProfile:
+    parts = lake.lake_files(job.lake_dir, job.table)
+    if not parts:
         msg = (
-            f"cannot profile table {table!r}: no Parquet parts in {settings.lake_dir / table}; "
+            f"cannot profile table {job.table!r}: no Parquet parts in {job.lake_dir / job.table}; "
             "run `just run` (or `just generate`) first"
         )
         raise ProfilingError(msg)
     start = time.perf_counter()
-    frame = pl.scan_parquet(files)
+    frame = pl.scan_parquet(parts)
     rows: int = frame.select(pl.len()).collect().item()
     if rows == 0:
         msg = (
-            f"cannot profile table {table!r}: it has 0 rows in {settings.lake_dir / table}; "
+            f"cannot profile table {job.table!r}: it has 0 rows in {job.lake_dir / job.table}; "
             "regenerate the lake (`just run`); the previous reports were kept"
         )
         raise ProfilingError(msg)
-    sample = sample_rows(frame, rows, sample_size, settings.seed, position)
-    profile = TableProfile(table, rows, sample.height, rows > minimal_above, 0.0)
-    _report(sample, profile, settings.seed, out_dir / profile.file_name)
-    return TableProfile(table, rows, sample.height, profile.minimal, time.perf_counter() - start)
+    sample = sample_rows(frame, rows, job.sample_size, job.seed, job.position)
+    profile = TableProfile(job.table, rows, sample.height, rows > job.minimal_above, 0.0)
+    _report(sample, profile, job.seed, job.out_dir / profile.file_name)
+    return TableProfile(job.table, rows, sample.height, profile.minimal, time.perf_counter() - start)

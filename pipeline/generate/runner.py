@@ -160,6 +160,7 @@ def run_tasks(job: Job, todo: list[Task], workers: int, advance: Callable[[int],
     rows = task_rows(Plan.of(job.seed, job.scale))
     if min(workers, len(todo)) == 1 or sum(rows[task] for task in todo) < POOL_MIN_ROWS:
         for task in todo:
+            cancel.check()
             results.append(run_task(job, task))
             advance(1)
     else:

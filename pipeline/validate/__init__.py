@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
-from pipeline import duck, lake
+from pipeline import cancel, lake
 from pipeline.schema import TABLES
 from pipeline.validate.frames import check_frame
 from pipeline.validate.report import Failure, Report
@@ -28,16 +29,15 @@ class Validated:
     content_hashes: dict[str, str] = field(default_factory=dict)
 
 
-def check_cross_table(files_by_table: dict[str, list[Path]], window: Window, report: Report, spill_dir: Path) -> None:
-    with duck.connection(spill_dir) as con:
-        duck.create_views(con, files_by_table)
-        passed, failures = check_rules(con, window)
+def check_cross_table(con: duckdb.DuckDBPyConnection, window: Window, report: Report) -> None:
+    """The rules across files and tables, over ``con``'s views of the tables; adds to ``report``."""
+    passed, failures = check_rules(con, window)
     report.rules_passed += passed
     report.failures += failures
 
 
-def validate_source(source: SourceDir, window: Window, staging_dir: Path, advance: Callable[[int], None]) -> Validated:
-    """Validate every file of every table, then the cross-table rules.
+def validate_files(source: SourceDir, staging_dir: Path, advance: Callable[[int], None]) -> Validated:
+    """Validate every file of every table on its own (the cross-table rules come after, on all of them).
 
     The files to load are the source's own where they are already well typed, otherwise typed copies
     written under ``staging_dir`` (always the case for CSV).
@@ -51,6 +51,7 @@ def validate_source(source: SourceDir, window: Window, staging_dir: Path, advanc
             rule = f"missing table: expected {source.expected_layout(table)}"
             report.failures.append(Failure(table, "", rule, 0))
         for index, path in enumerate(files):
+            cancel.check()
             advance(1)
             try:
                 raw = source.read(path)
@@ -72,6 +73,5 @@ def validate_source(source: SourceDir, window: Window, staging_dir: Path, advanc
                 lake.write_parquet(typed, staged)
                 result.files_by_table.setdefault(table, []).append(staged)
     if report.valid:
-        check_cross_table(result.files_by_table, window, report, staging_dir)
         result.content_hashes = {table: lake.combine_digests(digests[table]) for table in TABLES}
     return result

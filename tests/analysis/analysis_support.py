@@ -15,9 +15,9 @@ import polars as pl
 from pipeline import lake, stages
 from pipeline.generate.plan import Plan
 from pipeline.generate.runner import Job, generate_lake
-from pipeline.load import BuildRecord
 from pipeline.manifest import Stages
 from pipeline.settings import Settings
+from pipeline.validate.source import SourceDir
 
 ANSWERS_DIR = Path(__file__).resolve().parents[2] / "queries" / "answers"
 
@@ -40,7 +40,7 @@ class Built:
 
 
 def build_warehouse_with_marts(settings: Settings) -> None:
-    stages.load(settings, lake.lake_tables(settings.lake_dir), BuildRecord("lake", "test"), Stages())
+    stages.load(settings, SourceDir.open(settings.lake_dir, "parquet"), Stages())
 
 
 def generated(data_dir: Path, scale: float) -> Built:

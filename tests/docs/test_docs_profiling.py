@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -10,7 +11,7 @@ import polars as pl
 import pytest
 from docs_support import Build, main, sha256
 
-from pipeline.docs.profiling import ProfilingError, profile_lake, sample_rows
+from pipeline.docs.profiling import ProfilingError, profiler, sample_rows
 from pipeline.schema import TABLES
 from pipeline.settings import Settings
 
@@ -45,7 +46,8 @@ def _observations(report: str) -> int:
 
 
 def test_a_report_per_table_with_its_row_count(reports: Path) -> None:
-    assert sorted(p.name for p in reports.iterdir()) == sorted([*(f"{t}.html" for t in TABLES), "index.html"])
+    expected = [*(f"{t}.html" for t in TABLES), "_profiled.json", "index.html"]
+    assert sorted(p.name for p in reports.iterdir()) == sorted(expected)
     for table, rows in TINY_ROWS.items():
         report = (reports / f"{table}.html").read_text(encoding="utf-8")
         assert f"<title>{table}: {rows:,} rows" in report
@@ -116,9 +118,40 @@ def test_an_empty_table_fails_clearly_and_damages_nothing(
 
 def test_a_missing_table_fails_clearly(tiny: Build, tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "empty")
-    with pytest.raises(ProfilingError, match=r"cannot profile table 'customers': no Parquet parts in .*just run"):
-        profile_lake(settings, reports_dir=tmp_path / "reports")
+    with (
+        pytest.raises(ProfilingError, match=r"cannot profile table 'customers': no Parquet parts in .*just run"),
+        profiler(1, 100, 0) as workers,
+    ):
+        workers.profile(settings, tmp_path / "reports")
     assert not (tmp_path / "reports").exists()
+
+
+def test_reports_go_under_the_data_dir_and_unchanged_tables_are_not_profiled_again(
+    tiny: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(tiny.data_dir, data_dir)
+    options = ("--sample-rows", "50", "--minimal-above", "0")
+    assert main("profile", "--data-dir", data_dir, *options) == 0
+    reports = data_dir / "profiling_reports"
+    first = {t: (reports / f"{t}.html").read_bytes() for t in TABLES}
+    capsys.readouterr()
+
+    # The lake says its orders changed (another content hash): only orders is profiled again.
+    record = data_dir / "lake" / "_lake.json"
+    lake_record = json.loads(record.read_text())
+    lake_record["content_hashes"]["orders"] = "0" * 64
+    record.write_text(json.dumps(lake_record))
+    assert main("profile", "--data-dir", data_dir, *options) == 0
+
+    out = " ".join(capsys.readouterr().out.split())
+    unchanged = re.findall(r"(\w+): [\d,]+ rows, unchanged since its report", out)
+    assert sorted(unchanged) == sorted(t for t in TABLES if t != "orders")
+    assert "orders: 200 rows, a seeded sample of 50 profiled (minimal)" in out
+    assert all((reports / f"{t}.html").read_bytes() == first[t] for t in unchanged)
+    # Other options make other reports: everything again.
+    assert main("profile", "--data-dir", data_dir, "--sample-rows", "60", "--minimal-above", "0") == 0
+    assert "unchanged" not in capsys.readouterr().out
 
 
 def test_bad_options_are_usage_errors(tiny: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
