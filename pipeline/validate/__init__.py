@@ -15,7 +15,7 @@ from pipeline.schema import TABLES
 from pipeline.validate.frames import check_frame
 from pipeline.validate.report import Failure, Report
 from pipeline.validate.rules import check_rules
-from pipeline.validate.source import SourceDir
+from pipeline.validate.source import SourceDir, UnreadableFile
 
 Window = tuple[dt.date, dt.date]
 
@@ -50,11 +50,18 @@ def validate_files(source: SourceDir, staging_dir: Path, advance: Callable[[int]
         if not files:
             rule = f"missing table: expected {source.expected_layout(table)}"
             report.failures.append(Failure(table, "", rule, 0))
+        if two_copies := source.two_copies(table):
+            report.failures.append(Failure(table, "", two_copies, 0))
+            advance(len(files))
+            continue
         for index, path in enumerate(files):
             cancel.check()
             advance(1)
             try:
                 raw = source.read(path)
+            except UnreadableFile as error:
+                report.failures += [problem.failure(table, path.name) for problem in error.problems]
+                continue
             except (pl.exceptions.PolarsError, OSError) as error:
                 reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
                 rule = f"cannot read {source.format} file ({reason}); expected a readable {source.format} file"

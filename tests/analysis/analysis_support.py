@@ -72,7 +72,7 @@ TINY_PRODUCTS = pl.DataFrame(
     }
 )
 # Order 4 is an extreme amount (30 balls), order 5 is underpaid (45.00 of 51.00), order 6 is paid 40 days
-# late, orders 7-10 are a burst (Cid, four orders on 2025-03-20).
+# late and underpaid (15.00 of 18.00), orders 7-10 are a burst (Cid, four orders on 2025-03-20).
 TINY_ORDERS = pl.DataFrame(
     {
         "order_id": list(range(1, 11)),
@@ -111,7 +111,7 @@ TINY_PAYMENTS = pl.DataFrame(
         "payment_id": list(range(1, 11)),
         "order_id": list(range(1, 11)),
         "payment_method": ["card", "paypal", "card", "card", "bank", "bank", "card", "card", "card", "card"],
-        "amount": [28.0, 25.5, 26.0, 360.0, 45.0, 18.0, 8.0, 8.0, 8.0, 8.0],
+        "amount": [28.0, 25.5, 26.0, 360.0, 45.0, 15.0, 8.0, 8.0, 8.0, 8.0],
         "payment_date": [D(2025, 1, 5), D(2025, 2, 4), D(2025, 2, 3), D(2025, 2, 15), D(2025, 3, 12), D(2025, 4, 20)]
         + [D(2025, 3, 20)] * 4,
     }

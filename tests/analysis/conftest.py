@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import duckdb
 import pytest
+import reference
 from analysis_support import Built, generated, tiny
 
 from pipeline.analysis.sources import connect_lake, connect_warehouse
@@ -48,3 +49,9 @@ def tiny_lake(tiny_shop: Built) -> Iterator[duckdb.DuckDBPyConnection]:
 def tiny_warehouse(tiny_shop: Built) -> Iterator[duckdb.DuckDBPyConnection]:
     with connect_warehouse(tiny_shop.warehouse) as con:
         yield con
+
+
+@pytest.fixture(scope="session")
+def shop1(scale1: Built) -> reference.Shop:
+    """The scale-1 lake's tables, for the independent Polars answers of reference.py."""
+    return reference.Shop(*(scale1.table(t) for t in ("customers", "products", "orders", "order_items", "payments")))

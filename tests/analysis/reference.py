@@ -11,9 +11,19 @@ from dataclasses import dataclass
 from typing import Final
 
 import polars as pl
+from polars.testing import assert_frame_equal
 
 # As DuckDB's round(): halves go away from zero (Polars rounds them to even by default).
 HALF_UP: Final = "half_away_from_zero"
+# The queries' default date range: every day.
+ALL_TIME: Final = (dt.date(1900, 1, 1), dt.date(9999, 12, 31))
+
+
+def same(actual: pl.DataFrame, expected: pl.DataFrame) -> None:
+    """Every column of a query's answer, in its order and type, equals the reference's."""
+    assert expected.height > 0, "the reference is empty, so the comparison would prove nothing"
+    # Floats differ only in the last bit (cents / 100 here, decimal to double in DuckDB); all else is exact.
+    assert_frame_equal(actual, expected, check_exact=False, rel_tol=1e-12, abs_tol=1e-9)
 
 
 def cents(column: str) -> pl.Expr:
@@ -171,9 +181,15 @@ def customer_aov(shop: Shop, start: dt.date, end: dt.date, min_orders: int) -> p
 
 
 def anomalies(
-    shop: Shop, tolerance_cents: int, late_days: int, extreme_quantity: int, burst_orders: int
-) -> set[tuple[int, str]]:
-    orders = shop.orders.with_columns(cents=cents("total_amount"))
+    shop: Shop,
+    start: dt.date,
+    end: dt.date,
+    tolerance_cents: int,
+    late_days: int,
+    extreme_quantity: int,
+    burst_orders: int,
+) -> pl.DataFrame:
+    orders = shop.orders_between(start, end)
     min_quantity = shop.order_items.group_by("order_id").agg(min_quantity=pl.col("quantity").min())
     per_day = orders.group_by("customer_id", "order_date").agg(orders_that_day=pl.len())
     signals = (
@@ -181,40 +197,57 @@ def anomalies(
         .join(min_quantity, on="order_id")
         .join(per_day, on=["customer_id", "order_date"])
         .with_columns(
+            lag=(pl.col("payment_date") - pl.col("order_date")).dt.total_days(),
             mismatch=(pl.col("paid") - pl.col("cents")).abs() > tolerance_cents,
-            late=(pl.col("payment_date") - pl.col("order_date")).dt.total_days() >= late_days,
             extreme=pl.col("min_quantity") >= extreme_quantity,
             burst=pl.col("orders_that_day") >= burst_orders,
         )
+        .with_columns(late=pl.col("lag") >= late_days)
     )
-    kind = (
-        pl.when("mismatch")
-        .then(pl.lit("payment_mismatch"))
-        .when("late")
-        .then(pl.lit("late_payment"))
-        .when("extreme")
-        .then(pl.lit("extreme_amount"))
-        .when("burst")
-        .then(pl.lit("burst"))
-    )
-    flagged = signals.select("order_id", kind=kind).drop_nulls("kind")
-    return set(flagged.iter_rows())
-
-
-def power_users(shop: Shop, min_orders: int, limit: int) -> pl.DataFrame:
-    summary = per_customer(shop.orders_between(dt.date.min, dt.date.max))
-    total = summary["spend"].sum()
+    rules = ("mismatch", "late", "extreme", "burst")
+    names = {"mismatch": "payment_mismatch", "late": "late_payment", "extreme": "extreme_amount", "burst": "burst"}
+    kind = pl.when(rules[0]).then(pl.lit(names[rules[0]]))
+    for rule in rules[1:]:
+        kind = kind.when(rule).then(pl.lit(names[rule]))
+    reasons = pl.concat_str([pl.when(r).then(pl.lit(names[r])) for r in rules], separator=",", ignore_nulls=True)
     return (
+        signals.filter(pl.any_horizontal(rules))
+        .sort("order_id")
+        .select(
+            "order_id",
+            "customer_id",
+            "order_date",
+            "total_amount",
+            paid_amount=pl.col("amount"),
+            payment_lag_days=pl.col("lag").cast(pl.Int64),
+            min_quantity=pl.col("min_quantity").cast(pl.Int64),
+            orders_that_day=pl.col("orders_that_day").cast(pl.Int64),
+            kind=kind,
+            reasons=reasons,
+        )
+    )
+
+
+def power_users(shop: Shop, start: dt.date, end: dt.date, min_orders: int, limit: int) -> pl.DataFrame:
+    summary = per_customer(shop.orders_between(start, end))
+    total = summary["spend"].sum()
+    power = (
         summary.filter(pl.col("order_count") >= min_orders)
         .sort(["order_count", "spend", "customer_id"], descending=[True, True, False])
         .head(limit)
-        .select(
-            "customer_id",
-            order_count=pl.col("order_count").cast(pl.Int64),
-            total_spend=money(pl.col("spend")),
-            spend_share=(pl.col("spend") / total).round(6, mode=HALF_UP),
-            active_months=pl.col("active_months").cast(pl.Int64),
-        )
+    )
+    return power.join(shop.customers, on="customer_id", maintain_order="left").select(
+        power_rank=pl.int_range(1, pl.len() + 1),
+        customer_id="customer_id",
+        first_name="first_name",
+        last_name="last_name",
+        order_count=pl.col("order_count").cast(pl.Int64),
+        total_spend=money(pl.col("spend")),
+        spend_share=(pl.col("spend") / total).round(6, mode=HALF_UP),
+        active_months=pl.col("active_months").cast(pl.Int64),
+        orders_per_active_month=(pl.col("order_count") / pl.col("active_months")).round(2, mode=HALF_UP),
+        first_order_date="first_order_date",
+        last_order_date="last_order_date",
     )
 
 
@@ -223,8 +256,12 @@ def _month_number(expr: pl.Expr) -> pl.Expr:
 
 
 def signup_cohorts(shop: Shop, max_months: int) -> pl.DataFrame:
-    cohorts = shop.customers.select("customer_id", cohort=_month_number(pl.col("signup_date")))
-    sizes = cohorts.group_by("cohort").agg(cohort_size=pl.len())
+    cohorts = shop.customers.select(
+        "customer_id",
+        cohort=_month_number(pl.col("signup_date")),
+        cohort_month=pl.col("signup_date").dt.truncate("1mo"),
+    )
+    sizes = cohorts.group_by("cohort", "cohort_month").agg(cohort_size=pl.len())
     active = (
         shop.orders.join(cohorts, on="customer_id")
         .with_columns(offset=_month_number(pl.col("order_date")) - pl.col("cohort"))
@@ -241,6 +278,7 @@ def signup_cohorts(shop: Shop, max_months: int) -> pl.DataFrame:
         .with_columns(pl.col("active_customers").fill_null(0))
         .sort("cohort", "offset")
         .select(
+            "cohort_month",
             months_since_signup=pl.col("offset"),
             cohort_size=pl.col("cohort_size").cast(pl.Int64),
             active_customers=pl.col("active_customers").cast(pl.Int64),
@@ -249,9 +287,10 @@ def signup_cohorts(shop: Shop, max_months: int) -> pl.DataFrame:
     )
 
 
-def rfm_segments(shop: Shop) -> pl.DataFrame:
-    as_of = shop.orders["order_date"].max()
-    summary = per_customer(shop.orders_between(dt.date.min, dt.date.max)).sort("customer_id")
+def rfm_segments(shop: Shop, as_of: dt.date | None) -> pl.DataFrame:
+    """As of ``as_of`` (the last order day when None): only the orders up to that day count."""
+    as_of = as_of or shop.orders["order_date"].max()
+    summary = per_customer(shop.orders_between(dt.date.min, as_of)).sort("customer_id")
     n = summary.height
 
     def quintile(by: str) -> pl.Expr:
@@ -286,7 +325,16 @@ def rfm_segments(shop: Shop) -> pl.DataFrame:
         .otherwise(pl.lit("needs_attention"))
     )
     return scored.select(
-        "customer_id", pl.col("recency_days").cast(pl.Int64), r_score="r", f_score="f", m_score="m", segment=segment
+        "customer_id",
+        "last_order_date",
+        pl.col("recency_days").cast(pl.Int64),
+        pl.col("order_count").cast(pl.Int64),
+        total_spend=money(pl.col("spend")),
+        r_score="r",
+        f_score="f",
+        m_score="m",
+        rfm_code=pl.concat_str("r", "f", "m"),
+        segment=segment,
     )
 
 
@@ -309,9 +357,9 @@ def repeat_purchase_rate(shop: Shop, window_days: int) -> pl.DataFrame:
     )
 
 
-def bought_together(shop: Shop, min_orders: int, limit: int) -> pl.DataFrame:
-    baskets = shop.order_items.select("order_id", "product_id").unique()
-    n_orders = baskets["order_id"].n_unique()
+def bought_together(shop: Shop, start: dt.date, end: dt.date, min_orders: int, limit: int) -> pl.DataFrame:
+    baskets = shop.lines_between(start, end).select("order_id", "product_id").unique()
+    n_orders = shop.orders_between(start, end).height
     per_product = baskets.group_by("product_id").agg(n=pl.len())
     pairs = (
         baskets.join(baskets, on="order_id", suffix="_b")
@@ -323,12 +371,17 @@ def bought_together(shop: Shop, min_orders: int, limit: int) -> pl.DataFrame:
         .join(per_product.rename({"product_id": "b", "n": "n_b"}), on="b")
         .with_columns(lift=(pl.col("together") * n_orders / (pl.col("n_a") * pl.col("n_b"))).round(2, mode=HALF_UP))
     )
+    names = shop.products.select("product_id", "name")
     return (
         pairs.sort(["together", "lift", "a", "b"], descending=[True, True, False, False])
         .head(limit)
+        .join(names.rename({"product_id": "a", "name": "name_a"}), on="a", maintain_order="left")
+        .join(names.rename({"product_id": "b", "name": "name_b"}), on="b", maintain_order="left")
         .select(
             product_a_id="a",
+            product_a_name="name_a",
             product_b_id="b",
+            product_b_name="name_b",
             orders_together=pl.col("together").cast(pl.Int64),
             pair_support=(pl.col("together") / n_orders).round(6, mode=HALF_UP),
             confidence_a_to_b=(pl.col("together") / pl.col("n_a")).round(4, mode=HALF_UP),
@@ -337,8 +390,8 @@ def bought_together(shop: Shop, min_orders: int, limit: int) -> pl.DataFrame:
     )
 
 
-def payment_mix(shop: Shop, grain: str) -> pl.DataFrame:
-    payments = shop.payments.with_columns(
+def payment_mix(shop: Shop, start: dt.date, end: dt.date, grain: str) -> pl.DataFrame:
+    payments = shop.payments.filter(pl.col("payment_date").is_between(start, end)).with_columns(
         period_start=pl.col("payment_date").dt.truncate(_EVERY[grain]), cents=cents("amount")
     )
     per_method = payments.group_by("period_start", "payment_method").agg(

@@ -14,6 +14,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipeline.cli import main
+from pipeline.lake import lake_files
 from pipeline.schema import TABLES
 
 
@@ -79,3 +81,15 @@ def prior_warehouse(good_run: GoodRun, tmp_path: Path) -> Path:
     warehouse.parent.mkdir(parents=True)
     shutil.copy2(good_run.warehouse, warehouse)
     return warehouse
+
+
+@pytest.fixture(scope="session")
+def small_lake(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
+    """A small generated lake (scale 0.05, seed 42: 100 customers, 30 products, 200 orders), as frames.
+
+    For tests that write many broken copies of a whole dataset: small enough that each copy validates in a
+    fraction of a second. Tests must not modify the frames.
+    """
+    data_dir = tmp_path_factory.mktemp("small")
+    assert main(["generate", "--data-dir", str(data_dir), "--scale", "0.05", "--workers", "1"]) == 0
+    return {table: pl.read_parquet(lake_files(data_dir / "lake", table)) for table in TABLES}
