@@ -61,9 +61,9 @@ test *args:
 bench *args:
     @python -m pytest benchmarks/ --benchmark-only "$@"
 
-# Scaling sweep over scales 1, 10, 100, 1000 with both baselines -> docs/benchmarks.md + PNG (e.g. `just bench-scale --scales 1,10`)
+# Scale sweep 1, 10, 100, 1000 with baselines and targets -> docs/benchmarks/scaling.md (e.g. `just bench-scale --scales 1,10`)
 bench-scale *args:
-    @python -m benchmarks.scale_sweep "$@"
+    @python -m benchmarks.sweep "$@"
 
 # Spark local[2] vs the one-machine pipeline, generation and all queries (default scales 10,100) -> docs/benchmarks_spark.md
 bench-spark *args:

@@ -25,7 +25,7 @@ from pipeline.analysis.analyze import plan, publish
 from pipeline.analysis.compute import Computed, compute
 from pipeline.analysis.marts import MARTS, Mart, MartResult
 from pipeline.analysis.queries import Query, Value
-from pipeline.errors import DataInvalid, resource_guard
+from pipeline.errors import DataInvalid, UsageError, resource_guard
 from pipeline.generate.plan import Plan
 from pipeline.generate.runner import Job, LakeSummary, generate_lake, tasks
 from pipeline.load import BuildRecord, EditPolicy, LoadSummary, WarehouseBuild, warehouse_build
@@ -125,6 +125,14 @@ def generate(settings: Settings, stages: Stages) -> tuple[LakeSummary, Report]:
             raise DataInvalid(report.failures)
         _publish_lake(settings, scratch, summary, stages)
     return summary, report
+
+
+def source_dir(settings: Settings, path: Path | None, fmt: str) -> SourceDir:
+    """The directory ``validate``/``load`` read: ``--source``, else the lake (a usage error if there is none)."""
+    if path is None and not settings.lake_dir.is_dir():
+        msg = f"there is no lake at {settings.lake_dir}; run `just generate` first, or pass --source DIR"
+        raise UsageError(msg)
+    return SourceDir.open(path or settings.lake_dir, fmt)
 
 
 def validate(settings: Settings, source: SourceDir, scratch: Path) -> Validated:

@@ -14,13 +14,9 @@ from pipeline.commands.options import add_generation_options, whole_number
 from pipeline.errors import UsageError
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from pipeline.generate.partition import Partition
-    from pipeline.generate.runner import ChunkResult, LakeSummary
-    from pipeline.manifest import Stages
+    from pipeline.generate.runner import ChunkResult
     from pipeline.settings import Settings
-    from pipeline.validate.report import Report
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -68,37 +64,6 @@ def print_partition(partition: Partition, parts: int, results: list[ChunkResult]
     out.print(f"rows written: {written}; into {output}", highlight=False)
 
 
-def tables_table(summary: LakeSummary) -> Table:
-    """Rows and the start of the content hash per table: equal hashes, equal data."""
-    from rich.table import Table
-
-    tables = Table(title="tables", title_justify="left")
-    tables.add_column("table")
-    tables.add_column("rows", justify="right")
-    tables.add_column("content hash")
-    for name, rows in summary.rows.items():
-        tables.add_row(name, f"{rows:,}", summary.hashes[name][:16])
-    return tables
-
-
-def print_summary(settings: Settings, summary: LakeSummary, report: Report, stages: Stages) -> None:
-    from rich.table import Table
-
-    from pipeline.logs import out
-
-    out.print(tables_table(summary))
-    out.print(f"valid: {report.summary()}; {summary.anomalies:,} orders labelled as anomalies")
-    timings = Table(title="stages", title_justify="left")
-    for column in ("stage", "seconds", "rows/s", "peak RSS MiB"):
-        timings.add_column(column, justify="left" if column == "stage" else "right")
-    for r in stages.records:
-        rate = f"{r.rows_per_second:,.0f}" if r.rows else ""
-        peak = "" if r.peak_rss_mib is None else f"{r.peak_rss_mib:,.0f}"
-        timings.add_row(r.name, f"{r.seconds:.2f}", rate, peak)
-    out.print(timings)
-    out.print(f"lake: {settings.lake_dir}\nlabels: {settings.labels_path}\nmanifest: {settings.manifest_path}")
-
-
 def generate_partition(settings: Settings, parts: int, part: int, output: Path) -> int:
     from pipeline.generate.partition import assign
     from pipeline.generate.plan import Plan
@@ -117,6 +82,7 @@ def generate_partition(settings: Settings, parts: int, part: int, output: Path) 
 def main(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline import stages as flow
     from pipeline.manifest import Stages
+    from pipeline.summary import print_summary
 
     request = _partition_request(args)
     if request is not None:

@@ -6,7 +6,6 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from pipeline.commands.options import add_source_options, add_warehouse_options, add_workers_option
-from pipeline.commands.validate import open_source
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
@@ -25,7 +24,7 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.logs import out
     from pipeline.manifest import Stages
 
-    source = open_source(settings, args)
+    source = stages.source_dir(settings, args.source, args.format)
     validated, summary = stages.load(settings, source, Stages(), discard_edits=args.discard_edits)
     rows = ", ".join(f"{t} {n:,}" for t, n in summary.rows.items())
     out.print(f"valid: {validated.report.summary()}")

@@ -26,19 +26,20 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def main(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline import manifest, stages
     from pipeline.analysis.analyze import report
-    from pipeline.commands.generate import print_summary
-    from pipeline.commands.profile import reports_dir, start_profiler
+    from pipeline.docs.profiling import profiler_for
     from pipeline.logs import out
+    from pipeline.summary import print_summary
 
     timings = manifest.Stages()
     profiled: list[str] = []
     # The profiler's workers start first: importing ydata-profiling takes them seconds, while the run works.
-    with contextlib.nullcontext() if args.no_profile else start_profiler(settings, args) as profiler:
+    profiling = profiler_for(settings, args.sample_rows, args.minimal_above)
+    with contextlib.nullcontext() if args.no_profile else profiling as profiler:
         built = stages.run(settings, timings, discard_edits=args.discard_edits)
         report(settings, built.analysis, "lake", settings.analysis_dir)
         if profiler is not None:
             with timings.stage("profile"):
-                profiled = profiler.profile(settings, reports_dir(settings, args))
+                profiled = profiler.profile(settings, args.reports_dir or settings.profiling_dir)
     manifest.record_stages(settings.manifest_path, timings)
     print_summary(settings, built.lake, built.report, timings)
     out.print(f"warehouse: {settings.warehouse_path} (build {built.warehouse.build_id}; foreign_key_check and "

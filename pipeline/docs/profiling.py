@@ -11,6 +11,7 @@ previous reports as they were. The warehouse is never opened.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import multiprocessing
@@ -29,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from pipeline import cancel, files, lake, manifest
+from pipeline.errors import UsageError
 from pipeline.lake import staged_replace
 from pipeline.schema import TABLES
 from pipeline.settings import Settings
@@ -159,6 +161,7 @@ td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
 """
 
 
+STOP_SECONDS = 0.5  # idle workers exit at once; one still importing ydata-profiling is terminated after this
 RECORD_NAME = "_profiled.json"  # per table: the content hash and options its report was made from
 
 
@@ -203,11 +206,18 @@ class Profiler:
         for process in self._processes:
             process.start()
 
-    def stop(self) -> None:
+    def stop(self, *, wait: float = 0.0) -> None:
+        """End the workers: ask them to finish (waiting up to ``wait`` s), then terminate what is left."""
+        for _ in self._processes:
+            self._jobs.put(None)
         for process in self._processes:
-            process.terminate()
-        for process in self._processes:
-            process.join()
+            process.join(wait)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        for queue in (self._jobs, self._done):
+            queue.close()
+            queue.join_thread()
 
     def profile(self, settings: Settings, reports_dir: Path, tables: tuple[str, ...] = TABLES) -> list[str]:
         """Profile the tables of ``settings.lake_dir`` whose content changed into ``reports_dir``.
@@ -264,8 +274,21 @@ def profiler(workers: int, sample_size: int, minimal_above: int) -> Iterator[Pro
     try:
         with cancel.interruptible(started.stop):
             yield started
-    finally:
+    except BaseException:
         started.stop()
+        raise
+    else:
+        started.stop(wait=STOP_SECONDS)
+
+
+def profiler_for(
+    settings: Settings, sample_rows: int, minimal_above: int
+) -> contextlib.AbstractContextManager[Profiler]:
+    """Workers for the reports, one per core up to one per table (``run`` starts them first)."""
+    if sample_rows < 1:
+        msg = f"--sample-rows must be at least 1 (got {sample_rows})"
+        raise UsageError(msg)
+    return profiler(min(settings.workers, len(TABLES)), sample_rows, minimal_above)
 
 
 def _read_record(reports_dir: Path) -> dict[str, dict[str, Any]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import polars as pl
@@ -31,16 +30,15 @@ class CustomerProfile:
 
 def _profile_chunk(seed: int, chunk: int, start: int, stop: int) -> CustomerProfile:
     n = stop - start
-    signup_day = (rng(seed, Stream.SIGNUP_DAY, chunk).beta(*SIGNUP_BETA, size=n) * WINDOW_DAYS).astype(np.int64)
+    signup_day = (rng(seed, Stream.SIGNUP_DAY, chunk).beta(*SIGNUP_BETA, size=n) * WINDOW_DAYS).astype(np.int32)
     if start == 0:
         signup_day[0] = 0  # someone is always there to place the first order of the window
     propensity = rng(seed, Stream.PROPENSITY, chunk).gamma(PROPENSITY_SHAPE, 1 / PROPENSITY_SHAPE, size=n)
     return CustomerProfile(signup_day, propensity)
 
 
-@cache
 def profile(seed: int, scale: float) -> CustomerProfile:
-    """All customers' profiles, chunk by chunk; cached because every order chunk needs them."""
+    """All customers' profiles, chunk by chunk (not kept: the order simulation keeps what it derives from them)."""
     parts = [_profile_chunk(seed, c, a, b) for c, (a, b) in enumerate(Plan.of(seed, scale).customer_chunks())]
     return CustomerProfile(np.concatenate([p.signup_day for p in parts]), np.concatenate([p.propensity for p in parts]))
 

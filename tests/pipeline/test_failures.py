@@ -215,8 +215,8 @@ def test_a_signal_during_the_load_stops_it_at_once_and_changes_nothing(
     assert process.returncode == status, err
     assert err.strip().splitlines() == ["interrupted: nothing changed"]
     # Stopped in the middle of the fill (the queries were interrupted), not after the build had run its course.
-    log = (tmp_path / "data" / "logs" / "pipeline.log").read_text()
-    assert "warehouse build: merge" not in log
+    log = tmp_path / "data" / "logs" / "pipeline.log"
+    assert "warehouse build: merge" not in (log.read_text() if log.exists() else "")
     assert stopped_after < 10, f"took {stopped_after:.1f} s to stop"  # ~0.5 s on a quiet machine
     assert warehouse.read_bytes() == b"the previous warehouse"
     assert leftovers(tmp_path) == []

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipeline.generate import baskets, customers, plan, products
+from pipeline.generate import baskets, plan, products
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(plan, "CUSTOMERS_PER_CHUNK", 300)
     monkeypatch.setattr(plan, "PRODUCTS_PER_CHUNK", 70)
     monkeypatch.setattr(plan, "ORDERS_PER_CHUNK", 700)
-    caches = (customers.profile, products.catalog, baskets._eligibility, baskets._popularity)
+    caches = (products.catalog, baskets._eligibility, baskets._popularity)
     for cached in caches:
         cached.cache_clear()
     yield

@@ -61,7 +61,7 @@ def test_chunks_generated_one_by_one_concatenate_to_the_lake(run_cli: RunCli, tm
     assert len(p.order_chunks()) == 6
     by_table: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
     # Chunks in reverse order in a fresh process state: no chunk depends on another having run first.
-    for cached in (customers.profile, products.catalog, baskets._eligibility, baskets._popularity):
+    for cached in (products.catalog, baskets._eligibility, baskets._popularity):
         cached.cache_clear()
     for c in reversed(range(len(p.order_chunks()))):
         chunk = baskets.simulate(42, 1.0, c, START, 0.005)
