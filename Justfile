@@ -65,7 +65,7 @@ bench *args:
 bench-scale *args:
     @python -m benchmarks.sweep "$@"
 
-# Spark local[2] vs the one-machine pipeline, generation and all queries (default scales 10,100) -> docs/benchmarks_spark.md
+# Spark local[2] vs the one-machine pipeline, generation and all queries (default scales 10,100) -> docs/benchmarks.md
 bench-spark *args:
     @python -m benchmarks.spark_vs_local "$@"
 
