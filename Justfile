@@ -53,6 +53,14 @@ docs *args:
 profile *args:
     @python -m pipeline profile "$@"
 
+# Serve the REST API with uvicorn on 127.0.0.1:8000 (ECOM_API_KEYS=k1,k2 enables writes; e.g. `just api --api-workers 2`)
+api *args:
+    @python -m pipeline api "$@"
+
+# Recompute the marts from the warehouse tables after writes made through the API (one transaction)
+refresh-marts *args:
+    @python -m pipeline refresh-marts "$@"
+
 # Run the test suite
 test *args:
     @python -m pytest "$@"
@@ -68,6 +76,10 @@ bench-scale *args:
 # Spark local[2] vs the one-machine pipeline, generation and all queries (default scales 10,100) -> docs/benchmarks.md
 bench-spark *args:
     @python -m benchmarks.spark_vs_local "$@"
+
+# API load benchmark with wrk at scale 1000 (data built once under BENCH_API_DATA) -> docs/benchmarks.md, docs/benchmarks/api.json
+bench-api *args:
+    @python -m benchmarks.api_load "$@"
 
 # Lint and type-check: ruff, mypy, sqlfluff on queries/; hadolint, compose and workflow schemas, actionlint
 lint:

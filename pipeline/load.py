@@ -105,6 +105,18 @@ def split_tables(rows: dict[str, int], groups: int) -> list[list[str]]:
     return [sorted(b, key=TABLES.index) for b in buckets]
 
 
+@contextmanager
+def _constraints_of(table: str) -> Iterator[None]:
+    """A row that SQLite's own constraints refuse is invalid data of ``table``, not a failure of the build."""
+    try:
+        yield
+    except (duckdb.Error, sqlite3.IntegrityError) as error:  # from the bulk insert, or a unique index
+        if "constraint failed" not in str(error):
+            raise
+        rule = f"rejected by SQLite: {' '.join(str(error).split())}"
+        raise DataInvalid([Failure(table, "", rule, 1)]) from error
+
+
 def _fill_part(part: Path, tables: list[str], files_by_table: dict[str, list[Path]], advance: Advance) -> None:
     """Create the schema in ``part``, bulk-insert ``tables`` with DuckDB, then build their indexes."""
     with _sqlite(part) as db:
@@ -115,17 +127,19 @@ def _fill_part(part: Path, tables: list[str], files_by_table: dict[str, list[Pat
         for table in tables:
             columns = ", ".join(schema().columns[table])
             for path in files_by_table[table]:
-                con.execute(
-                    f"INSERT INTO {duck.WAREHOUSE_ALIAS}.{table} ({columns}) "
-                    f"SELECT {columns} FROM read_parquet({duck.sql_string(path)})"
-                )
+                with _constraints_of(table):
+                    con.execute(
+                        f"INSERT INTO {duck.WAREHOUSE_ALIAS}.{table} ({columns}) "
+                        f"SELECT {columns} FROM read_parquet({duck.sql_string(path)})"
+                    )
                 advance(1)
     # SQLite's defaults build these indexes fastest here: a larger cache or in-memory sorting was measured
     # 2.5-5x slower for the unsorted product_id index.
     with _sqlite(part) as db:
         for table in tables:
             for statement in schema().indexes[table]:
-                db.execute(statement)
+                with _constraints_of(table):
+                    db.execute(statement)
 
 
 def _merge(build: Path, parts: list[tuple[Path, list[str]]]) -> None:
@@ -276,10 +290,8 @@ class WarehouseBuild:
         started = time.perf_counter()
         try:
             _fill_part(part, tables, self.files_by_table, advance)
-        except (duckdb.Error, sqlite3.IntegrityError) as error:  # from the bulk insert, or a unique index
-            if "constraint failed" not in str(error):
-                raise
-            self.rejected.append(Failure(", ".join(tables), "", f"rejected by SQLite: {error}", 1))
+        except DataInvalid as rejected:
+            self.rejected += rejected.failures
             return
         log.info("warehouse build: filled and indexed %s in %.1f s", ", ".join(tables), time.perf_counter() - started)
 

@@ -113,6 +113,10 @@ class Settings:
     api_workers: int = field(default=1, metadata=_spec(_integer, _between(1, 64)))
     # ECOM_API_KEYS: comma-separated; with none, the API is read-only.
     api_keys: tuple[str, ...] = field(default=(), metadata=_spec(_keys))
+    # Analyses run through the API (GET /analytics/queries/<name>): a time limit each, and how many at once
+    # per API process, so that they cannot starve the keyed reads.
+    api_query_seconds: float = field(default=30.0, metadata=_spec(_number, _between(0, 3600, low_open=True)))
+    api_query_slots: int = field(default=2, metadata=_spec(_integer, _between(1, 64)))
     dashboard_host: str = field(default="127.0.0.1", metadata=_spec(str.strip))
     dashboard_port: int = field(default=8501, metadata=_spec(_integer, _between(1, 65_535)))
 

@@ -2,9 +2,9 @@
 
 Commands (``pipeline.commands``) parse options and print; the flow lives here. A run's expensive parts all
 read the same Parquet files and are independent of each other, so they run at the same time, each stopping
-the others if it fails: the cross-table rules (DuckDB), the warehouse's part fills (SQLite, one writer per
-part) and the analyses with their marts (DuckDB, each distinct query once). Then the parts are merged, the
-marts loaded, everything checked, and the outputs published: nothing is swapped in before it all passed.
+the others if it fails: the warehouse's part fills (SQLite, one writer per part) beside the cross-table rules
+then the analyses with their marts (DuckDB, each distinct query once). Then the parts are merged, the marts
+loaded, everything checked, and the outputs published: nothing is swapped in before it all passed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -185,35 +184,42 @@ def _build(
     planned: list[tuple[Query, dict[str, Value]]],
     marts: tuple[Mart, ...],
 ) -> list[Computed]:
-    """Rules, part fills and analyses at the same time over ``files_by_table``; then merge, marts, checks."""
+    """The rules then the analyses (DuckDB) beside the part fills (SQLite), over ``files_by_table``; then the
+    merge, the marts and the checks.
+
+    The rules and the analyses run one after the other on DuckDB's two threads: side by side, their big
+    aggregates together need more than the shared memory limit (measured: out of memory at scale 1000).
+    """
     timed: dict[str, float] = {}
 
-    def phase(name: str, work: Callable[[], Any]) -> Callable[[], Any]:
-        def run() -> Any:
-            with manifest.timed(timed, name):
-                return work()
+    def phase(name: str, work: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+        with manifest.timed(timed, name):
+            return _cursor_task(con, work)
 
-        return run
+    computed: list[tuple[list[Computed], list[MartResult]]] = []
+
+    def rules_then_analyses() -> None:
+        phase("validate", lambda cursor: check_cross_table(cursor, settings.window, report))
+        computed.append(phase("analyze", lambda cursor: compute(cursor, scratch / "analysis", planned, marts)))
+
+    def fills() -> None:
+        with manifest.timed(timed, "fill and index"):
+            cancel.run_parallel(build.fill_tasks(settings.workers, advance))
 
     rows = sum(build.summary.rows.values())
     batches = sum(len(f) for f in files_by_table.values())
-    computed: tuple[list[Computed], list[MartResult]] = ([], [])
     with (
         stages.stage("build", rows=rows),
         progress("build", batches) as advance,
         duck.connection(scratch, memory_limit=SHARED_DUCKDB_MEMORY) as con,
     ):
         duck.create_views(con, files_by_table)
-        work = [
-            phase("validate", partial(_cursor_task, con, lambda c: check_cross_table(c, settings.window, report))),
-            phase("analyze", partial(_cursor_task, con, lambda c: compute(c, scratch / "analysis", planned, marts))),
-            phase("fill and index", lambda: cancel.run_parallel(build.fill_tasks(settings.workers, advance))),
-        ]
-        _, computed, _ = cancel.run_parallel(work)
+        cancel.run_parallel([rules_then_analyses, fills])
         _verdict(settings, report, Validated(report))
-        build.complete(computed[1])
+        results, mart_results = computed[0]
+        build.complete(mart_results)
     stages.phases("build", timed | build.summary.phases)
-    return computed[0]
+    return results
 
 
 def _expected_rows(files_by_table: dict[str, list[Path]]) -> dict[str, int]:

@@ -13,9 +13,9 @@ Identifiers only ever come from the schema, the marts' list or the allow-lists b
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,12 +24,14 @@ import duckdb
 import polars as pl
 
 from pipeline import duck
-from pipeline.access.warehouse import DUCK_TYPES, Value, native_query, run_native
+from pipeline.access.native import native_query
+from pipeline.access.warehouse import DUCK_TYPES, Value, native_rows, run_native
 from pipeline.analysis.marts import MARTS, Mart
 from pipeline.analysis.queries import get_query
-from pipeline.schema import schema
+from pipeline.schema import TABLES, schema
 
 MAX_PAGE = 1000
+MAX_KEY = 2**63 - 1  # SQLite's largest INTEGER
 DEFAULT_PAGE = 50
 
 
@@ -44,18 +46,19 @@ def _columns(table: str) -> dict[str, str]:
     return {name: DUCK_TYPES[declared] for name, declared in schema().types[table].items()}
 
 
-def _one(frame: pl.DataFrame) -> dict[str, Any] | None:
-    return frame.row(0, named=True) if frame.height else None
+def _one(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return rows[0] if rows else None
 
 
 def customer(cursor: duckdb.DuckDBPyConnection, customer_id: int) -> dict[str, Any] | None:
     """One customer with their order count and total spend, or None."""
     query = native_query("customer")
-    return _one(run_native(cursor, query.sql, (customer_id,), query.columns))
+    return _one(native_rows(cursor, query.sql, (customer_id,), query.columns))
 
 
 def product(cursor: duckdb.DuckDBPyConnection, product_id: int) -> dict[str, Any] | None:
-    return _one(run_native(cursor, "SELECT * FROM products WHERE product_id = ?", (product_id,), _columns("products")))
+    query = native_query("product")
+    return _one(native_rows(cursor, query.sql, (product_id,), query.columns))
 
 
 def _typed(table: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +69,7 @@ def _typed(table: str, row: dict[str, Any]) -> dict[str, Any]:
 def order(cursor: duckdb.DuckDBPyConnection, order_id: int) -> dict[str, Any] | None:
     """One order with ``items`` (its lines, by order_item_id) and ``payment``, or None."""
     query = native_query("order")
-    row = _one(run_native(cursor, query.sql, (order_id,), query.columns))
+    row = _one(native_rows(cursor, query.sql, (order_id,), query.columns))
     if row is None:
         return None
     row["items"] = [_typed("order_items", item) for item in json.loads(row["items"])]
@@ -127,21 +130,22 @@ class Page:
     next: str | None  # the cursor of the next page; None on the last page
 
 
+# A cursor is the last key of a page: 8 bytes (big-endian, signed) in URL-safe base64 without padding. Every
+# string of this form is a position in the key order, so a well-formed cursor is never refused and the API's
+# schema can say exactly which cursors it takes; the resource is not part of it.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{11}$"
+
+
 def encode_cursor(resource: str, key: int) -> str:
-    return base64.urlsafe_b64encode(f"{resource}:{key}".encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(key.to_bytes(8, "big", signed=True)).decode().rstrip("=")
 
 
 def decode_cursor(resource: str, cursor: str) -> int:
-    """The last key of the previous page; InvalidRequest if ``cursor`` is not one this resource handed out."""
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        name, _, key = text.partition(":")
-        if name != resource:
-            raise ValueError
-        return int(key)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    """The last key of the previous page; InvalidRequest if ``cursor`` does not have a cursor's form."""
+    if re.fullmatch(CURSOR_PATTERN, cursor) is None:
         msg = f"cursor {cursor!r} is not a cursor of /{resource}; pass the 'next' value of the previous page"
-        raise InvalidRequest(msg) from None
+        raise InvalidRequest(msg)
+    return int.from_bytes(base64.urlsafe_b64decode(cursor + "="), "big", signed=True)
 
 
 def _like(text: str) -> str:
@@ -202,6 +206,26 @@ def _mart(table: str) -> Mart:
     raise InvalidRequest(msg)
 
 
+_MART_COLUMNS: dict[str, dict[str, str]] = {}
+
+
+def _mart_columns(cursor: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """A mart's columns and their DuckDB types, read from the catalog once per process: the mart's query fixes
+    them, and the catalog lookup costs more than a keyed read of the mart itself."""
+    if table in _MART_COLUMNS:
+        return _MART_COLUMNS[table]
+    columns = dict(
+        cursor.execute(
+            "select column_name, data_type from duckdb_columns() "
+            "where database_name = $alias and table_name = $table order by column_index",
+            {"alias": duck.WAREHOUSE_ALIAS, "table": table},
+        ).fetchall()
+    )
+    if columns:  # a warehouse built before the mart existed has none: look again after the next rebuild
+        _MART_COLUMNS[table] = columns
+    return columns
+
+
 def mart(
     cursor: duckdb.DuckDBPyConnection,
     table: str,
@@ -216,13 +240,7 @@ def mart(
     """Rows of a mart, filtered (``where`` equality, ``between`` inclusive bounds, either may be None), ordered
     and paged by SQLite itself, with the mart's own column types. Column names are checked against the mart."""
     target = _mart(table)
-    columns = dict(
-        cursor.execute(
-            "select column_name, data_type from duckdb_columns() "
-            "where database_name = $alias and table_name = $table order by column_index",
-            {"alias": duck.WAREHOUSE_ALIAS, "table": target.table},
-        ).fetchall()
-    )
+    columns = _mart_columns(cursor, target.table)
     ranges = dict(between or {})
     unknown = sorted({*(where or {}), *ranges, *([order_by] if order_by else [])} - set(columns))
     if unknown:
@@ -273,10 +291,45 @@ def top_products(cursor: duckdb.DuckDBPyConnection, limit: int, rank_by: str = "
     if rank_by not in ("revenue", "units"):
         msg = f"rank_by must be revenue or units (got {rank_by!r})"
         raise InvalidRequest(msg)
-    return mart(cursor, "mart_product_summary", order_by=f"{rank_by}_rank", limit=limit)
+    rows = mart(cursor, "mart_product_summary", order_by=f"{rank_by}_rank", limit=limit)
+    # The mart is built ranked by revenue; sales_rank is the rank by the measure asked for, as the query's is.
+    return rows.with_columns(pl.col(f"{rank_by}_rank").alias("sales_rank"))
 
 
-def run_query(cursor: duckdb.DuckDBPyConnection, name: str, given: Mapping[str, Value | str]) -> pl.DataFrame:
-    """Any analysis of ``queries/`` over the warehouse; parameters parsed and checked by its header."""
+def run_query(
+    cursor: duckdb.DuckDBPyConnection, name: str, given: Mapping[str, Value | str], *, empty_range: bool = False
+) -> pl.DataFrame:
+    """Any analysis of ``queries/`` over the warehouse; parameters parsed and checked by its header
+    (``empty_range``: a date range ending before it starts has no days, rather than being an error)."""
     query = get_query(name)
-    return query.run(cursor, query.bind(given))
+    return query.run(cursor, query.bind(given, empty_range=empty_range))
+
+
+def anomalies(
+    cursor: duckdb.DuckDBPyConnection, kind: str | None = None, *, limit: int = DEFAULT_PAGE, after: str | None = None
+) -> Page:
+    """The flagged orders of the anomalies mart (of one ``kind``, or all) by order_id, a keyset page at a time."""
+    if not 1 <= limit <= MAX_PAGE:
+        msg = f"limit must be between 1 and {MAX_PAGE} (got {limit})"
+        raise InvalidRequest(msg)
+    first = None if after is None else decode_cursor("analytics/anomalies", after) + 1
+    if first is not None and first > MAX_KEY:  # nothing comes after the largest key
+        return Page(mart(cursor, "mart_anomalies", limit=0), None)
+    rows = mart(
+        cursor,
+        "mart_anomalies",
+        where={"kind": kind} if kind is not None else None,
+        between={"order_id": (first, None)},
+        order_by="order_id",
+        limit=limit + 1,
+    )
+    items = rows.head(limit)
+    following = encode_cursor("anomalies", items["order_id"][-1]) if rows.height > limit else None
+    return Page(items, following)
+
+
+def row_counts(cursor: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows per table of the data model, counted by SQLite (seconds for a large warehouse: cache the answer)."""
+    sql = " UNION ALL ".join(f"SELECT '{table}' AS table_name, count(*) AS row_count FROM {table}" for table in TABLES)
+    frame = run_native(cursor, sql, (), {"table_name": "varchar", "row_count": "bigint"})
+    return dict(frame.iter_rows())

@@ -9,11 +9,9 @@ every query, so a warehouse swapped in by a rebuild is served from the next quer
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +19,11 @@ import duckdb
 import polars as pl
 
 from pipeline import duck
+from pipeline.access.native import WarehouseMissing, native_query
 
-SQL_DIR = Path(__file__).parent / "sql"
 # SQLite declared types to the DuckDB types the scanner reads them as.
 DUCK_TYPES = {"INTEGER": "bigint", "TEXT": "varchar", "REAL": "double", "DATE": "date"}
 Value = int | float | str | dt.date
-
-
-class WarehouseMissing(Exception):
-    """There is no warehouse (yet) at the configured path."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"no warehouse at {path}; build one with `just run`")
-        self.path = path
 
 
 @dataclass(frozen=True)
@@ -61,27 +51,6 @@ class Build:
         return f"{self.build_id}.{self.last_audit_id}.{self.marts_through}"
 
 
-@dataclass(frozen=True)
-class NativeQuery:
-    """A SQL file of ``pipeline/access/sql`` in SQLite's dialect, with the DuckDB types of its columns."""
-
-    name: str
-    sql: str
-    columns: dict[str, str]
-
-
-@cache
-def native_query(name: str) -> NativeQuery:
-    text = (SQL_DIR / f"{name}.sql").read_text()
-    header = " ".join(line.removeprefix("--").strip() for line in text.splitlines() if line.startswith("--"))
-    declared = re.search(r"columns: (.*?)(?:$|\w+:)", header)
-    if declared is None:
-        msg = f"{SQL_DIR / name}.sql: the header must declare its result as '-- columns: name type, ...'"
-        raise ValueError(msg)
-    columns = dict(pair.strip().split() for pair in declared.group(1).split(","))
-    return NativeQuery(name, text, columns)
-
-
 def _bound(index: int, value: Value) -> str:
     """A DuckDB parameter for one value of a ``sqlite_query``, typed as SQLite should compare it."""
     if isinstance(value, bool):
@@ -94,6 +63,17 @@ def _bound(index: int, value: Value) -> str:
     return f"$p{index}::varchar"
 
 
+def _native(
+    cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Value], columns: Mapping[str, str]
+) -> duckdb.DuckDBPyConnection:
+    bound: dict[str, object] = {"alias": duck.WAREHOUSE_ALIAS, "native": sql}
+    for index, value in enumerate(params):
+        bound[f"p{index}"] = value.isoformat() if isinstance(value, dt.date) else value
+    with_params = f", params => row({', '.join(_bound(i, v) for i, v in enumerate(params))})" if params else ""
+    select = ", ".join(f'"{name}"::{kind} as "{name}"' for name, kind in columns.items())
+    return cursor.execute(f"select {select} from sqlite_query($alias, $native{with_params})", bound)
+
+
 def run_native(
     cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Value], columns: Mapping[str, str]
 ) -> pl.DataFrame:
@@ -102,12 +82,15 @@ def run_native(
     ``sqlite_query`` returns every column as text, so each is cast back to its DuckDB type. Values are bound
     (dates as ISO text, as the warehouse stores them), never formatted into the SQL.
     """
-    bound: dict[str, object] = {"alias": duck.WAREHOUSE_ALIAS, "native": sql}
-    for index, value in enumerate(params):
-        bound[f"p{index}"] = value.isoformat() if isinstance(value, dt.date) else value
-    with_params = f", params => row({', '.join(_bound(i, v) for i, v in enumerate(params))})" if params else ""
-    select = ", ".join(f'"{name}"::{kind} as "{name}"' for name, kind in columns.items())
-    return cursor.execute(f"select {select} from sqlite_query($alias, $native{with_params})", bound).pl()
+    return _native(cursor, sql, params, columns).pl()
+
+
+def native_rows(
+    cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Value], columns: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """:func:`run_native`'s rows as dicts: for a row or a few, a third cheaper than building a frame (measured
+    0.9 against 1.4 ms for a customer by key), which is most of a keyed read's cost."""
+    return [dict(zip(columns, row, strict=True)) for row in _native(cursor, sql, params, columns).fetchall()]
 
 
 class Warehouse:
@@ -142,8 +125,8 @@ class Warehouse:
     def build(self, cursor: duckdb.DuckDBPyConnection) -> Build:
         """The build being served now (a rebuild may have swapped in another since the last call)."""
         query = native_query("build")
-        frame = run_native(cursor, query.sql, (), query.columns)
-        return Build(**frame.row(0, named=True))
+        (row,) = native_rows(cursor, query.sql, (), query.columns)
+        return Build(**row)
 
     def __enter__(self) -> Warehouse:
         return self

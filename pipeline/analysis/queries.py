@@ -115,14 +115,18 @@ class Query:
         msg = f"query {self.name!r} has no parameter {name!r} (its parameters: {known})"
         raise UsageError(msg)
 
-    def bind(self, given: Mapping[str, Value | str] | None = None) -> dict[str, Value]:
-        """Defaults overridden by ``given`` (text is parsed, other values checked), then cross-checked."""
+    def bind(self, given: Mapping[str, Value | str] | None = None, *, empty_range: bool = False) -> dict[str, Value]:
+        """Defaults overridden by ``given`` (text is parsed, other values checked), then cross-checked.
+
+        A date range that ends before it starts is an error, unless ``empty_range``: then it is a range with no
+        days in it (the API's choice: a request its schema allows is answered, not refused).
+        """
         values: dict[str, Value] = {p.name: p.default for p in self.params}
         for name, value in (given or {}).items():
             param = self.param(name)
             values[name] = param.parse(value) if isinstance(value, str) else param.check(value)
         start, end = values.get("start_date"), values.get("end_date")
-        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start and not empty_range:
             msg = f"query {self.name!r}: end_date {end} is before start_date {start}"
             raise UsageError(msg)
         return values

@@ -154,6 +154,18 @@ def test_api_keys(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatc
     assert serve("api")[1]["ECOM_API_KEYS"] == "key-one,key-two"
 
 
+def test_api_query_seconds(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The analyses' time limit reaches the API's own settings (its effect: tests/api/test_limits.py)."""
+    monkeypatch.setenv("ECOM_API_QUERY_SECONDS", "2.5")
+    assert Settings.load(environ=serve("api")[1]).api_query_seconds == 2.5
+
+
+def test_api_query_slots(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
+    """How many analyses run at once reaches the API's own settings (its effect: tests/api/test_limits.py)."""
+    monkeypatch.setenv("ECOM_API_QUERY_SLOTS", "3")
+    assert Settings.load(environ=serve("api")[1]).api_query_slots == 3
+
+
 def test_dashboard_host(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ECOM_DASHBOARD_HOST", "127.0.0.2")
     assert after(serve("dashboard")[0], "--server.address") == "127.0.0.2"
@@ -178,6 +190,8 @@ INVALID = {
     "ECOM_WORKERS": ("0", "should be greater than or equal to 1"),
     "ECOM_API_PORT": ("http", "should be an integer"),
     "ECOM_API_WORKERS": ("65", "should be less than or equal to 64"),
+    "ECOM_API_QUERY_SECONDS": ("0", "should be greater than 0"),
+    "ECOM_API_QUERY_SLOTS": ("many", "should be an integer"),
     "ECOM_DASHBOARD_PORT": ("70000", "should be less than or equal to 65535"),
 }
 

@@ -1,0 +1,108 @@
+"""Dependencies shared by the routes, as ``Annotated`` aliases: settings, a warehouse cursor, the API-key check.
+
+The app's lifespan (``api.main``) puts the process-wide objects on ``app.state``: the settings, the one DuckDB
+connection to the warehouse (``Warehouse``), the writer process and the analyses' gate. Their getters are
+``async``: they only look an attribute up, and a plain ``def`` dependency costs a hop to the thread pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+from typing import Annotated
+
+import duckdb
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+
+from api.limits import QueryGate
+from api.problems import Problem
+from api.writer import Writer
+from pipeline.access.warehouse import Warehouse
+from pipeline.access.writes import Writing
+from pipeline.settings import Settings
+
+KEY_HEADER = "X-API-Key"
+
+
+async def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_warehouse(request: Request) -> Warehouse:
+    warehouse: Warehouse = request.app.state.warehouse
+    return warehouse
+
+
+async def get_writer(request: Request) -> Writer:
+    writer: Writer = request.app.state.writer
+    return writer
+
+
+async def get_gate(request: Request) -> QueryGate:
+    gate: QueryGate = request.app.state.gate
+    return gate
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]
+WriterDep = Annotated[Writer, Depends(get_writer)]
+GateDep = Annotated[QueryGate, Depends(get_gate)]
+
+
+def get_cursor(warehouse: WarehouseDep) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of the process's DuckDB connection for this request (503 while there is no warehouse)."""
+    cursor = warehouse.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+CursorDep = Annotated[duckdb.DuckDBPyConnection, Depends(get_cursor)]
+
+api_key = APIKeyHeader(
+    name=KEY_HEADER,
+    scheme_name="ApiKey",
+    auto_error=False,
+    description="One of the keys in ECOM_API_KEYS (comma-separated); writes are disabled while none is set.",
+)
+
+
+def key_id(key: str) -> str:
+    """The name a key is known by in the audit log: a digest, so the log never holds the key itself."""
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _known(key: str, keys: tuple[str, ...]) -> bool:
+    """Whether ``key`` is one of ``keys``, in time that does not depend on where (or whether) they differ."""
+    digest = hashlib.sha256(key.encode()).digest()
+    found = False
+    for candidate in keys:  # every key compared, no early exit
+        found |= hmac.compare_digest(digest, hashlib.sha256(candidate.encode()).digest())
+    return found
+
+
+def get_writing(settings: SettingsDep, key: Annotated[str | None, Security(api_key)]) -> Writing:
+    """The write's context once its key checks out: 403 while writes are disabled, 401 no key, 403 wrong key."""
+    if not settings.api_keys:
+        detail = (
+            "writes are disabled: the API has no keys; start it with ECOM_API_KEYS=<key>[,<key>...] "
+            f"and send one in the {KEY_HEADER} header"
+        )
+        raise Problem(403, detail, slug="writes-disabled")
+    if not key:
+        raise Problem(
+            401,
+            f"writes need an API key in the {KEY_HEADER} header",
+            slug="missing-key",
+            headers={"WWW-Authenticate": f'ApiKey header="{KEY_HEADER}"'},
+        )
+    if not _known(key, settings.api_keys):
+        raise Problem(403, f"the {KEY_HEADER} is not one of the API's keys", slug="wrong-key")
+    return Writing(settings.warehouse_path, key_id(key), settings.window)
+
+
+WritingDep = Annotated[Writing, Depends(get_writing)]

@@ -1,0 +1,84 @@
+"""The app: ``uvicorn api.main:app`` (or ``just api``), configured by the ``ECOM_*`` settings.
+
+Reads go through DuckDB's sqlite extension, one connection per process with the warehouse attached read-only
+and a cursor per request, in plain ``def`` routes (FastAPI runs them on its thread pool). Writes go to the
+writer process (``api.writer``). A warehouse swapped in by a rebuild is served from the next query on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import ExitStack, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from api import problems
+from api.limits import QueryGate
+from api.routes import admin, analytics, customers, health, orders, products
+from api.writer import Writer
+from pipeline import files
+from pipeline.access.warehouse import Warehouse
+from pipeline.settings import Settings
+
+DESCRIPTION = """
+Reads, guarded writes and analytics over the e-commerce warehouse (`data/warehouse.sqlite`).
+
+- **Reads** are open. Lists take filters, `limit` (1-1000) and `cursor` (the `next` of the previous page).
+- **Writes** (POST, PATCH, DELETE) need a key from `ECOM_API_KEYS` in the `X-API-Key` header. The server computes
+  line totals, order totals and payment amounts; a write that would break a rule of the data is refused (404 for
+  a missing row, 409 naming the rule) and changes nothing.
+- **Analytics** come from the marts (`marts_stale` says whether writes are newer: `POST /admin/refresh-marts`)
+  or run an analysis of `queries/` live; each answer names the warehouse build it was read from.
+- **Errors** are RFC 9457 problem details (`application/problem+json`).
+"""
+
+# DuckDB spills large analyses here rather than into the working directory.
+SPILL_PREFIX = ".spill-api-"
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API for ``settings`` (default: from the ``ECOM_*`` environment); nothing is opened until it starts."""
+    settings = settings or Settings.load()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with ExitStack() as stack:
+            spill = stack.enter_context(files.scratch_dir(settings.data_dir, SPILL_PREFIX))
+            warehouse = stack.enter_context(Warehouse(settings.warehouse_path, spill_dir=spill))
+            if warehouse.path.is_file():  # connect now, so the first request does not wait for DuckDB to start
+                warehouse.cursor().close()
+            app.state.warehouse = warehouse
+            app.state.writer = stack.enter_context(Writer())
+            app.state.gate = QueryGate(settings.api_query_slots, settings.api_query_seconds)
+            yield
+
+    app = FastAPI(
+        title="E-commerce warehouse API",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    problems.install(app)
+    for module in (health, customers, products, orders, analytics, admin):
+        app.include_router(module.router)
+
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problems.use_problem_media_type(default_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""Request and response models, one module per resource; JSON field names are the warehouse's column names."""

@@ -1,0 +1,87 @@
+"""Customers: the row, the row with its order count and spend, and what a create or update may send."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import MISSING, BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
+
+from api.models.common import TEXT_PATTERN, IsoDate, PageQuery
+
+Name = Annotated[str, Field(min_length=1, max_length=100, pattern=TEXT_PATTERN)]
+# What the schema's CHECK (email LIKE '%_@_%._%') needs, without whitespace, NUL or a second @.
+Email = Annotated[str, Field(pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$", max_length=254)]
+
+EXAMPLE: JsonDict = {
+    "customer_id": 1,
+    "first_name": "Kari",
+    "last_name": "Miller",
+    "email": "kari.miller1@gmail.com",
+    "signup_date": "2023-01-01",
+}
+NEW: JsonDict = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "email": "ada.lovelace@example.com",
+    "signup_date": "2024-03-01",
+}
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
+
+    customer_id: int
+    first_name: str
+    last_name: str
+    email: str
+    signup_date: dt.date
+
+
+class CustomerDetail(Customer):
+    """A customer with what they have ordered so far (live, not from a mart)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{**EXAMPLE, "order_count": 6, "total_spend": 2619.34}]})
+
+    order_count: int = Field(description="orders the customer has placed")
+    total_spend: float = Field(description="the sum of their order totals")
+
+
+class CustomerCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [NEW]})
+
+    first_name: Name
+    last_name: Name
+    email: Email = Field(description="unique among customers")
+    signup_date: IsoDate = Field(description="inside the data's date window, and on or before their first order")
+
+
+class CustomerUpdate(BaseModel):
+    """Only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"last_name": "King"}]})
+
+    first_name: Name | MISSING = MISSING
+    last_name: Name | MISSING = MISSING
+    email: Email | MISSING = MISSING
+    signup_date: IsoDate | MISSING = MISSING
+
+
+class CustomerQuery(PageQuery):
+    signup_from: IsoDate | None = Field(None, description="signed up on or after", examples=["2024-01-01"])
+    signup_to: IsoDate | None = Field(None, description="signed up on or before", examples=["2024-12-31"])
+    email: str | None = Field(
+        None,
+        max_length=254,
+        pattern=TEXT_PATTERN,
+        description="exactly this email",
+        examples=["kari.miller1@gmail.com"],
+    )
+    q: str | None = Field(
+        None,
+        max_length=100,
+        pattern=TEXT_PATTERN,
+        description="first or last name contains (case-insensitive)",
+        examples=["ann"],
+    )

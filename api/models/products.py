@@ -1,0 +1,58 @@
+"""Products: the row and what a create or update may send."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import MISSING, BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
+
+from api.models.common import TEXT_PATTERN, Money, PageQuery
+from pipeline.generate.vocab import CATEGORIES
+
+if TYPE_CHECKING:
+    Category = str
+else:  # the generators' list, which a test keeps equal to the schema's CHECK
+    Category = Literal[CATEGORIES]
+
+ProductName = Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
+Price = Annotated[float, Field(ge=0.01, le=1_000_000, allow_inf_nan=False, description="rounded to the cent")]
+
+EXAMPLE: JsonDict = {"product_id": 1, "name": "Solace Modern Cookbook", "category": "Books", "price": 33.81}
+NEW: JsonDict = {"name": "Atlas Rugged Backpack", "category": "Sports", "price": 89.9}
+
+
+class Product(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
+
+    product_id: int
+    name: str
+    category: str
+    price: float
+
+
+class ProductCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [NEW]})
+
+    name: ProductName
+    category: Category
+    price: Price
+
+
+class ProductUpdate(BaseModel):
+    """Only the fields sent change; the price of a product on any order line cannot (its line totals use it)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Solace Classic Cookbook"}]})
+
+    name: ProductName | MISSING = MISSING
+    category: Category | MISSING = MISSING
+    price: Price | MISSING = MISSING
+
+
+class ProductQuery(PageQuery):
+    category: Category | None = Field(None, examples=["Books"])
+    min_price: Money | None = Field(None, description="price at least", examples=[10])
+    max_price: Money | None = Field(None, description="price at most", examples=[100])
+    q: str | None = Field(
+        None, max_length=100, pattern=TEXT_PATTERN, description="name contains (case-insensitive)", examples=["Lamp"]
+    )

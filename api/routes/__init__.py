@@ -1,0 +1,1 @@
+"""One router per resource; ``shared`` holds what their routes have in common."""

@@ -1,0 +1,55 @@
+"""/orders: list (filtered, keyset pages), read one with its lines and payment, and keyed writes.
+
+The server computes every line total, the order total and the payment amount.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import CursorDep, WriterDep, WritingDep
+from api.models.common import Page
+from api.models.orders import Order, OrderCreate, OrderDetail, OrderQuery, OrderUpdate
+from api.problems import responses
+from api.routes.shared import LOCATION, KeyPath, created, found, list_page
+from pipeline.access import reads, writes
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+
+@router.get("", responses=responses(422, 503))
+def list_orders(cursor: CursorDep, query: Annotated[OrderQuery, Query()]) -> Page[Order]:
+    """Orders by order_id, filtered; follow `next` for the following page."""
+    return list_page(cursor, "orders", query, Order)
+
+
+@router.get("/{order_id}", responses=responses(404, 422, 503))
+def read_order(cursor: CursorDep, order_id: KeyPath) -> OrderDetail:
+    """One order with its lines (by order_item_id) and its payment."""
+    return found(OrderDetail, "order", order_id, reads.order(cursor, order_id))
+
+
+@router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 404, 409, 422, 503)})
+def create_order(body: OrderCreate, writing: WritingDep, writer: WriterDep, response: Response) -> OrderDetail:
+    """A new order with its lines and payment (key required).
+
+    The order_date must be on or after the customer's signup, the payment_date on or after the order_date, both
+    inside the data's window; a missing customer or product is a 404.
+    """
+    row = writer.run(writes.create_order, writing, body.model_dump())
+    return created(response, "orders", "order_id", OrderDetail, row)
+
+
+@router.patch("/{order_id}", responses=responses(400, 401, 403, 404, 409, 422, 503))
+def update_order(order_id: KeyPath, body: OrderUpdate, writing: WritingDep, writer: WriterDep) -> OrderDetail:
+    """Change an order (key required): its customer, date, lines (all replaced) or payment method and date."""
+    row = writer.run(writes.update_order, writing, order_id, body.model_dump())
+    return found(OrderDetail, "order", order_id, row)
+
+
+@router.delete("/{order_id}", status_code=204, responses=responses(401, 403, 404, 422, 503))
+def delete_order(order_id: KeyPath, writing: WritingDep, writer: WriterDep) -> None:
+    """Delete an order with its lines and payment, in one transaction (key required)."""
+    writer.run(writes.delete, writing, "orders", order_id)

@@ -1,0 +1,44 @@
+"""What the resource routers share: the key path parameter, listing a page, answering found or created rows."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+import duckdb
+from fastapi import Path, Response
+from pydantic import BaseModel
+
+from api.models.common import MAX_KEY, Page, PageQuery
+from api.problems import Problem
+from pipeline.access import reads
+
+M = TypeVar("M", bound=BaseModel)
+
+KeyPath = Annotated[int, Path(ge=1, le=MAX_KEY, description="the row's key", examples=[1])]
+
+LOCATION = {
+    "headers": {
+        "Location": {"description": "where the new row is read: /<resource>/<id>", "schema": {"type": "string"}}
+    }
+}
+
+
+def list_page(cursor: duckdb.DuckDBPyConnection, resource: str, query: PageQuery, model: type[M]) -> Page[M]:
+    """A keyset page of ``resource``: the query's filters (every field but limit and cursor) and page."""
+    filters = query.model_dump(exclude={"limit", "cursor"})
+    found = reads.page(cursor, resource, filters, limit=query.limit, after=query.cursor)
+    return Page[model](items=found.items.to_dicts(), next=found.next)  # type: ignore[valid-type]
+
+
+def found(model: type[M], name: str, key: int, row: dict[str, Any] | None) -> M:
+    """``row`` as ``model``; 404 naming the row if there is none."""
+    if row is None:
+        raise Problem(404, f"{name} {key} does not exist", slug="not-found")
+    return model.model_validate(row)
+
+
+def created(response: Response, resource: str, key_column: str, model: type[M], row: dict[str, Any] | None) -> M:
+    """A new row as ``model``, with the Location it can be read from."""
+    assert row is not None  # a create always reads its row back
+    response.headers["Location"] = f"/{resource}/{row[key_column]}"
+    return model.model_validate(row)
