@@ -33,6 +33,14 @@ load *args:
 analyze *args:
     @python -m pipeline analyze "$@"
 
+# Generate the lake on Spark, one task per chunk (spark extra + Java 17; e.g. `just spark-generate --scale 10 --output /shared/lake`)
+spark-generate *args:
+    @python -m pipeline spark generate "$@"
+
+# Run queries/*.sql on Spark SQL over a lake -> data/analysis-spark/<query>.parquet (e.g. `just spark-analyze --source /shared/lake`)
+spark-analyze *args:
+    @python -m pipeline spark analyze "$@"
+
 # DuckDB shell over the lake (views) and the warehouse (read-only, as wh); `just sql "SELECT ..."` runs one statement
 sql *args:
     @python -m pipeline sql "$@"
@@ -65,6 +73,10 @@ bench *args:
 bench-scale *args:
     @python -m benchmarks.sweep "$@"
 
+# Spark local[2] vs the one-machine pipeline, generation and all queries (default scales 10,100) -> docs/benchmarks.md
+bench-spark *args:
+    @python -m benchmarks.spark_vs_local "$@"
+
 # API load benchmark with wrk at scale 1000 (data built once under BENCH_API_DATA) -> docs/benchmarks.md, docs/benchmarks/api.json
 bench-api *args:
     @python -m benchmarks.api_load "$@"
@@ -90,7 +102,7 @@ lint:
     ruff check .
     ruff format --check .
     mypy
-    sqlfluff lint queries/ pipeline/validate/rules/
+    sqlfluff lint queries/ pipeline/validate/rules/ pipeline/spark/queries/
     hadolint Dockerfile
     check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
     check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml

@@ -46,6 +46,7 @@ COMMANDS = (
     "api",
     "dashboard",
     "refresh-marts",
+    "spark",
 )
 
 Command = Callable[[Settings, argparse.Namespace], int]

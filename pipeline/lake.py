@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,10 @@ STAGING_PREFIX = ".staging-"
 # What a lake says about itself (seed, scale, row counts, content hashes), inside the lake directory, so that
 # it is swapped in with the data it describes and can never describe another lake.
 RECORD_NAME = "_lake.json"
+# The anomaly labels of each order chunk, beside the chunk's tables: whoever writes a chunk (one process, one
+# partition of `generate --parts`, one Spark task) writes its labels too, so any set of partitions that covers
+# every chunk holds every label. The leading underscore keeps Spark and Hive readers from taking it for data.
+LABELS_DIR = "_labels"
 
 
 def source_hash(content_hashes: dict[str, str]) -> str:
@@ -34,6 +39,10 @@ def source_hash(content_hashes: dict[str, str]) -> str:
 
 def part_path(lake_dir: Path, table: str, chunk: int) -> Path:
     return lake_dir / table / f"part-{chunk:05d}.parquet"
+
+
+def labels_part_path(lake_dir: Path, chunk: int) -> Path:
+    return part_path(lake_dir, LABELS_DIR, chunk)
 
 
 def lake_files(lake_dir: Path, table: str) -> list[Path]:
@@ -61,10 +70,18 @@ def read_record(lake_dir: Path) -> dict[str, Any]:
 
 
 def write_parquet(frame: pl.DataFrame, path: Path) -> None:
+    """Write under a hidden temporary name, then rename: partitions share one output directory, and a reader
+    there (or a partition killed mid-write) must never leave half a file under a part's name."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_parquet(
-        path, compression=COMPRESSION, compression_level=COMPRESSION_LEVEL, row_group_size=ROW_GROUP_SIZE
-    )
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        frame.write_parquet(
+            name, compression=COMPRESSION, compression_level=COMPRESSION_LEVEL, row_group_size=ROW_GROUP_SIZE
+        )
+        os.replace(name, path)
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 def content_digest(frame: pl.DataFrame) -> bytes:

@@ -11,14 +11,19 @@ from pipeline.settings import Settings
 from pipeline.validate.report import Report
 
 
-def print_summary(settings: Settings, summary: LakeSummary, report: Report, stages: Stages) -> None:
+def tables_table(summary: LakeSummary) -> Table:
+    """Rows and the start of the content hash per table (``spark generate`` prints it too: equal hashes, equal data)."""
     tables = Table(title="tables", title_justify="left")
     tables.add_column("table")
     tables.add_column("rows", justify="right")
     tables.add_column("content hash")
     for name, rows in summary.rows.items():
         tables.add_row(name, f"{rows:,}", summary.hashes[name][:16])
-    out.print(tables)
+    return tables
+
+
+def print_summary(settings: Settings, summary: LakeSummary, report: Report, stages: Stages) -> None:
+    out.print(tables_table(summary))
     out.print(f"valid: {report.summary()}; {summary.anomalies:,} orders labelled as anomalies")
     timings = Table(title="stages", title_justify="left")
     for column in ("stage", "seconds", "rows/s", "peak RSS MiB"):

@@ -6,10 +6,14 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pipeline.cli import main
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 
 @dataclass(frozen=True)
@@ -79,3 +83,15 @@ def build(data_dir: Path, *options: str) -> Path:
 def scale1(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default run (scale 1, seed 42) built once; tests must not modify it."""
     return build(tmp_path_factory.mktemp("scale1"))
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
+    """One local Spark session with 2 cores for the whole run, started by the first test that needs it.
+
+    The ``spark`` commands run in-process by a test find it running and use it (and leave it running).
+    """
+    from pipeline.spark.session import spark_session
+
+    with spark_session("local[2]", tmp_path_factory.mktemp("spark")) as session:
+        yield session

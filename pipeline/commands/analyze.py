@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.commands.options import add_query_options
+
 if TYPE_CHECKING:
     from pipeline.settings import Settings
 
@@ -19,20 +21,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="run the queries/*.sql analyses and write data/analysis/<query>.parquet",
         description="Run the analyses in queries/ and write each result to data/analysis/<query>.parquet.",
     )
-    parser.add_argument(
-        "--query",
-        action="append",
-        dest="queries",
-        metavar="NAME",
-        help="an analysis to run, a file name of queries/ without .sql (repeatable; default: all of them)",
-    )
-    parser.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a parameter for every selected query that declares it (repeatable), e.g. start_date=2024-01-01",
-    )
+    add_query_options(parser)
     parser.add_argument(
         "--source", choices=BACKENDS, default="lake", help="where the tables are read from (default lake)"
     )

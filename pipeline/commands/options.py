@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 SUPPRESS = argparse.SUPPRESS  # an option not given leaves its ECOM_ variable (or the default) in force
@@ -11,7 +12,7 @@ DEFAULT_SAMPLE_ROWS = 100_000  # a table with more rows is profiled on a seeded 
 DEFAULT_MINIMAL_ABOVE = 50_000  # a table with more rows gets ydata-profiling's minimal mode
 
 
-def add_generation_options(parser: argparse.ArgumentParser) -> None:
+def add_generation_options(parser: argparse.ArgumentParser, *, workers: bool = True) -> None:
     parser.add_argument("--scale", default=SUPPRESS, help="scale factor, any positive number (default 1)")
     parser.add_argument("--seed", default=SUPPRESS, help="random seed, a whole number >= 0 (default 42)")
     parser.add_argument(
@@ -20,7 +21,8 @@ def add_generation_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--anomaly-rate", default=SUPPRESS, help="share of orders that start an anomaly, 0..0.2 (default 0.005)"
     )
-    add_workers_option(parser)
+    if workers:
+        add_workers_option(parser)
 
 
 def add_workers_option(parser: argparse.ArgumentParser) -> None:
@@ -42,31 +44,54 @@ def add_warehouse_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        value = -1
-    if value < 0:
-        msg = f"expected a whole number >= 0, got {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+def whole_number(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``low`` (``_`` and ``,`` allowed as separators)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", "").replace(",", ""))
+        except ValueError:
+            value = low - 1
+        if value < low:
+            msg = f"expected a whole number >= {low}, got {text!r}"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    return parse
 
 
 def add_profile_options(parser: argparse.ArgumentParser) -> None:
     """The profiling options, shared with ``run`` (which profiles unless ``--no-profile``)."""
     parser.add_argument(
         "--sample-rows",
-        type=_count,
+        type=whole_number(0),
         default=DEFAULT_SAMPLE_ROWS,
         help=f"profile a seeded sample of this many rows of a larger table (default {DEFAULT_SAMPLE_ROWS:,})",
     )
     parser.add_argument(
         "--minimal-above",
-        type=_count,
+        type=whole_number(0),
         default=DEFAULT_MINIMAL_ABOVE,
         help=f"use ydata-profiling's minimal mode for tables with more rows (default {DEFAULT_MINIMAL_ABOVE:,})",
     )
     parser.add_argument(
         "--reports-dir", type=Path, help="where the HTML reports go (default <data-dir>/profiling_reports)"
+    )
+
+
+def add_query_options(parser: argparse.ArgumentParser) -> None:
+    """Which analyses to run and their parameters (``analyze`` and ``spark analyze``)."""
+    parser.add_argument(
+        "--query",
+        action="append",
+        dest="queries",
+        metavar="NAME",
+        help="an analysis to run, a file name of queries/ without .sql (repeatable; default: all of them)",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter for every selected query that declares it (repeatable), e.g. start_date=2024-01-01",
     )

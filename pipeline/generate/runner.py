@@ -77,7 +77,7 @@ def _frames(job: Job, task: Task) -> tuple[dict[str, pl.DataFrame], pl.DataFrame
 
 
 def run_task(job: Job, task: Task) -> ChunkResult:
-    """Generate, validate and write one chunk (runs in a worker process)."""
+    """Generate, validate and write one chunk, with its anomaly labels (runs in a worker process)."""
     frames, labels = _frames(job, task)
     failures = []
     for table, frame in frames.items():
@@ -87,6 +87,8 @@ def run_task(job: Job, task: Task) -> ChunkResult:
         raise DataInvalid(failures)
     for table, frame in frames.items():
         lake.write_parquet(frame, lake.part_path(job.lake_dir, table, task.chunk))
+    if task.producer == "orders":  # every order chunk has a labels file, empty or not
+        lake.write_parquet(labels, lake.labels_part_path(job.lake_dir, task.chunk))
     return ChunkResult(
         task,
         {t: f.height for t, f in frames.items()},
@@ -102,6 +104,15 @@ def tasks(plan: Plan) -> list[Task]:
         + [Task("customers", c) for c in range(len(plan.customer_chunks()))]
         + [Task("products", c) for c in range(len(plan.product_chunks()))]
     )
+
+
+def task_rows(plan: Plan) -> dict[Task, int]:
+    """The rows each task writes over all its tables (an orders chunk also writes its items and payments)."""
+    rows = {Task("customers", c): stop - first for c, (first, stop) in enumerate(plan.customer_chunks())}
+    rows |= {Task("products", c): stop - first for c, (first, stop) in enumerate(plan.product_chunks())}
+    for c, (first, stop) in enumerate(plan.order_chunks()):
+        rows[Task("orders", c)] = 2 * (stop - first) + plan.items_before(stop) - plan.items_before(first)
+    return rows
 
 
 def _worker_started() -> None:
@@ -143,11 +154,11 @@ def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
             os.environ["POLARS_MAX_THREADS"] = previous
 
 
-def generate_lake(job: Job, plan: Plan, workers: int, labels_path: Path, advance: Callable[[int], None]) -> LakeSummary:
-    """Write every chunk under ``job.lake_dir`` and the anomaly labels; ``advance`` is called per chunk."""
-    todo = tasks(plan)
+def run_tasks(job: Job, todo: list[Task], workers: int, advance: Callable[[int], None]) -> list[ChunkResult]:
+    """Run ``todo`` (all chunks, or one partition's) in-process or on the pool; ``advance`` is called per chunk."""
     results: list[ChunkResult] = []
-    if workers == 1 or sum(plan.row_counts.values()) < POOL_MIN_ROWS:
+    rows = task_rows(Plan.of(job.seed, job.scale))
+    if min(workers, len(todo)) == 1 or sum(rows[task] for task in todo) < POOL_MIN_ROWS:
         for task in todo:
             cancel.check()
             results.append(run_task(job, task))
@@ -157,12 +168,23 @@ def generate_lake(job: Job, plan: Plan, workers: int, labels_path: Path, advance
             for result in pool.map(run_task, [job] * len(todo), todo):
                 results.append(result)
                 advance(1)
-    results.sort(key=lambda r: (r.task.producer, r.task.chunk))
-    labels = pl.concat([r.labels for r in results]).sort("order_id")
-    lake.write_parquet(labels, labels_path)
+    return results
+
+
+def summarize(plan: Plan, results: list[ChunkResult]) -> LakeSummary:
+    """Row counts and content hashes of a whole lake from its chunks' results (in any order)."""
+    results = sorted(results, key=lambda r: (r.task.producer, r.task.chunk))
     rows = {t: sum(r.rows.get(t, 0) for r in results) for t in TABLES}
     if rows != plan.row_counts:
         msg = f"generated row counts {rows} differ from the plan {plan.row_counts}"
         raise RuntimeError(msg)
     hashes = {t: lake.combine_digests([r.digests[t] for r in results if t in r.digests]) for t in TABLES}
-    return LakeSummary(rows, hashes, labels.height, frames_validated=sum(len(r.rows) for r in results))
+    anomalies = sum(r.labels.height for r in results)
+    return LakeSummary(rows, hashes, anomalies, frames_validated=sum(len(r.rows) for r in results))
+
+
+def generate_lake(job: Job, plan: Plan, workers: int, labels_path: Path, advance: Callable[[int], None]) -> LakeSummary:
+    """Write every chunk under ``job.lake_dir`` and all anomaly labels to ``labels_path``."""
+    results = run_tasks(job, tasks(plan), workers, advance)
+    lake.write_parquet(pl.concat([r.labels for r in results]).sort("order_id"), labels_path)
+    return summarize(plan, results)

@@ -69,8 +69,8 @@ def test_no_page_scans_a_big_table(scale1: Path, db: sqlite3.Connection, monkeyp
         "SCAN products",  # the catalogue
         "SEARCH orders USING INDEX orders_date (order_date>? AND order_date<?)",  # the orders, newest first
     }
-    # Every statement is the warehouse's own SQL, or the metadata of the marts; none is the scanner's.
-    assert {s.sql.split()[0] for s in statements if s.native is None} == {"select"}
+    # Every statement is the warehouse's own SQL, or the metadata of the marts (read once per process, so
+    # possibly not at all here); none is the scanner's.
     assert all("duckdb_columns()" in s.sql for s in statements if s.native is None)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.generate import baskets, customers, order_items, orders, payments, plan, products, runner
+from pipeline.generate import baskets, customers, order_items, orders, payments, products, runner
 from pipeline.generate.plan import Plan
 from pipeline.schema import TABLES
 from tests.conftest import RunCli
@@ -50,20 +50,6 @@ def test_worker_processes_give_the_same_data(
     assert run_cli("generate", "--data-dir", pooled, "--workers", "2").status == 0
     assert _hashes(pooled) == _hashes(scale1)
     assert _parquet_bytes(pooled) == _parquet_bytes(scale1)
-
-
-@pytest.fixture
-def small_chunks(monkeypatch: pytest.MonkeyPatch):
-    """Many chunks at scale 1, so that cross-chunk consistency is exercised cheaply."""
-    monkeypatch.setattr(plan, "CUSTOMERS_PER_CHUNK", 300)
-    monkeypatch.setattr(plan, "PRODUCTS_PER_CHUNK", 70)
-    monkeypatch.setattr(plan, "ORDERS_PER_CHUNK", 700)
-    caches = (products.catalog, baskets._eligibility, baskets._popularity)
-    for cached in caches:
-        cached.cache_clear()
-    yield
-    for cached in caches:
-        cached.cache_clear()
 
 
 @pytest.mark.usefixtures("small_chunks")
