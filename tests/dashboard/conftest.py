@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -73,3 +74,17 @@ def one(db: sqlite3.Connection, sql: str, *params: object) -> tuple[object, ...]
 
 def day(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
+
+
+@pytest.fixture(autouse=True)
+def _main_module_kept() -> Iterator[None]:
+    """Streamlit's AppTest leaves the app script as ``__main__``, and every process spawned afterwards (the API's
+    writer, the generator's workers) would then import the app, and DuckDB with it."""
+    main = sys.modules["__main__"]
+    before = main.__dict__.get("__file__")
+    yield
+    sys.modules["__main__"] = main
+    if before is None:
+        main.__dict__.pop("__file__", None)
+    else:
+        main.__file__ = before

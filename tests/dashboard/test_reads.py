@@ -204,7 +204,7 @@ def test_newest_orders_with_the_other_filters(cursor: duckdb.DuckDBPyConnection,
 
 def test_newest_orders_rejects_bad_input(cursor: duckdb.DuckDBPyConnection) -> None:
     someone_elses = reads.encode_cursor("orders", 10)
-    with pytest.raises(InvalidRequest, match="is not a cursor of /orders/newest"):
+    with pytest.raises(InvalidRequest, match="is not a cursor of the newest orders"):
         reads.newest_orders(cursor, {}, after=someone_elses)
     with pytest.raises(InvalidRequest, match="cannot be filtered by 'email'"):
         reads.newest_orders(cursor, {"email": "a@b.c"})
