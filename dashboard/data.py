@@ -12,6 +12,7 @@ reads a big table whole.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,9 @@ def _snapshot_key(snap: Snapshot) -> tuple[str, str]:
     return snap.path, snap.version
 
 
+# Imported outside a Streamlit server (tests, the benchmark), each cached function says at definition that it
+# caches in memory instead: true, and said two dozen times.
+logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
 _by_build = st.cache_data(show_spinner=False, max_entries=256, hash_funcs={Snapshot: _snapshot_key})
 
 

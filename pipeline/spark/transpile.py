@@ -37,6 +37,8 @@ def _duckdb_semantics(node: exp.Expression) -> exp.Expression:
       ratios; DECIMAL would round exactly in both.)
     - ``to_days(n)``, ``to_months(n)``: DuckDB's interval constructors, Spark's typed intervals (day-time,
       year-month).
+    - ``quantile_cont(x, q)``: sqlglot writes Spark's ``percentile_cont(x, q)``, which Spark 4 refuses (it takes
+      ``WITHIN GROUP``); Spark's ``percentile(x, q)`` is the same interpolation between the two nearest values.
     """
     decimals = node.args.get("decimals") if isinstance(node, exp.Round) else None
     if isinstance(decimals, exp.Literal) and int(decimals.name) > 0:
@@ -44,6 +46,8 @@ def _duckdb_semantics(node: exp.Expression) -> exp.Expression:
         # transform() does not visit what a replacement holds: the rounded expression is rewritten here.
         product = exp.Mul(this=exp.Paren(this=node.this.transform(_duckdb_semantics)), expression=scale)
         return exp.Paren(this=exp.Div(this=exp.Round(this=product), expression=scale.copy()))
+    if isinstance(node, exp.PercentileCont) and node.expression is not None:
+        return exp.Anonymous(this="PERCENTILE", expressions=[node.this.transform(_duckdb_semantics), node.expression])
     if isinstance(node, exp.ToDays):
         return exp.Anonymous(this="MAKE_DT_INTERVAL", expressions=[node.this])
     if isinstance(node, exp.Anonymous) and node.name.upper() == "TO_MONTHS":
