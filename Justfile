@@ -73,11 +73,11 @@ bench *args:
 bench-scale *args:
     @python -m benchmarks.sweep "$@"
 
-# Spark local[2] vs the one-machine pipeline, generation and all queries (default scales 10,100) -> docs/benchmarks.md
+# Spark local[2] vs the one-machine pipeline, generation and all queries (default scales 10,100) -> docs/benchmarks/spark.md + spark.json
 bench-spark *args:
     @python -m benchmarks.spark_vs_local "$@"
 
-# API load benchmark with wrk at scale 1000 (data built once under BENCH_API_DATA) -> docs/benchmarks.md, docs/benchmarks/api.json
+# API load benchmark with wrk at scale 1000 (data built once under BENCH_API_DATA) -> docs/benchmarks/api.md + api.json
 bench-api *args:
     @python -m benchmarks.api_load "$@"
 
@@ -87,7 +87,7 @@ bench-api *args:
 dashboard *args:
     @python -m pipeline dashboard "$@"
 
-# Dashboard render times in Chromium -> its section of docs/benchmarks.md + docs/benchmarks_dashboard.json (e.g. `just bench-dashboard --data-dir /tmp/ecom-1000`)
+# Dashboard render times in Chromium -> docs/benchmarks/dashboard.md + dashboard.json (e.g. `just bench-dashboard --data-dir /tmp/ecom-1000`)
 bench-dashboard *args:
     @python -m benchmarks.dashboard "$@"
 

@@ -63,7 +63,7 @@ order_counts as (
         l.product_id,
         count(distinct l.order_id) as order_count
     from lines_in_range as l
-    inner join chosen as ch on l.product_id = ch.product_id
+    where l.product_id in (select ch.product_id from chosen as ch)
     group by l.product_id
 )
 
