@@ -52,7 +52,6 @@ from pipeline.spark.session import spark_session
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 RESULTS = DOCS / "benchmarks"  # beside the sweep's scaling.json and scaling.md
-BUSY_LOAD = 2.5  # a one-minute load average above this, on two cores, means something else was running
 EMPTY_TASKS = 200
 WARM_UP_SCALE = 0.01  # the first calls of the generators in a process (lazy imports, caches), on tiny chunks
 
@@ -301,7 +300,7 @@ def rate_rows(r: dict[str, Any]) -> list[str]:
     return lines
 
 
-def load_note(results: list[dict[str, Any]], cores: int) -> str:
+def load_note(results: list[dict[str, Any]]) -> str:
     loads: list[float] = []
 
     def walk(value: Any) -> None:
@@ -314,15 +313,7 @@ def load_note(results: list[dict[str, Any]], cores: int) -> str:
                 walk(v)
 
     walk(results)
-    if not loads:
-        return "unknown"
-    busy = max(loads) > BUSY_LOAD
-    return f"{min(loads):.1f} to {max(loads):.1f} on {cores} cores" + (
-        ": the machine was busy, so absolute times are inflated (ratios less so: both sides ran under it, one after "
-        "the other). To be re-run on a quiet machine."
-        if busy
-        else "."
-    )
+    return f"{min(loads):.1f} to {max(loads):.1f}" if loads else "unknown"
 
 
 def render(raw: dict[str, Any]) -> str:
@@ -337,7 +328,8 @@ def render(raw: dict[str, Any]) -> str:
         "",
         f"- **Machine**: {info['cpu']}, {info['cores']} cores, {info['ram_gib']} GiB RAM, {info['os']}",
         f"- **Versions**: {versions}",
-        f"- **Load**: the 1-minute load average during the phases was {load_note(results, info['cores'])}",
+        f"- **Load**: the 1-minute load average during the phases was {load_note(results)} on {info['cores']} "
+        "cores (Spark's JVM and Python workers run on the same cores as the measurements).",
         f"- **Spark**: `--master {raw['master']}`, one task per chunk for generation, "
         "`spark.sql.shuffle.partitions` = the local cores; every Spark answer was checked equal to DuckDB's and "
         "Spark's lake to the one-machine lake (content hashes) in the same run.",
