@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from benchmarks.sweep.scenarios import ScaleRun, Sweep, label
@@ -34,7 +35,9 @@ class Target:
 
     def row(self) -> str:
         verdict = "not measured" if self.met is None else ("**met**" if self.met else "**missed**")
-        ratio = "" if self.ratio is None else f"{self.ratio:.2f}"
+        # A miss is rounded down, so that 0.999 does not print as a met-looking 1.00.
+        shown = None if self.ratio is None else (self.ratio if self.ratio >= 1 else math.floor(self.ratio * 100) / 100)
+        ratio = "" if shown is None else f"{shown:.2f}"
         return f"| {self.name} | {self.goal} | {self.measured} | {verdict} | {ratio} |"
 
 
