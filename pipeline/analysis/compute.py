@@ -42,7 +42,12 @@ def _key(query: Query, values: dict[str, Value]) -> Key:
 def _copy(con: duckdb.DuckDBPyConnection, sql: str, values: dict[str, Value], path: Path) -> int:
     cancel.check()
     path.parent.mkdir(parents=True, exist_ok=True)
-    (rows,) = con.execute(f"copy ({sql}) to {duck.sql_string(path)} (format parquet)", values).fetchone() or (0,)
+    try:
+        (rows,) = con.execute(f"copy ({sql}) to {duck.sql_string(path)} (format parquet)", values).fetchone() or (0,)
+    except duckdb.OutOfMemoryException as error:
+        # Which result ran out is the first thing to know (and to make lighter): its name leads the message.
+        msg = f"{path.stem}: {error}"
+        raise duckdb.OutOfMemoryException(msg) from error
     return int(rows)
 
 

@@ -21,8 +21,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import cancel
+from pipeline import cancel, duck
 from pipeline.analysis import queries
+from pipeline.analysis.compute import _copy
 from pipeline.errors import DataInvalid, ResourceError, as_resource_error
 from pipeline.generate.runner import worker_pool
 from pipeline.load import _foreign_key_failures
@@ -176,6 +177,21 @@ def test_memory_and_disk_errors_of_the_engines_are_resource_errors(tmp_path: Pat
         assert isinstance(found, ResourceError), error
         assert str(tmp_path / "warehouse.sqlite") in str(found)
     assert as_resource_error(ValueError("a bug"), tmp_path, "running") is None
+
+
+def test_an_analysis_out_of_memory_names_itself(tmp_path: Path) -> None:
+    """Out of memory while computing a result: the message starts with the result's name, before DuckDB's."""
+    heavy = "select i % 3000000 as k, count(*) as n from range(6000000) as t(i) group by k"
+    # No spill directory: nothing can spill.
+    with (
+        duck.connection(None, memory_limit="8MB", threads=1) as con,
+        pytest.raises(duckdb.OutOfMemoryException) as raised,
+    ):
+        _copy(con, heavy, {}, tmp_path / "analysis" / "mart_heavy.parquet")
+    assert str(raised.value).startswith("mart_heavy: Out of Memory Error"), str(raised.value)
+    found = as_resource_error(raised.value, tmp_path, "running the pipeline")
+    assert found is not None
+    assert "DuckDB mart_heavy: Out of Memory Error" in str(found)
 
 
 # --- interrupted ---------------------------------------------------------------------------------------------
