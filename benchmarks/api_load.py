@@ -365,6 +365,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=DOCS / "benchmarks" / "api.json")
     parser.add_argument("--markdown", type=Path, default=DOCS / "benchmarks" / "api.md")
     parser.add_argument("--render", type=Path, help="only re-write the Markdown page from this saved JSON")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="ENDPOINT",
+        help="measure only this endpoint (and health; repeatable) and skip the swap run: for quick comparisons, "
+        "printed only, the pages are not written",
+    )
     args = parser.parse_args(argv)
     if args.render:
         saved = json.loads(args.render.read_text())
@@ -376,6 +383,11 @@ def main(argv: list[str] | None = None) -> int:
     ensure_data(args.data_dir, args.scale)
     warehouse = args.data_dir / "warehouse.sqlite"
     paths = request_paths(warehouse, random.Random(42))
+    if args.only:
+        unknown = set(args.only) - set(paths)
+        if unknown:
+            parser.error(f"unknown endpoint(s) {', '.join(sorted(unknown))}; one of: {', '.join(paths)}")
+        paths = {name: ps for name, ps in paths.items() if name == "health" or name in args.only}
     with closing(sqlite3.connect(f"file:{warehouse}?mode=ro", uri=True)) as db:
         rows = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("customers", "products", "orders", "order_items", "payments")}  # fmt: skip
@@ -407,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
             report["endpoints"][name] = result
             print(f"{name:32s} {result['rps']:8,.0f} req/s  p50 {result['p50_ms']:7.2f} ms  "
                   f"p99 {result['p99_ms']:7.2f} ms  errors {result['errors']}", flush=True)  # fmt: skip
+        if args.only:
+            return 0
         report["sqlite_baseline"] = sqlite_baseline(warehouse, paths)
         print("mixed reads through a rebuild and swap", flush=True)
         report["swap"] = swap_run(base, args.data_dir, paths, args.connections, args.wrk_threads, work,
