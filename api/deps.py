@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 import duckdb
@@ -52,13 +52,11 @@ WriterDep = Annotated[Writer, Depends(get_writer)]
 GateDep = Annotated[QueryGate, Depends(get_gate)]
 
 
-def get_cursor(warehouse: WarehouseDep) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor of the process's DuckDB connection for this request (503 while there is no warehouse)."""
-    cursor = warehouse.cursor()
-    try:
+async def get_cursor(warehouse: WarehouseDep) -> AsyncIterator[duckdb.DuckDBPyConnection]:
+    """A cursor of the process's DuckDB connection for this request (503 while there is no warehouse), leased
+    from its pool: ``async``, since a plain generator dependency costs two hops to the thread pool."""
+    with warehouse.lease() as cursor:
         yield cursor
-    finally:
-        cursor.close()
 
 
 CursorDep = Annotated[duckdb.DuckDBPyConnection, Depends(get_cursor)]

@@ -1,8 +1,11 @@
 """The app: ``uvicorn api.main:app`` (or ``just api``), configured by the ``ECOM_*`` settings.
 
 Reads go through DuckDB's sqlite extension, one connection per process with the warehouse attached read-only
-and a cursor per request, in plain ``def`` routes (FastAPI runs them on its thread pool). Writes go to the
-writer process (``api.writer``). A warehouse swapped in by a rebuild is served from the next query on.
+and a pooled cursor per request. The reads of rows and marts are ``async`` routes that send only the warehouse
+work to the thread pool: one hop per request, where a plain ``def`` route makes one for itself, one each for
+its dependency's start and end, and one for validating its response (a keyed read's p99 is mostly such waits).
+Writes go to the writer process (``api.writer``). A warehouse swapped in by a rebuild is served from the next
+query on.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from fastapi.concurrency import run_in_threadpool
 
 from api.deps import CursorDep, WriterDep, WritingDep
 from api.models.common import Page
@@ -20,15 +21,15 @@ router = APIRouter(prefix="/orders", tags=["orders"])
 
 
 @router.get("", responses=responses(422, 503))
-def list_orders(cursor: CursorDep, query: Annotated[OrderQuery, Query()]) -> Page[Order]:
+async def list_orders(cursor: CursorDep, query: Annotated[OrderQuery, Query()]) -> Page[Order]:
     """Orders by order_id, filtered; follow `next` for the following page."""
-    return list_page(cursor, "orders", query, Order)
+    return await run_in_threadpool(list_page, cursor, "orders", query, Order)
 
 
 @router.get("/{order_id}", responses=responses(404, 422, 503))
-def read_order(cursor: CursorDep, order_id: KeyPath) -> OrderDetail:
+async def read_order(cursor: CursorDep, order_id: KeyPath) -> OrderDetail:
     """One order with its lines (by order_item_id) and its payment."""
-    return found(OrderDetail, "order", order_id, reads.order(cursor, order_id))
+    return found(OrderDetail, "order", order_id, await run_in_threadpool(reads.order, cursor, order_id))
 
 
 @router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 404, 409, 422, 503)})
