@@ -1,8 +1,9 @@
 """Dependencies shared by the routes, as ``Annotated`` aliases: settings, a warehouse cursor, the API-key check.
 
 The app's lifespan (``api.main``) puts the process-wide objects on ``app.state``: the settings, the one DuckDB
-connection to the warehouse (``Warehouse``), the writer process and the analyses' gate. Their getters are
-``async``: they only look an attribute up, and a plain ``def`` dependency costs a hop to the thread pool.
+connection to the warehouse (``Warehouse``), the writer process, the analyses' gate and the mart answers kept
+(``Answers``). Their getters are ``async``: they only look an attribute up, and a plain ``def`` dependency
+costs a hop to the thread pool.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import duckdb
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
+from api.answers import Answers
 from api.limits import QueryGate
 from api.problems import Problem
 from api.writer import Writer
@@ -46,10 +48,16 @@ async def get_gate(request: Request) -> QueryGate:
     return gate
 
 
+async def get_answers(request: Request) -> Answers:
+    answers: Answers = request.app.state.answers
+    return answers
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]
 WriterDep = Annotated[Writer, Depends(get_writer)]
 GateDep = Annotated[QueryGate, Depends(get_gate)]
+AnswersDep = Annotated[Answers, Depends(get_answers)]
 
 
 async def get_cursor(warehouse: WarehouseDep) -> AsyncIterator[duckdb.DuckDBPyConnection]:

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api import problems
+from api.answers import Answers
 from api.limits import QueryGate
 from api.routes import admin, analytics, customers, health, orders, products
 from api.writer import Writer
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.warehouse = warehouse
             app.state.writer = stack.enter_context(Writer())
             app.state.gate = QueryGate(settings.api_query_slots, settings.api_query_seconds)
+            app.state.answers = Answers()
             yield
 
     app = FastAPI(

@@ -1,20 +1,24 @@
 """/analytics: the marts (revenue series, top customers and products, categories, anomalies) and every analysis
 of ``queries/``, each answer with the warehouse build it was read from.
 
-Mart reads are SQLite's own indexed reads. The analyses of ``queries/`` run over the whole warehouse, so each
-runs on its own cursor within a time limit and one of a few slots (``api.limits``).
+Mart reads are SQLite's own indexed reads, their answers kept per state of the warehouse file (``api.answers``):
+a request answered from them costs what ``/health`` does. The analyses of ``queries/`` run over the whole
+warehouse, so each runs on its own cursor within a time limit and one of a few slots (``api.limits``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Annotated, Any, Literal, TypeVar
 
 import duckdb
-from fastapi import APIRouter, Path, Query, Request
+import polars as pl
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
-from api.deps import CursorDep, GateDep, WarehouseDep
+from api.answers import Answers
+from api.deps import AnswersDep, CursorDep, GateDep, WarehouseDep
 from api.models.analytics import (
     Anomaly,
     AnomalyQuery,
@@ -70,58 +74,111 @@ def _read(warehouse: Warehouse, cursor: duckdb.DuckDBPyConnection, read: Callabl
     return BuildInfo.model_validate(build), result
 
 
-@router.get("/revenue/{grain}", responses=responses(422, 503))
-def revenue(
-    cursor: CursorDep,
+async def _mart_answer(
+    warehouse: Warehouse,
+    answers: Answers,
+    model: type[Analytics[Any]],
+    key: Hashable,
+    read: Callable[[duckdb.DuckDBPyConnection], dict[str, Any]],
+) -> Response:
+    """The JSON body of ``model`` for a mart read: kept from an earlier request in the same state of the warehouse
+    file (``api.answers``; no thread, no query), else ``read(cursor)`` (the answer's fields but its build) with
+    its build, in the thread pool. Validated against ``model`` as FastAPI would its response."""
+    state = warehouse.state()
+    body = answers.get(state, key)
+    if body is None:
+
+        def answer() -> bytes:
+            with warehouse.lease() as cursor:
+                build, fields = _read(warehouse, cursor, lambda: read(cursor))
+            return model.model_validate({"build": build, **fields}).model_dump_json().encode()
+
+        body = await run_in_threadpool(answer)
+        if warehouse.state() == state:  # nothing was written or swapped in while it was read
+            answers.put(state, key, body)
+    return Response(body, media_type="application/json")
+
+
+def _items(frame: pl.DataFrame) -> dict[str, Any]:
+    return {"items": frame.to_dicts()}
+
+
+@router.get("/revenue/{grain}", response_model=Analytics[RevenuePeriod], responses=responses(422, 503))
+async def revenue(
     warehouse: WarehouseDep,
+    answers: AnswersDep,
     grain: Annotated[
         Literal["daily", "weekly", "monthly"], Path(description="the length of a period", examples=["monthly"])
     ],
     start_date: StartDate = None,
     end_date: EndDate = None,
-) -> Analytics[RevenuePeriod]:
+) -> Response:
     """Revenue, orders and buyers per day, ISO week or month (from the revenue marts)."""
-    build, rows = _read(warehouse, cursor, lambda: reads.revenue(cursor, GRAINS[grain], start_date, end_date))
-    return Analytics[RevenuePeriod](build=build, items=rows.to_dicts())  # type: ignore[arg-type]
+    return await _mart_answer(
+        warehouse,
+        answers,
+        Analytics[RevenuePeriod],
+        ("revenue", grain, start_date, end_date),
+        lambda cursor: _items(reads.revenue(cursor, GRAINS[grain], start_date, end_date)),
+    )
 
 
-@router.get("/top-customers", responses=responses(422, 503))
-def top_customers(cursor: CursorDep, warehouse: WarehouseDep, limit: Limit = 10) -> Analytics[TopCustomer]:
+@router.get("/top-customers", response_model=Analytics[TopCustomer], responses=responses(422, 503))
+async def top_customers(warehouse: WarehouseDep, answers: AnswersDep, limit: Limit = 10) -> Response:
     """The biggest spenders, best first (from the customer summary mart)."""
-    build, rows = _read(warehouse, cursor, lambda: reads.top_customers(cursor, limit))
-    return Analytics[TopCustomer](build=build, items=rows.to_dicts())  # type: ignore[arg-type]
+    return await _mart_answer(
+        warehouse,
+        answers,
+        Analytics[TopCustomer],
+        ("top-customers", limit),
+        lambda cursor: _items(reads.top_customers(cursor, limit)),
+    )
 
 
-@router.get("/top-products", responses=responses(422, 503))
-def top_products(
-    cursor: CursorDep,
+@router.get("/top-products", response_model=Analytics[TopProduct], responses=responses(422, 503))
+async def top_products(
     warehouse: WarehouseDep,
+    answers: AnswersDep,
     limit: Limit = 10,
     rank_by: Annotated[Literal["revenue", "units"], Query(description="the measure that ranks them")] = "revenue",
-) -> Analytics[TopProduct]:
+) -> Response:
     """The best-selling products by revenue or units, best first (from the product summary mart)."""
-    build, rows = _read(warehouse, cursor, lambda: reads.top_products(cursor, limit, rank_by))
-    return Analytics[TopProduct](build=build, items=rows.to_dicts())  # type: ignore[arg-type]
+    return await _mart_answer(
+        warehouse,
+        answers,
+        Analytics[TopProduct],
+        ("top-products", limit, rank_by),
+        lambda cursor: _items(reads.top_products(cursor, limit, rank_by)),
+    )
 
 
-@router.get("/category-revenue", responses=responses(503))
-def category_revenue(cursor: CursorDep, warehouse: WarehouseDep) -> Analytics[CategoryRevenue]:
+@router.get("/category-revenue", response_model=Analytics[CategoryRevenue], responses=responses(503))
+async def category_revenue(warehouse: WarehouseDep, answers: AnswersDep) -> Response:
     """Revenue per product category and its share of the total, highest first (from the category mart)."""
-    build, rows = _read(
-        warehouse, cursor, lambda: reads.mart(cursor, "mart_category_revenue", order_by="revenue", descending=True)
+    return await _mart_answer(
+        warehouse,
+        answers,
+        Analytics[CategoryRevenue],
+        ("category-revenue",),
+        lambda cursor: _items(reads.mart(cursor, "mart_category_revenue", order_by="revenue", descending=True)),
     )
-    return Analytics[CategoryRevenue](build=build, items=rows.to_dicts())  # type: ignore[arg-type]
 
 
-@router.get("/anomalies", responses=responses(422, 503))
-def anomalies(
-    cursor: CursorDep, warehouse: WarehouseDep, query: Annotated[AnomalyQuery, Query()]
-) -> AnalyticsPage[Anomaly]:
+def _anomalies(cursor: duckdb.DuckDBPyConnection, query: AnomalyQuery) -> dict[str, Any]:
+    page = reads.anomalies(cursor, query.kind, limit=query.limit, after=query.cursor)
+    return {"items": page.items.to_dicts(), "next": page.next}
+
+
+@router.get("/anomalies", response_model=AnalyticsPage[Anomaly], responses=responses(422, 503))
+async def anomalies(warehouse: WarehouseDep, answers: AnswersDep, query: Annotated[AnomalyQuery, Query()]) -> Response:
     """Orders that look like fraud, by order_id, with the rule that flagged each (from the anomalies mart)."""
-    build, page = _read(
-        warehouse, cursor, lambda: reads.anomalies(cursor, query.kind, limit=query.limit, after=query.cursor)
+    return await _mart_answer(
+        warehouse,
+        answers,
+        AnalyticsPage[Anomaly],
+        ("anomalies", query.kind, query.limit, query.cursor),
+        lambda cursor: _anomalies(cursor, query),
     )
-    return AnalyticsPage[Anomaly](build=build, items=page.items.to_dicts(), next=page.next)  # type: ignore[arg-type]
 
 
 # --- the analyses of queries/ -----------------------------------------------------------------------------
