@@ -114,7 +114,8 @@ def _file_state(path: Path) -> FileState | None:
 
 
 class Warehouse:
-    """The process's one DuckDB connection to the warehouse; ``cursor()`` for each request or thread."""
+    """The process's one DuckDB connection to the warehouse; ``cursor()`` for each thread (a Streamlit rerun),
+    ``lease()`` for each request of the API."""
 
     def __init__(self, path: Path, spill_dir: Path | None = None, memory_limit: str = "512MB") -> None:
         self.path = path
