@@ -34,16 +34,76 @@ product_orders as (
     group by op.product_id
 ),
 
+-- Only pairs that could make the result are counted. A pair is in no more orders than either of its
+-- products, and the $limit-th count among the pairs of the most ordered products is at most the $limit-th
+-- count among all pairs; so every pair of the result is in at least least_orders orders, and so are both of
+-- its products. Exact for any data: with fewer than $limit such pairs, every product is a candidate.
+popular_products as (
+    select po.product_id
+    from product_orders as po
+    order by po.order_count desc, po.product_id asc
+    limit 1000
+),
+
+popular_lines as (
+    select
+        op.order_id,
+        op.product_id
+    from order_products as op
+    where op.product_id in (select pp.product_id from popular_products as pp)
+),
+
+popular_pairs as (
+    select count(*) as orders_together
+    from popular_lines as a
+    inner join popular_lines as b
+        on a.order_id = b.order_id and a.product_id < b.product_id
+    group by a.product_id, b.product_id
+),
+
+limit_th_pair as (
+    select
+        min(top.orders_together) as orders_together,
+        count(*) as pair_count
+    from (
+        select pp.orders_together
+        from popular_pairs as pp
+        order by pp.orders_together desc
+        limit $limit
+    ) as top
+),
+
+least_orders as (
+    select
+        case
+            when lp.pair_count = $limit then greatest(lp.orders_together, $min_orders)
+            else $min_orders
+        end as order_count
+    from limit_th_pair as lp
+),
+
+candidate_lines as (
+    select
+        op.order_id,
+        op.product_id
+    from order_products as op
+    where op.product_id in (
+        select po.product_id
+        from product_orders as po
+        cross join least_orders as lo
+        where po.order_count >= lo.order_count
+    )
+),
+
 pairs as (
     select
         a.product_id as product_a_id,
         b.product_id as product_b_id,
         count(*) as orders_together
-    from order_products as a
-    inner join order_products as b
+    from candidate_lines as a
+    inner join candidate_lines as b
         on a.order_id = b.order_id and a.product_id < b.product_id
     group by a.product_id, b.product_id
-    having count(*) >= $min_orders
 ),
 
 measured as (
@@ -56,8 +116,10 @@ measured as (
         round(pr.orders_together * ot.order_count / (pa.order_count * pb.order_count), 2) as lift
     from pairs as pr
     cross join order_total as ot
+    cross join least_orders as lo
     inner join product_orders as pa on pr.product_a_id = pa.product_id
     inner join product_orders as pb on pr.product_b_id = pb.product_id
+    where pr.orders_together >= lo.order_count
 )
 
 select
