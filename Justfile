@@ -73,6 +73,10 @@ bench *args:
 bench-scale *args:
     @python -m benchmarks.sweep "$@"
 
+# Each mart and analysis alone on a fresh DuckDB: time, peak memory, which run out (e.g. `just bench-analyses data/lake --only bought_together`)
+bench-analyses *args:
+    @python -m benchmarks.analyses_alone "$@"
+
 # Spark local[2] vs the one-machine pipeline, generation and all queries (default scales 10,100) -> docs/benchmarks/spark.md + spark.json
 bench-spark *args:
     @python -m benchmarks.spark_vs_local "$@"
