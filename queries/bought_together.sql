@@ -63,14 +63,14 @@ popular_pairs as (
 
 limit_th_pair as (
     select
-        min(top.orders_together) as orders_together,
+        min(best.orders_together) as orders_together,
         count(*) as pair_count
     from (
         select pp.orders_together
         from popular_pairs as pp
         order by pp.orders_together desc
         limit $limit
-    ) as top
+    ) as best
 ),
 
 least_orders as (
