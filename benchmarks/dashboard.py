@@ -131,9 +131,9 @@ def measure_views(chromium: Browser, data_dir: Path, work: Path, views: int) -> 
     return seconds
 
 
-def run(data_dir: Path, rounds: int) -> dict[str, Any]:
+def run(data_dir: Path, rounds: int, only: list[str] | None = None) -> dict[str, Any]:
     window = _window(data_dir)
-    pages: dict[str, list[dict[str, Any]]] = {path: [] for path in browser.PAGES}
+    pages: dict[str, list[dict[str, Any]]] = {path: [] for path in browser.PAGES if only is None or path in only}
     with tempfile.TemporaryDirectory() as scratch, browser.chromium() as chromium:
         work = Path(scratch)
         empty = work / "empty"
@@ -273,13 +273,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DOCS / "benchmarks" / "dashboard.md", help="the page")
     parser.add_argument("--json", type=Path, default=DOCS / "benchmarks" / "dashboard.json")
     parser.add_argument("--from-json", action="store_true", help="only render --json again into --output")
+    parser.add_argument(
+        "--page",
+        action="append",
+        choices=list(browser.PAGES),
+        help="measure only this page (URL path, '' for the Overview; repeatable): a quick look, not the page to commit",
+    )
     args = parser.parse_args(argv)
     if args.from_json:
         results = json.loads(args.json.read_text())
     else:
         if args.data_dir is None or not (args.data_dir / "warehouse.sqlite").is_file():
             parser.error(f"--data-dir {args.data_dir}: no warehouse.sqlite there; build one as the docstring says")
-        results = run(args.data_dir.resolve(), args.rounds)
+        results = run(args.data_dir.resolve(), args.rounds, args.page)
         args.json.write_text(json.dumps(results, default=str, separators=(",", ":")) + "\n")
     section = render(results)
     args.output.write_text(section)

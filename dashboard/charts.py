@@ -326,15 +326,6 @@ def anomaly_kinds(frame: pl.DataFrame) -> go.Figure:
     return figure
 
 
-def detection_scores(frame: pl.DataFrame) -> go.Figure:
-    """Precision and recall of the anomaly query per kind (kind, precision, recall)."""
-    figure = _figure()
-    for measure, color in (("precision", "#4C78A8"), ("recall", "#F58518")):
-        figure.add_bar(x=frame["kind"].to_list(), y=frame[measure].to_list(), name=measure.title(), marker_color=color)
-    figure.update_layout(barmode="group", yaxis={"title": None, "tickformat": ".0%", "range": [0, 1.05]})
-    return figure
-
-
 def stage_times(frame: pl.DataFrame) -> go.Figure:
     """Seconds per pipeline stage (the manifest's stages: name, seconds, peak_rss_mib)."""
     figure = _figure(height=max(220, 28 * frame.height + 60))

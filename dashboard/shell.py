@@ -8,7 +8,7 @@ instead when there is nothing to show, and reruns the page when the warehouse ch
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,10 +200,11 @@ def _back(cursors: list[str | None]) -> None:
     cursors.pop()
 
 
-def facts(values: Mapping[str, object], key: str) -> None:
-    """Named values as a two-column table."""
+def facts(values: Mapping[str, object]) -> None:
+    """Named values as a two-column table: a static one, cheaper for the browser to draw on every rerun than an
+    interactive grid, which a handful of values does not need."""
     shown = ["" if v is None else str(v) for v in values.values()]
-    st.dataframe({"": list(values), "value": shown}, hide_index=True, key=key, height="content")
+    st.table({"": list(values), "value": shown}, hide_index=True)
 
 
 def picked_list(
@@ -233,6 +234,13 @@ def chart(figure: Callable[[pl.DataFrame], Any], frame: pl.DataFrame, key: str, 
     st.plotly_chart(figure(frame), key=key)
     if note:
         st.caption(note)
+
+
+def section(names: Sequence[str], key: str) -> str:
+    """A picker of a page's sections, shown one at a time: the page builds and draws only the charts of the one
+    picked. (``st.tabs`` builds every tab's content on every run, and the browser draws every chart in it.)"""
+    chosen: str = st.segmented_control("Show", names, default=names[0], required=True, key=key)
+    return chosen
 
 
 GRAINS = ["day", "week", "month"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from dashboard import charts, data, fmt, shell
@@ -9,28 +11,44 @@ from dashboard import charts, data, fmt, shell
 LIST = "customer_list"
 
 
-def render(view: shell.View) -> None:
-    st.title("Customers")
-    st.caption(view.caption())
-    snap = view.snapshot
+def _signups(view: shell.View) -> None:
     grain = view.grain()
-    trend, segments = st.columns(2)
-    with trend:
-        st.subheader(f"Signups per {grain}")
-        st.plotly_chart(charts.signups(data.signups(snap, grain, view.start, view.end), grain), key="signups_chart")
-    with segments:
-        st.subheader("RFM segments")
-        st.plotly_chart(charts.rfm_segments(data.rfm_segments(snap)), key="rfm_chart")
-        st.caption("Recency, frequency and monetary quintiles over the whole history, as of the last order day.")
+    st.subheader(f"Signups per {grain}")
+    frame = data.signups(view.snapshot, grain, view.start, view.end)
+    st.plotly_chart(charts.signups(frame, grain), key="signups_chart")
 
+
+def _cohorts(view: shell.View) -> None:
     st.subheader("Cohort retention")
     shell.chart(
         charts.cohort_retention,
-        data.cohorts(snap, view.start, view.end),
+        data.cohorts(view.snapshot, view.start, view.end),
         "cohort_chart",
         "No customer signed up in a month of the date range.",
         "Share of each signup month's customers who ordered in the Nth month after it.",
     )
+
+
+def _segments(view: shell.View) -> None:
+    st.subheader("RFM segments")
+    st.plotly_chart(charts.rfm_segments(data.rfm_segments(view.snapshot)), key="rfm_chart")
+    st.caption("Recency, frequency and monetary quintiles over the whole history, as of the last order day.")
+
+
+# One chart at a time (a picker under the title), above the list: three drawn together, with the list, took
+# the browser over half a second to redraw after a filter change (docs/benchmarks.md).
+SECTIONS: dict[str, Callable[[shell.View], None]] = {
+    "Signups": _signups,
+    "Cohort retention": _cohorts,
+    "RFM segments": _segments,
+}
+
+
+def render(view: shell.View) -> None:
+    st.title("Customers")
+    st.caption(view.caption())
+    snap = view.snapshot
+    SECTIONS[shell.section(list(SECTIONS), "customers_section")](view)
 
     st.subheader("Find a customer")
     search = st.text_input("Search", placeholder="part of a name, or an e-mail address", key="customer_search")

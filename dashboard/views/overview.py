@@ -49,7 +49,7 @@ def render(view: shell.View) -> None:
         "window ends": fmt.NOTHING if build.end_date is None else build.end_date.isoformat(),
         "writes since the build": fmt.count(build.edits),
     }
-    shell.facts(facts, "build_facts")
+    shell.facts(facts)
 
 
 if __name__ == "__main__":

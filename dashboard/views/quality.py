@@ -66,7 +66,7 @@ def _build(view: shell.View, records: data.Records) -> None:
             "anomaly rate": lake.get("anomaly_rate"),
             **{name: version for name, version in records.manifest.get("versions", {}).items()},
         }
-        shell.facts(facts, "manifest_facts")
+        shell.facts(facts)
     with right:
         stages = records.manifest.get("stages", [])
         if stages:
@@ -108,7 +108,7 @@ def _anomalies(view: shell.View, records: data.Records) -> None:
                     for s in found
                 ]
             )
-            st.plotly_chart(charts.detection_scores(table), key="scores_chart")
+            # A table, not a chart as well: the same few numbers drawn twice cost the page a chart's drawing.
             shell.table(table, "scores", percent=("precision", "recall"), counts=("flagged", "labelled"))
     kind = st.selectbox("Kind", ["all", *kinds["kind"].to_list()], key="anomaly_kind")
     shown = data.anomalies(snap, view.start, view.end, None if kind == "all" else kind, FLAGGED_SHOWN)

@@ -1,8 +1,9 @@
 """The dashboard as a user meets it: ``python -m pipeline dashboard`` on a free port, Debian's Chromium driving it.
 
-Every page loads without an exception and draws every one of its Plotly charts; the sidebar's date range, typed
-as a user types it, changes the Overview's Orders to the count sqlite3 finds. A screenshot of each page goes to
-``$DASHBOARD_SCREENSHOTS`` (CI keeps that directory) or to the test's temporary directory.
+Every page loads without an exception and draws every one of its Plotly charts, and so does every section of a
+page shown one section at a time; the sidebar's date range, typed as a user types it, changes the Overview's Orders
+to the count sqlite3 finds. A screenshot of each page goes to ``$DASHBOARD_SCREENSHOTS`` (CI keeps that directory)
+or to the test's temporary directory.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from playwright.sync_api import Browser, Page
 
 from tests.dashboard import browser
 from tests.dashboard.conftest import one
-from tests.dashboard.test_pages import CHARTS
+from tests.dashboard.test_pages import CHARTS, EVERY_SECTION, SECTIONS
 
 FILES = {path: name for name, _, path, _ in browser.APP_PAGES}
 
@@ -58,6 +59,19 @@ def test_every_page_loads_and_draws_its_charts(server: str, page: Page, screensh
     shot = screenshots / f"{path or 'overview'}.png"
     browser.screenshot(page, shot)
     assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(("file", "section"), EVERY_SECTION)
+def test_every_section_draws_its_chart(server: str, page: Page, file: str, section: str) -> None:
+    path = {name: path for path, name in FILES.items()}[file]
+    browser.open_page(page, server, path)
+    if section != SECTIONS[file][1][0]:  # the first is shown when the page opens; clicking it reruns nothing
+        picker = page.locator('[data-testid="stMain"] [data-testid="stButtonGroup"]')
+        before = browser.runs(page)
+        picker.get_by_text(section, exact=True).click()
+        browser.settle(page, before)
+    assert browser.exceptions(page) == []
+    assert browser.charts_drawn(page) == (1, 1)
 
 
 def test_the_sidebar_date_range_changes_the_orders_metric(server: str, page: Page, db: sqlite3.Connection) -> None:

@@ -221,15 +221,14 @@ def test_detection_scores(snap: data.Snapshot, scale1: Path, db: sqlite3.Connect
     labels = set(pl.read_parquet(settings.labels_path).select("order_id", pl.col("kind").cast(pl.String)).rows())
     flagged = set(db.execute("SELECT order_id, kind FROM mart_anomalies").fetchall())
     found = data.detection_scores(snap, str(settings.labels_path))
-    frame = pl.DataFrame([{"kind": s.kind, "precision": s.precision, "recall": s.recall} for s in found])
-    bars = charts.detection_scores(frame)
+    scores = {s.kind: s for s in found}
     overall = {o for o, _ in flagged} & {o for o, _ in labels}
-    assert trace(bars, "Precision").x[-1] == "all"
-    assert trace(bars, "Precision").y[-1] == pytest.approx(len(overall) / len(flagged))
-    assert trace(bars, "Recall").y[-1] == pytest.approx(len(overall) / len(labels))
-    for kind, precision in zip(trace(bars, "Precision").x[:-1], trace(bars, "Precision").y[:-1], strict=True):
+    assert list(scores)[-1] == "all"
+    assert scores["all"].precision == pytest.approx(len(overall) / len(flagged))
+    assert scores["all"].recall == pytest.approx(len(overall) / len(labels))
+    for kind, score in list(scores.items())[:-1]:
         mine = {o for o, k in flagged if k == kind}
-        assert precision == pytest.approx(len(mine & {o for o, k in labels if k == kind}) / len(mine))
+        assert score.precision == pytest.approx(len(mine & {o for o, k in labels if k == kind}) / len(mine))
 
 
 def test_stage_times(scale1: Path) -> None:

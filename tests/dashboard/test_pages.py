@@ -18,12 +18,19 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import fmt
 from dashboard.app import PAGES
+from dashboard.views import analytics, customers
 from tests.conftest import build
 from tests.dashboard.conftest import one
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 # Plotly charts each page draws over the scale-1 build, with no widget touched.
-CHARTS = {"overview.py": 1, "customers.py": 3, "products.py": 3, "orders.py": 1, "analytics.py": 6, "quality.py": 3}
+CHARTS = {"overview.py": 1, "customers.py": 1, "products.py": 3, "orders.py": 1, "analytics.py": 1, "quality.py": 2}
+# The pages that show one section at a time: their picker's key and sections. Each section draws one chart.
+SECTIONS = {
+    "customers.py": ("customers_section", list(customers.SECTIONS)),
+    "analytics.py": ("analytics_section", list(analytics.SECTIONS)),
+}
+EVERY_SECTION = [(page, name) for page, (_, names) in SECTIONS.items() for name in names]
 Q1_2025 = (dt.date(2025, 1, 1), dt.date(2025, 3, 31))
 
 
@@ -64,6 +71,15 @@ def test_every_page_renders(scale1: Path, monkeypatch: pytest.MonkeyPatch, page:
     assert all(f["data"] for f in figures(test)), "a chart without a trace"
     title = {name: title for name, title, _, _ in PAGES}[page]
     assert [t.value for t in test.title] == [title]
+
+
+@pytest.mark.parametrize(("page", "section"), EVERY_SECTION)
+def test_every_section_draws_its_chart(scale1: Path, monkeypatch: pytest.MonkeyPatch, page: str, section: str) -> None:
+    test = app(scale1, monkeypatch, page)
+    test.segmented_control(key=SECTIONS[page][0]).set_value(section).run()
+    assert not test.exception, [e.message for e in test.exception]
+    assert len(figures(test)) == 1
+    assert figures(test)[0]["data"], "a chart without a trace"
 
 
 def expected_overview(db: sqlite3.Connection, start: dt.date, end: dt.date) -> dict[str, str]:
@@ -168,7 +184,8 @@ def test_customer_pages_and_the_sidebar_range(
         between(*Q1_2025),
     ).fetchall()
     assert test.dataframe(key="customers_table").value["customer_id"].tolist() == [r[0] for r in signed]
-    heatmap = figures(test)[2]["data"][0]
+    test.segmented_control(key="customers_section").set_value("Cohort retention").run()
+    heatmap = figures(test)[0]["data"][0]
     assert heatmap["y"] == ["2025-01", "2025-02", "2025-03"]
 
 
@@ -222,10 +239,12 @@ def test_analytics_grain(scale1: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     test = app(scale1, monkeypatch, "analytics.py")
     assert len(figures(test)[0]["data"][0]["x"]) == 36  # months
     test.radio(key="analytics_grain").set_value("week").run()
-    charts = figures(test)
-    assert len(charts[0]["data"][0]["x"]) == 158  # ISO weeks touching 2023-2025
-    # The payment mix follows the switch (a week without a bank payment has no bank bar).
-    assert len({x for method in charts[2]["data"] for x in method["x"]}) == 158
+    assert len(figures(test)[0]["data"][0]["x"]) == 158  # ISO weeks touching 2023-2025
+    # The switch stays on weeks in the other sections over time, and the payment mix follows it (a week without
+    # a bank payment has no bank bar).
+    test.segmented_control(key="analytics_section").set_value("Payment mix").run()
+    assert test.radio(key="analytics_grain").value == "week"
+    assert len({x for method in figures(test)[0]["data"] for x in method["x"]}) == 158
 
 
 def test_quality(scale1: Path, db: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
