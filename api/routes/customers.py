@@ -5,28 +5,27 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from fastapi.concurrency import run_in_threadpool
 
-from api.deps import CursorDep, WriterDep, WritingDep
+from api.deps import WarehouseDep, WriterDep, WritingDep
 from api.models.common import Page
 from api.models.customers import Customer, CustomerCreate, CustomerDetail, CustomerQuery, CustomerUpdate
 from api.problems import responses
-from api.routes.shared import LOCATION, KeyPath, created, found, list_page
+from api.routes.shared import LOCATION, KeyPath, ask, created, found, list_page
 from pipeline.access import reads, writes
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 
 @router.get("", responses=responses(422, 503))
-async def list_customers(cursor: CursorDep, query: Annotated[CustomerQuery, Query()]) -> Page[Customer]:
+async def list_customers(warehouse: WarehouseDep, query: Annotated[CustomerQuery, Query()]) -> Page[Customer]:
     """Customers by customer_id, filtered; follow `next` for the following page."""
-    return await run_in_threadpool(list_page, cursor, "customers", query, Customer)
+    return await ask(warehouse, list_page, "customers", query, Customer)
 
 
 @router.get("/{customer_id}", responses=responses(404, 422, 503))
-async def read_customer(cursor: CursorDep, customer_id: KeyPath) -> CustomerDetail:
+async def read_customer(warehouse: WarehouseDep, customer_id: KeyPath) -> CustomerDetail:
     """One customer, with how many orders they placed and what they spent in all."""
-    return found(CustomerDetail, "customer", customer_id, await run_in_threadpool(reads.customer, cursor, customer_id))
+    return found(CustomerDetail, "customer", customer_id, await ask(warehouse, reads.customer, customer_id))
 
 
 @router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 409, 422, 503)})

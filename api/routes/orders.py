@@ -8,28 +8,27 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from fastapi.concurrency import run_in_threadpool
 
-from api.deps import CursorDep, WriterDep, WritingDep
+from api.deps import WarehouseDep, WriterDep, WritingDep
 from api.models.common import Page
 from api.models.orders import Order, OrderCreate, OrderDetail, OrderQuery, OrderUpdate
 from api.problems import responses
-from api.routes.shared import LOCATION, KeyPath, created, found, list_page
+from api.routes.shared import LOCATION, KeyPath, ask, created, found, list_page
 from pipeline.access import reads, writes
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
 
 @router.get("", responses=responses(422, 503))
-async def list_orders(cursor: CursorDep, query: Annotated[OrderQuery, Query()]) -> Page[Order]:
+async def list_orders(warehouse: WarehouseDep, query: Annotated[OrderQuery, Query()]) -> Page[Order]:
     """Orders by order_id, filtered; follow `next` for the following page."""
-    return await run_in_threadpool(list_page, cursor, "orders", query, Order)
+    return await ask(warehouse, list_page, "orders", query, Order)
 
 
 @router.get("/{order_id}", responses=responses(404, 422, 503))
-async def read_order(cursor: CursorDep, order_id: KeyPath) -> OrderDetail:
+async def read_order(warehouse: WarehouseDep, order_id: KeyPath) -> OrderDetail:
     """One order with its lines (by order_item_id) and its payment."""
-    return found(OrderDetail, "order", order_id, await run_in_threadpool(reads.order, cursor, order_id))
+    return found(OrderDetail, "order", order_id, await ask(warehouse, reads.order, order_id))
 
 
 @router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 404, 409, 422, 503)})

@@ -5,28 +5,27 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from fastapi.concurrency import run_in_threadpool
 
-from api.deps import CursorDep, WriterDep, WritingDep
+from api.deps import WarehouseDep, WriterDep, WritingDep
 from api.models.common import Page
 from api.models.products import Product, ProductCreate, ProductQuery, ProductUpdate
 from api.problems import responses
-from api.routes.shared import LOCATION, KeyPath, created, found, list_page
+from api.routes.shared import LOCATION, KeyPath, ask, created, found, list_page
 from pipeline.access import reads, writes
 
 router = APIRouter(prefix="/products", tags=["products"])
 
 
 @router.get("", responses=responses(422, 503))
-async def list_products(cursor: CursorDep, query: Annotated[ProductQuery, Query()]) -> Page[Product]:
+async def list_products(warehouse: WarehouseDep, query: Annotated[ProductQuery, Query()]) -> Page[Product]:
     """Products by product_id, filtered; follow `next` for the following page."""
-    return await run_in_threadpool(list_page, cursor, "products", query, Product)
+    return await ask(warehouse, list_page, "products", query, Product)
 
 
 @router.get("/{product_id}", responses=responses(404, 422, 503))
-async def read_product(cursor: CursorDep, product_id: KeyPath) -> Product:
+async def read_product(warehouse: WarehouseDep, product_id: KeyPath) -> Product:
     """One product."""
-    return found(Product, "product", product_id, await run_in_threadpool(reads.product, cursor, product_id))
+    return found(Product, "product", product_id, await ask(warehouse, reads.product, product_id))
 
 
 @router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 409, 422, 503)})

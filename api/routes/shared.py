@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 import duckdb
 from fastapi import Path, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from api.models.common import MAX_KEY, Page, PageQuery
 from api.problems import Problem
 from pipeline.access import reads
+from pipeline.access.warehouse import Warehouse
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+P = ParamSpec("P")
 
 KeyPath = Annotated[int, Path(ge=1, le=MAX_KEY, description="the row's key", examples=[1])]
 
@@ -21,6 +26,22 @@ LOCATION = {
         "Location": {"description": "where the new row is read: /<resource>/<id>", "schema": {"type": "string"}}
     }
 }
+
+
+async def ask(
+    warehouse: Warehouse,
+    question: Callable[Concatenate[duckdb.DuckDBPyConnection, P], T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """``question(cursor, ...)`` on a cursor leased in the thread pool: one hop per request, where a cursor
+    dependency would add an async generator's entry and exit to every request."""
+
+    def leased() -> T:
+        with warehouse.lease() as cursor:
+            return question(cursor, *args, **kwargs)
+
+    return await run_in_threadpool(leased)
 
 
 def list_page(cursor: duckdb.DuckDBPyConnection, resource: str, query: PageQuery, model: type[M]) -> Page[M]:

@@ -63,7 +63,8 @@ def product(cursor: duckdb.DuckDBPyConnection, product_id: int) -> dict[str, Any
 
 def _typed(table: str, row: dict[str, Any]) -> dict[str, Any]:
     """A row decoded from SQLite's JSON, with its dates as dates."""
-    return {k: dt.date.fromisoformat(v) if _columns(table)[k] == "date" else v for k, v in row.items()}
+    columns = _columns(table)
+    return {k: dt.date.fromisoformat(v) if columns[k] == "date" else v for k, v in row.items()}
 
 
 def order(cursor: duckdb.DuckDBPyConnection, order_id: int) -> dict[str, Any] | None:
