@@ -123,11 +123,13 @@ def read_tables(db: sqlite3.Connection) -> tuple[Table, ...]:
 def _mandatory_children() -> set[tuple[str, str]]:
     """(parent, child) pairs where a hard rule demands at least one child per parent.
 
-    Read from the validation rules themselves: a rule ``from <parent> ... anti join <child>`` lists the
-    parents without a child, so when it passes every parent has at least one.
+    Read from the validation rules themselves: a rule checked in a pass says ``requires: <child>``, and a rule
+    checked alone ``from <parent> ... anti join <child>`` lists the parents without a child; when it passes,
+    every parent has at least one.
     """
     pattern = re.compile(r"\bfrom\s+(\w+)(?:\s+as)?\s+\w+\s+anti\s+join\s+(\w+)\b", re.IGNORECASE)
-    return {match.groups() for rule in all_rules() for match in pattern.finditer(rule.sql)}  # type: ignore[misc]
+    found = {match.groups() for rule in all_rules() for match in pattern.finditer(rule.sql)}
+    return found | {(rule.table, rule.requires) for rule in all_rules() if rule.requires}  # type: ignore[return-value]
 
 
 def relationships(tables: tuple[Table, ...]) -> tuple[Relationship, ...]:
