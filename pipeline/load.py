@@ -7,8 +7,9 @@ SQLite has one writer per file, so to use every core the tables are split into g
 with its secondary indexes created after the bulk insert. The part files are then merged into the build
 file with ``INSERT INTO t SELECT * FROM part.t``, which SQLite runs as its transfer optimisation (records and
 index entries are copied, not re-encoded; the schemas are identical, CHECK constraints included, so nothing
-is skipped). The marts are loaded next, then SQLite itself checks foreign keys and page integrity and the row
-counts are reconciled with the source. Last, holding the warehouse's write lock (see ``pipeline.edits``), the
+is skipped). The marts are loaded into a part file of their own (so beside the merge, not after it) and
+merged last; then SQLite itself checks foreign keys and page integrity and the row counts are reconciled with
+the source. Last, holding the warehouse's write lock (see ``pipeline.edits``), the
 build record is written and the file is swapped in with ``os.replace``.
 
 A file is never open in Python's sqlite3 and in DuckDB's own SQLite at the same time: two SQLite libraries
@@ -47,6 +48,7 @@ FULL_INTEGRITY_CHECK_ROWS = 2_000_000
 # slower alone, no gain from a second thread). The mapped pages are page cache, counted in RSS while mapped.
 MMAP_BYTES = 1 << 40
 BUILD_FILE = "warehouse.sqlite"
+MARTS_FILE = "marts.sqlite"
 
 
 @dataclass(frozen=True)
@@ -142,16 +144,23 @@ def _fill_part(part: Path, tables: list[str], files_by_table: dict[str, list[Pat
                     db.execute(statement)
 
 
-def _merge(build: Path, parts: list[tuple[Path, list[str]]]) -> None:
-    """Copy the other parts' tables into the build (itself the first part), indexes included."""
+def _merge(build: Path, parts: Sequence[tuple[Path, list[str]]]) -> None:
+    """Copy the parts' tables into the build (itself the first part), indexes included, then delete the parts.
+
+    A table the build does not have yet (a mart) is created from the part's own statement first.
+    """
     with _sqlite(build) as db:
         for part, tables in parts:
             if part == build:
                 continue
-            for table in tables:
-                for statement in schema().indexes[table]:
-                    db.execute(statement)  # on the empty table, so that the transfer copies its entries
             db.execute("ATTACH ? AS part", (str(part),))
+            for table in tables:
+                if db.execute("SELECT 1 FROM main.sqlite_master WHERE name = ?", (table,)).fetchone() is None:
+                    (create,) = db.execute("SELECT sql FROM part.sqlite_master WHERE name = ?", (table,)).fetchone()
+                    db.execute(create)
+                indexes = "SELECT sql FROM part.sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
+                for (statement,) in db.execute(indexes, (table,)).fetchall():
+                    db.execute(statement)  # on the empty table, so that the transfer copies its entries
             db.execute("BEGIN")
             for table in tables:
                 db.execute(f"INSERT INTO main.{table} SELECT * FROM part.{table}")
@@ -255,8 +264,9 @@ def _write_record(build: Path, record: BuildRecord) -> str:
 def _phase(summary: LoadSummary, name: str) -> Iterator[None]:
     started = time.perf_counter()
     yield
-    summary.phases[name] = round(time.perf_counter() - started, 3)
-    log.info("warehouse build: %s in %.1f s", name, summary.phases[name])
+    seconds = time.perf_counter() - started
+    summary.phases[name] = round(summary.phases.get(name, 0.0) + seconds, 3)
+    log.info("warehouse build: %s in %.1f s", name, seconds)
 
 
 class WarehouseBuild:
@@ -276,6 +286,8 @@ class WarehouseBuild:
         self.build = scratch / BUILD_FILE
         self.parts: list[tuple[Path, list[str]]] = []
         self.rejected: list[Failure] = []  # rows SQLite's own constraints refused while filling
+        self.marts_part = scratch / MARTS_FILE
+        self.mart_tables: list[str] = []
 
     def fill_tasks(self, workers: int, advance: Advance) -> list[Callable[[], None]]:
         """One task per part file; the first (largest) group is filled in the build file itself."""
@@ -283,6 +295,14 @@ class WarehouseBuild:
         self.parts = [(self.build, groups[0])]
         self.parts += [(self.scratch / f"part-{i}.sqlite", tables) for i, tables in enumerate(groups[1:], 1)]
         return [partial(self._fill, part, tables, advance) for part, tables in self.parts]
+
+    def fill(self, workers: int, advance: Advance) -> None:
+        """Fill the parts side by side, then merge them into the build file (other work may still be running)."""
+        with _phase(self.summary, "fill and index"):
+            cancel.run_parallel(self.fill_tasks(workers, advance))
+        if not self.rejected:
+            with _phase(self.summary, "merge"):
+                _merge(self.build, self.parts)
 
     def _fill(self, part: Path, tables: list[str], advance: Advance) -> None:
         """Fill one part; a row SQLite's constraints refuse is recorded, not raised: the validation rules that
@@ -295,14 +315,19 @@ class WarehouseBuild:
             return
         log.info("warehouse build: filled and indexed %s in %.1f s", ", ".join(tables), time.perf_counter() - started)
 
-    def complete(self, marts: Sequence[MartResult]) -> None:
-        """Merge the parts, load the marts and the meta tables, then check foreign keys, integrity and counts."""
+    def load_marts(self, marts: Sequence[MartResult]) -> None:
+        """Load the marts into a part file of their own, so that it can happen beside the fill or the merge."""
+        with _phase(self.summary, "marts"):
+            load_marts(self.marts_part, marts, spill_dir=self.scratch)
+        self.mart_tables = [m.mart.table for m in marts]
+
+    def complete(self) -> None:
+        """Merge the marts' part, add the meta tables, then check foreign keys, integrity and counts."""
         if self.rejected:
             raise DataInvalid(self.rejected)
         with _phase(self.summary, "merge"):
-            _merge(self.build, self.parts)
-        with _phase(self.summary, "marts"):
-            load_marts(self.build, marts, spill_dir=self.scratch)
+            if self.mart_tables:
+                _merge(self.build, [(self.marts_part, self.mart_tables)])
             with _sqlite(self.build) as db:
                 db.executescript(meta_ddl())
         with _phase(self.summary, "checks"):
@@ -341,7 +366,8 @@ def build_warehouse(
 ) -> LoadSummary:
     """Fill, complete and publish a warehouse in one go (``load`` and ``run`` interleave the steps with others)."""
     with warehouse_build(target, files_by_table, expected_rows) as build:
-        with _phase(build.summary, "fill and index"):
-            cancel.run_parallel(build.fill_tasks(workers, advance))
-        build.complete(marts)
+        build.fill(workers, advance)
+        if marts:
+            build.load_marts(marts)
+        build.complete()
         return build.publish(record, edit_policy)

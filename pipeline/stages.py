@@ -2,9 +2,9 @@
 
 Commands (``pipeline.commands``) parse options and print; the flow lives here. A run's expensive parts all
 read the same Parquet files and are independent of each other, so they run at the same time, each stopping
-the others if it fails: the warehouse's part fills (SQLite, one writer per part) beside the cross-table rules
-then the analyses with their marts (DuckDB, each distinct query once). Then the parts are merged, the marts
-loaded, everything checked, and the outputs published: nothing is swapped in before it all passed.
+the others if it fails: the warehouse's part fills (SQLite, one writer per part) then their merge, beside the
+cross-table rules then the analyses (DuckDB, each distinct query once) then the marts' own part file. Then the
+marts' part is merged, everything checked, and the outputs published: nothing is swapped in before it all passed.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import polars as pl
 from pipeline import cancel, duck, lake, manifest
 from pipeline.analysis.analyze import plan, publish
 from pipeline.analysis.compute import Computed, compute
-from pipeline.analysis.marts import MARTS, Mart, MartResult
+from pipeline.analysis.marts import MARTS, Mart
 from pipeline.analysis.queries import Query, Value
 from pipeline.errors import DataInvalid, UsageError, resource_guard
 from pipeline.generate.plan import Plan
@@ -179,8 +179,8 @@ def _build(
     planned: list[tuple[Query, dict[str, Value]]],
     marts: tuple[Mart, ...],
 ) -> list[Computed]:
-    """The rules then the analyses (DuckDB) beside the part fills (SQLite), over ``files_by_table``; then the
-    merge, the marts and the checks.
+    """The rules, the analyses and the marts' part (DuckDB) beside the part fills and their merge (SQLite), over
+    ``files_by_table``; then the marts' part is merged too and everything checked.
 
     The rules and the analyses run one after the other on DuckDB's two threads: side by side, their big
     aggregates together need more than the shared memory limit (measured: out of memory at scale 1000).
@@ -191,15 +191,13 @@ def _build(
         with manifest.timed(timed, name):
             return _cursor_task(con, work)
 
-    computed: list[tuple[list[Computed], list[MartResult]]] = []
+    computed: list[list[Computed]] = []
 
     def rules_then_analyses() -> None:
         phase("validate", lambda cursor: check_cross_table(cursor, settings.window, report))
-        computed.append(phase("analyze", lambda cursor: compute(cursor, scratch / "analysis", planned, marts)))
-
-    def fills() -> None:
-        with manifest.timed(timed, "fill and index"):
-            cancel.run_parallel(build.fill_tasks(settings.workers, advance))
+        results, mart_results = phase("analyze", lambda cursor: compute(cursor, scratch / "analysis", planned, marts))
+        computed.append(results)
+        build.load_marts(mart_results)  # into a part of their own, beside the fill or the merge
 
     rows = sum(build.summary.rows.values())
     batches = sum(len(f) for f in files_by_table.values())
@@ -209,12 +207,11 @@ def _build(
         duck.connection(scratch, memory_limit=SHARED_DUCKDB_MEMORY) as con,
     ):
         duck.create_views(con, files_by_table)
-        cancel.run_parallel([rules_then_analyses, fills])
+        cancel.run_parallel([rules_then_analyses, lambda: build.fill(settings.workers, advance)])
         _verdict(settings, report, Validated(report))
-        results, mart_results = computed[0]
-        build.complete(mart_results)
+        build.complete()
     stages.phases("build", timed | build.summary.phases)
-    return results
+    return computed[0]
 
 
 def _expected_rows(files_by_table: dict[str, list[Path]]) -> dict[str, int]:

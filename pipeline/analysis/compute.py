@@ -3,7 +3,8 @@
 The analysis results (each query at the parameters asked, in ``run`` its defaults) and the marts come from
 the same runs. A mart that binds a query's defaults shares the result's file. A mart that only lifts the
 query's ``$limit`` (binds it to null: every row) serves the default result as its first ``$limit`` rows: the
-queries apply ``limit $limit`` to their ordered final result, which a test checks for every such pair.
+queries apply ``limit $limit`` to their ordered final result, which a test checks for every such pair. A
+summary mart (rows counted per group) summarizes its query's result file rather than running the query again.
 Results stream from DuckDB to disk (``COPY``), so a result never has to fit in memory.
 """
 
@@ -95,15 +96,16 @@ def compute(
     for mart in marts:
         query = get_query(mart.query)
         values = query.bind(mart.params)
-        if mart.summary is not None:  # its own rows, not its query's: a run of its own
-            path = directory / "marts" / f"{mart.table}.parquet"
-            _copy(con, mart.sql(), values, path)
-            mart_results.append(MartResult(mart, path))
-            continue
         key = _key(query, values)
         if key not in done:
-            done[key] = _run(con, query, values, directory / "marts" / f"{mart.table}.parquet")
-        mart_results.append(MartResult(mart, done[key].path))
+            name = mart.table if mart.summary is None else query.name
+            done[key] = _run(con, query, values, directory / "marts" / f"{name}.parquet")
+        if mart.summary is None:
+            mart_results.append(MartResult(mart, done[key].path))
+        else:  # its own rows, summarized from its query's
+            path = directory / "marts" / f"{mart.table}.parquet"
+            _copy(con, mart.summary.sql(f"select * from read_parquet({duck.sql_string(done[key].path)})"), {}, path)
+            mart_results.append(MartResult(mart, path))
     results = []
     for query, values in planned:
         key = _key(query, values)

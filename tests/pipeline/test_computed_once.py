@@ -10,8 +10,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from pipeline.analysis import compute
+from pipeline.analysis.analyze import plan
 from pipeline.analysis.marts import MARTS
-from pipeline.analysis.queries import all_queries, get_query
+from pipeline.analysis.queries import Value, all_queries, get_query
 from pipeline.analysis.sources import connect_lake
 
 
@@ -41,3 +43,24 @@ def test_each_mart_is_its_query_at_its_parameters(scale1: Path, mart: object) ->
     assert stored.height == direct.height > 0
     key = list(mart.key_columns)
     assert_frame_equal(stored.sort(key), direct.sort(key), check_exact=False, abs_tol=0.005)
+
+
+def test_no_query_runs_twice_at_the_same_parameters(
+    scale1: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's analyses and marts execute each (query, parameters) once: a summary mart (RFM segments) reads its
+    query's result file instead of running the query inside its own statement again."""
+    executed: list[tuple[str, dict[str, Value]]] = []
+    copy = compute._copy
+
+    def spy(con: object, sql: str, values: dict[str, Value], path: Path) -> int:
+        executed.append((sql, values))
+        return copy(con, sql, values, path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(compute, "_copy", spy)
+    with connect_lake(scale1 / "lake") as con:
+        compute.compute(con, tmp_path, plan(None, {}), MARTS)
+    for query in all_queries().values():
+        runs = [tuple(sorted(values.items())) for sql, values in executed if query.sql in sql]
+        assert runs, query.name
+        assert len(runs) == len(set(runs)), f"{query.name} ran more than once at the same parameters"
