@@ -16,6 +16,7 @@ __all__ = ["WAREHOUSE_ALIAS", "attach_warehouse", "connect", "connection", "crea
 
 # DuckDB spills joins and aggregates to disk beyond this, so memory stays flat as the scale grows.
 MEMORY_LIMIT = "768MB"
+ALLOCATOR_FLUSH = "16MB"
 
 
 def connect(
@@ -32,6 +33,10 @@ def connect(
         # Every result whose order matters says ORDER BY; without the guarantee for the rest, DuckDB streams
         # instead of buffering, which halves the memory and time of the heaviest marts.
         "preserve_insertion_order": False,
+        # Hand freed memory back to the system after each task instead of keeping it cached for reuse: at scale
+        # 10,000 a heavy analysis alone peaked at 628 instead of 697 MiB of anonymous memory, no slower.
+        "allocator_flush_threshold": ALLOCATOR_FLUSH,
+        "allocator_bulk_deallocation_flush_threshold": ALLOCATOR_FLUSH,
     }
     if threads:
         config["threads"] = threads
