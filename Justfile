@@ -73,6 +73,10 @@ bench *args:
 bench-scale *args:
     @python -m benchmarks.sweep "$@"
 
+# Two checkouts' `run --no-profile` alternately on fresh data: wall, CPU, max RSS, phases (e.g. `just bench-ab ../old . --scale 1000`)
+bench-ab *args:
+    @python -m benchmarks.ab_run "$@"
+
 # Each mart and analysis alone on a fresh DuckDB: time, peak memory, which run out (e.g. `just bench-analyses data/lake --only bought_together`)
 bench-analyses *args:
     @python -m benchmarks.analyses_alone "$@"
