@@ -9,8 +9,8 @@ file with ``INSERT INTO t SELECT * FROM part.t``, which SQLite runs as its trans
 index entries are copied, not re-encoded; the schemas are identical, CHECK constraints included, so nothing
 is skipped). The marts are loaded into a part file of their own (so beside the merge, not after it) and
 merged last; then SQLite itself checks foreign keys and page integrity and the row counts are reconciled with
-the source. Last, holding the warehouse's write lock (see ``pipeline.edits``), the
-build record is written and the file is swapped in with ``os.replace``.
+the source. Last, holding the warehouse's write lock (see ``pipeline.edits``), the build record is written and
+the file is swapped in with ``os.replace``.
 
 A file is never open in Python's sqlite3 and in DuckDB's own SQLite at the same time: two SQLite libraries
 in one process do not see each other's locks, which SQLite documents as a way to corrupt a database.
@@ -272,8 +272,9 @@ def _phase(summary: LoadSummary, name: str) -> Iterator[None]:
 class WarehouseBuild:
     """A warehouse being built in a scratch directory beside its target: filled, completed, swapped in.
 
-    The fills are handed out as tasks (``fill_tasks``) so that the caller can run them beside other work that
-    reads the same source (validation rules, the analyses); ``complete`` and ``publish`` run after them.
+    ``fill`` (the parts, then their merge) and ``load_marts`` (a part of their own) are separate steps so that the
+    caller can run them beside other work that reads the same source (validation rules, the analyses);
+    ``complete`` (the marts' merge, the checks) and ``publish`` run after both.
     """
 
     def __init__(
@@ -289,7 +290,7 @@ class WarehouseBuild:
         self.marts_part = scratch / MARTS_FILE
         self.mart_tables: list[str] = []
 
-    def fill_tasks(self, workers: int, advance: Advance) -> list[Callable[[], None]]:
+    def _fill_tasks(self, workers: int, advance: Advance) -> list[Callable[[], None]]:
         """One task per part file; the first (largest) group is filled in the build file itself."""
         groups = split_tables(self.summary.rows, workers)
         self.parts = [(self.build, groups[0])]
@@ -299,7 +300,7 @@ class WarehouseBuild:
     def fill(self, workers: int, advance: Advance) -> None:
         """Fill the parts side by side, then merge them into the build file (other work may still be running)."""
         with _phase(self.summary, "fill and index"):
-            cancel.run_parallel(self.fill_tasks(workers, advance))
+            cancel.run_parallel(self._fill_tasks(workers, advance))
         if not self.rejected:
             with _phase(self.summary, "merge"):
                 _merge(self.build, self.parts)
