@@ -73,7 +73,7 @@ bench *args:
 bench-scale *args:
     @python -m benchmarks.sweep "$@"
 
-# Two checkouts' `run --no-profile` alternately on fresh data: wall, CPU, max RSS, phases (e.g. `just bench-ab ../old . --scale 1000`)
+# Two git refs (or `worktree`) installed alike, `run --no-profile` ABBA on fresh data: wall, CPU, max RSS, stages (e.g. `just bench-ab HEAD~1 worktree --scale 1000 --output /tmp/ab.json`)
 bench-ab *args:
     @python -m benchmarks.ab_run "$@"
 

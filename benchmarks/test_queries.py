@@ -4,7 +4,8 @@
 
 Per query: DuckDB over the Parquet lake, DuckDB over the SQLite warehouse through the sqlite scanner (the very
 same SQL), and the reference: SQLite itself through ``sqlite3`` running the SQLite-dialect translation in
-``benchmarks/sqlite_queries/`` (checked against DuckDB's answer before it is timed). Then every mart read.
+``benchmarks/sqlite_queries/`` (checked against DuckDB's answer before it is timed, as the tests check it too).
+Then every mart read.
 
 ``BENCH_QUERY_SCALE`` (default 100) sets the scale; ``BENCH_QUERY_DATA`` may name an existing data directory
 (lake + warehouse with marts, e.g. from ``just run --scale 100``) to skip building one.
@@ -12,7 +13,6 @@ same SQL), and the reference: SQLite itself through ``sqlite3`` running the SQLi
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -21,19 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import polars as pl
 import pytest
-from polars.testing import assert_frame_equal
 
+from benchmarks import sqlite_reference
 from pipeline import stages
 from pipeline.access.reads import mart as read_mart
-from pipeline.analysis.queries import Value, all_queries, get_query
+from pipeline.analysis.queries import all_queries, get_query
 from pipeline.analysis.sources import connect_lake, connect_warehouse
 from pipeline.generate.plan import Plan
 from pipeline.manifest import Stages
 from pipeline.settings import Settings
 
-SQLITE_DIR = Path(__file__).parent / "sqlite_queries"
 QUERIES = list(all_queries())
 
 # The reads the API and dashboard make: whole small marts, keyed lookups and top-N pages of the big ones.
@@ -111,24 +109,6 @@ def native(data: Settings) -> Iterator[sqlite3.Connection]:
     db.close()
 
 
-def sqlite_params(values: dict[str, Value]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
-
-
-def run_native(db: sqlite3.Connection, name: str, values: dict[str, Value]) -> pl.DataFrame:
-    cursor = db.execute((SQLITE_DIR / f"{name}.sql").read_text(), sqlite_params(values))
-    columns = [d[0] for d in cursor.description]
-    return pl.DataFrame(cursor.fetchall(), schema=columns, orient="row", infer_schema_length=None)
-
-
-def same_answer(native: pl.DataFrame, duck_answer: pl.DataFrame) -> None:
-    """The translation is checked before it is timed: the same rows (dates as text in SQLite)."""
-    cast = native.with_columns(
-        pl.col(c).str.to_date() for c, t in duck_answer.schema.items() if t == pl.Date and native.schema[c] == pl.String
-    ).cast(duck_answer.schema)
-    assert_frame_equal(cast, duck_answer, check_exact=False, rel_tol=1e-9, abs_tol=1e-9)
-
-
 def timed(benchmark: Any, info: dict[str, Any], rounds: int, target: Any) -> Any:
     result = benchmark.pedantic(target, rounds=rounds, iterations=1, warmup_rounds=1)
     benchmark.extra_info.update(info, median_s=benchmark.stats.stats.median)
@@ -161,8 +141,8 @@ def test_sqlite_native(
     query = get_query(name)
     benchmark.group = f"query {name}"
     values = query.bind()
-    same_answer(run_native(native, name, values), query.run(lake, values))
-    result = timed(benchmark, info, rounds, lambda: run_native(native, name, values))
+    sqlite_reference.assert_same_answer(sqlite_reference.run(native, name, values), query.run(lake, values))
+    result = timed(benchmark, info, rounds, lambda: sqlite_reference.run(native, name, values))
     benchmark.extra_info["rows"] = result.height
 
 

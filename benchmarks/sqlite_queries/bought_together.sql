@@ -18,9 +18,9 @@ pairs as (
     having count(*) >= :min_orders
 ),
 measured as (
-    select pr.*, round(1.0 * pr.orders_together / ot.order_count, 6) as pair_support,
-           round(1.0 * pr.orders_together / pa.order_count, 4) as confidence_a_to_b,
-           round(1.0 * pr.orders_together * ot.order_count / (pa.order_count * pb.order_count), 2) as lift
+    select pr.*, round((1.0 * pr.orders_together / ot.order_count) * 1e6) / 1e6 as pair_support,
+           round((1.0 * pr.orders_together / pa.order_count) * 1e4) / 1e4 as confidence_a_to_b,
+           round((1.0 * pr.orders_together * ot.order_count / (pa.order_count * pb.order_count)) * 1e2) / 1e2 as lift
     from pairs as pr
     cross join order_total as ot
     join product_orders as pa on pa.product_id = pr.product_a_id

@@ -8,6 +8,6 @@ with by_category as (
     group by p.category
 )
 select category, order_count, units, revenue_cents / 100.0 as revenue,
-       round(1.0 * revenue_cents / sum(revenue_cents) over (), 4) as revenue_share
+       round((1.0 * revenue_cents / sum(revenue_cents) over ()) * 1e4) / 1e4 as revenue_share
 from by_category
 order by revenue_cents desc, category

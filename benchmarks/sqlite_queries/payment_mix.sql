@@ -10,7 +10,7 @@ with per_method as (
     group by 1, 2
 )
 select period_start, payment_method, payment_count, amount_cents / 100.0 as amount,
-       round(1.0 * payment_count / sum(payment_count) over (partition by period_start), 4) as count_share,
-       round(1.0 * amount_cents / sum(amount_cents) over (partition by period_start), 4) as amount_share
+       round((1.0 * payment_count / sum(payment_count) over (partition by period_start)) * 1e4) / 1e4 as count_share,
+       round((1.0 * amount_cents / sum(amount_cents) over (partition by period_start)) * 1e4) / 1e4 as amount_share
 from per_method
 order by period_start, payment_method

@@ -15,8 +15,8 @@ ranked as (
     where order_count >= :min_orders
 )
 select k.power_rank, k.customer_id, c.first_name, c.last_name, k.order_count, k.spend_cents / 100.0 as total_spend,
-       round(k.spend_share, 6) as spend_share, k.active_months,
-       round(1.0 * k.order_count / k.active_months, 2) as orders_per_active_month,
+       round((k.spend_share) * 1e6) / 1e6 as spend_share, k.active_months,
+       round((1.0 * k.order_count / k.active_months) * 1e2) / 1e2 as orders_per_active_month,
        k.first_order_date, k.last_order_date
 from ranked as k
 join customers as c on c.customer_id = k.customer_id

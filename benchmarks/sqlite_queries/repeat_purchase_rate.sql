@@ -18,6 +18,6 @@ per_month as (
     from first_and_second
     group by strftime('%Y-%m-01', first_order_date)
 )
-select first_order_month, new_buyers, repeat_buyers, round(1.0 * repeat_buyers / new_buyers, 4) as repeat_rate
+select first_order_month, new_buyers, repeat_buyers, round((1.0 * repeat_buyers / new_buyers) * 1e4) / 1e4 as repeat_rate
 from per_month
 order by first_order_month

@@ -34,7 +34,7 @@ grid as (
     where date(cs.cohort_month, '+' || m.months_since_signup || ' months') <= lm.last_order_month
 )
 select g.cohort_month, g.months_since_signup, g.cohort_size, coalesce(ac.active_customers, 0) as active_customers,
-       round(1.0 * coalesce(ac.active_customers, 0) / g.cohort_size, 4) as retention_rate
+       round((1.0 * coalesce(ac.active_customers, 0) / g.cohort_size) * 1e4) / 1e4 as retention_rate
 from grid as g
 left join active_counts as ac
     on ac.cohort_month = g.cohort_month and ac.months_since_signup = g.months_since_signup

@@ -15,6 +15,8 @@ from analysis_support import Built
 from pipeline import cli
 from pipeline.analysis.queries import all_queries
 
+pytestmark = pytest.mark.fast
+
 PROJECT = Path(__file__).resolve().parents[2]
 
 

@@ -11,6 +11,8 @@ from polars.testing import assert_frame_equal
 
 from pipeline.analysis.queries import all_queries, get_query
 
+pytestmark = pytest.mark.fast
+
 # Every query with its defaults, plus each choice of a choice parameter and a narrower date range.
 CASES: list[tuple[str, dict[str, Any]]] = []
 for _name, _query in all_queries().items():

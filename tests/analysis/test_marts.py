@@ -19,6 +19,8 @@ from pipeline.access.reads import InvalidRequest
 from pipeline.access.reads import mart as read_mart
 from pipeline.analysis.marts import MARTS, Mart
 
+pytestmark = pytest.mark.fast
+
 # Each mart's rows, computed independently of the query that builds it (reference.py, over the lake's frames).
 REFERENCE: dict[str, Callable[[reference.Shop], pl.DataFrame]] = {
     "mart_revenue_daily": lambda shop: reference.revenue_timeseries(shop, *reference.ALL_TIME, "day"),

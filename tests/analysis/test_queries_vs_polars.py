@@ -13,6 +13,8 @@ from reference import same
 
 from pipeline.analysis.queries import get_query
 
+pytestmark = pytest.mark.fast
+
 ALL_TIME = reference.ALL_TIME
 YEAR_2024 = (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
 

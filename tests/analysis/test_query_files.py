@@ -11,6 +11,8 @@ import pytest
 from pipeline.analysis.queries import QUERIES_DIR, QueryFileError, all_queries, parse_query
 from pipeline.errors import UsageError
 
+pytestmark = pytest.mark.fast
+
 REQUIRED = {
     "top_customers",
     "top_products",

@@ -12,6 +12,8 @@ from tiny_answers import ANSWERS, Answer, default_answer
 
 from pipeline.analysis.queries import all_queries, get_query
 
+pytestmark = pytest.mark.fast
+
 
 def run(con: duckdb.DuckDBPyConnection, answer: Answer) -> pl.DataFrame:
     query = get_query(answer.query)

@@ -18,6 +18,8 @@ from pipeline.access import warehouse as access
 from pipeline.access.warehouse import SETTLED_NS, Warehouse
 from tests.api.support import KEY, client, settings
 
+pytestmark = pytest.mark.fast
+
 TOP = "/analytics/top-customers?limit=3"
 CUSTOMER = {
     "first_name": "Cache",

@@ -10,6 +10,8 @@ from api.deps import _known, key_id
 from tests.api.conftest import Served
 from tests.api.support import KEY, OTHER_KEY, audit, contents, problem
 
+pytestmark = pytest.mark.fast
+
 CUSTOMER = {"first_name": "Key", "last_name": "Holder", "email": "key.holder@example.com", "signup_date": "2024-05-05"}
 WRITES = [
     ("post", "/customers", CUSTOMER),

@@ -11,6 +11,8 @@ import pytest
 from pipeline.access.warehouse import Warehouse
 from tests.api.support import client, settings
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.mark.parametrize("workers", [1, 2, 64])
 def test_each_process_gets_duckdb_threads_for_its_share_of_the_cores(

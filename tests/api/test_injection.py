@@ -11,6 +11,8 @@ import pytest
 from tests.api.conftest import Served
 from tests.api.support import contents, dicts
 
+pytestmark = pytest.mark.fast
+
 HOSTILE = [
     "' OR '1'='1",
     "1; DROP TABLE customers; --",

@@ -13,6 +13,8 @@ from pipeline import duck
 from tests.api.conftest import Served
 from tests.api.support import client, problem, settings
 
+pytestmark = pytest.mark.fast
+
 ENDLESS = "select sum(a.range * b.range) from range(1000000000) as a, range(1000) as b"
 
 

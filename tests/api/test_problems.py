@@ -9,6 +9,8 @@ import pytest
 from tests.api.conftest import Served
 from tests.api.support import problem
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.mark.parametrize("path", ["/nope", "/customers/1/orders", "/analytics", "/orders/1/items"])
 def test_unknown_routes_are_404_problems(reader: Served, path: str) -> None:

@@ -18,7 +18,7 @@ import pytest
 from pipeline.settings import PROJECT_ROOT
 from tests.api.support import KEY, server, sql
 
-pytestmark = pytest.mark.slow
+
 
 READS = ["/customers/3", "/orders/7", "/orders?min_total=50&limit=20", "/analytics/category-revenue", "/ready"]
 

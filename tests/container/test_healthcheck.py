@@ -6,6 +6,8 @@ import pytest
 
 from container.healthcheck import probe_url
 
+pytestmark = pytest.mark.fast
+
 PYTHON = "/opt/venv/bin/python"
 
 

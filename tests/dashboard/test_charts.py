@@ -25,6 +25,8 @@ from pipeline.settings import Settings
 from tests.analysis import reference
 from tests.dashboard.conftest import day, one
 
+pytestmark = pytest.mark.fast
+
 YEAR_2024 = (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
 AUTUMN = (dt.date(2025, 9, 17), dt.date(2025, 11, 20))
 WHOLE = (dt.date(1900, 1, 1), dt.date(9999, 12, 31))

@@ -22,6 +22,8 @@ from dashboard.views import analytics, customers
 from tests.conftest import build
 from tests.dashboard.conftest import one
 
+pytestmark = pytest.mark.fast
+
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 # Plotly charts each page draws over the scale-1 build, with no widget touched.
 CHARTS = {"overview.py": 1, "customers.py": 1, "products.py": 3, "orders.py": 1, "analytics.py": 1, "quality.py": 2}

@@ -21,6 +21,8 @@ from pipeline.access.warehouse import Warehouse, run_native
 from tests.dashboard.recorder import Statement, big_table_reads, classify, plan, recording
 from tests.dashboard.test_pages import APP
 
+pytestmark = pytest.mark.fast
+
 
 def visit(data_dir: Path, monkeypatch: pytest.MonkeyPatch, customer: int, order: int) -> list[Statement]:
     """Every page with its filters and detail views used, from an empty cache; what was sent."""

@@ -17,6 +17,8 @@ from pipeline.access import reads
 from pipeline.access.reads import InvalidRequest
 from tests.dashboard.conftest import day, one
 
+pytestmark = pytest.mark.fast
+
 YEAR_2024 = (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
 SPRING = (dt.date(2025, 3, 12), dt.date(2025, 5, 20))  # a Wednesday to a Tuesday
 

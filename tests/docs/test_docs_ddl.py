@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.docs.ddl import checks_of
 from pipeline.schema import SCHEMA_PATH
+
+pytestmark = pytest.mark.fast
 
 
 def test_checks_per_column_and_table() -> None:

@@ -16,6 +16,8 @@ from pipeline.docs.describe import DictionaryError
 from pipeline.docs.dictionary import dictionary_markdown
 from pipeline.schema import meta_tables, schema
 
+pytestmark = pytest.mark.fast
+
 
 def _generate(build: Build) -> str:
     return dictionary_markdown(build.warehouse)

@@ -21,6 +21,8 @@ import pytest
 
 from pipeline.settings import Settings
 
+pytestmark = pytest.mark.fast
+
 BROKEN = 3  # rows broken per case, where a case breaks rows
 ROWS = [10, 11, 12]  # the rows broken (0-based), away from the edges of the file
 # The default window (the tests never pass --end-date to load): independent of any ECOM_* variable.

@@ -19,6 +19,8 @@ import pytest
 
 from pipeline.schema import TABLES
 
+pytestmark = pytest.mark.fast
+
 CliResult = Any  # tests/conftest.py Outcome: status, out, err
 GoodRun = Any  # conftest.GoodRun
 COMMANDS = ("generate", "validate", "load", "run")

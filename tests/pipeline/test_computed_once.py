@@ -16,6 +16,8 @@ from pipeline.analysis.marts import MARTS
 from pipeline.analysis.queries import Value, all_queries, get_query
 from pipeline.analysis.sources import connect_lake
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.mark.parametrize("name", list(all_queries()))
 def test_each_published_result_is_its_query_at_the_defaults(scale1: Path, name: str) -> None:

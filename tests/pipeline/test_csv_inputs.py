@@ -20,6 +20,8 @@ from pipeline.schema import TABLES
 from tests.conftest import RunCli
 from tests.pipeline.conftest import export
 
+pytestmark = pytest.mark.fast
+
 Frames = dict[str, pl.DataFrame]
 COLUMNS = ["customer_id", "first_name", "last_name", "email", "signup_date"]
 

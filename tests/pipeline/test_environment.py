@@ -21,6 +21,8 @@ from pipeline import lake, load
 from pipeline.settings import Settings
 from tests.conftest import RunCli
 
+pytestmark = pytest.mark.fast
+
 SMALL = ("--scale", "0.01", "--workers", "1")  # 20 customers, 6 products, 40 orders, 100 items, 40 payments
 SMALL_ROWS = {"customers": 20, "products": 6, "orders": 40, "order_items": 100, "payments": 40}
 

@@ -1,7 +1,8 @@
 """Failures end with their documented exit status and one readable line, and change nothing they should not.
 
 0 success, 1 invalid data, 2 usage, 3 out of resources, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
-The disk-full and read-only cases run on a small tmpfs mounted for the test (the tests run as root, in CI too).
+The disk-full and read-only cases run on a small tmpfs mounted for the test: they are marked `root` (CI runs those
+under sudo).
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def _build_id(warehouse: Path) -> str:
         return str(db.execute("SELECT build_id FROM build_record").fetchone()[0])
 
 
-@pytest.mark.slow
+@pytest.mark.root
 def test_a_full_disk_is_one_line_exit_3_and_leaves_nothing_behind(small_disk: Path) -> None:
     data_dir = small_disk / "data"
     assert run("run", "--data-dir", data_dir, "--scale", "1", "--seed", "1", "--no-profile").returncode == 0
@@ -139,7 +140,7 @@ def test_a_full_disk_is_one_line_exit_3_and_leaves_nothing_behind(small_disk: Pa
     assert _build_id(data_dir / "warehouse.sqlite") == before == manifest["warehouse"]["build_id"]
 
 
-@pytest.mark.slow
+@pytest.mark.root
 def test_no_room_for_the_lake_is_exit_3_and_keeps_the_previous_lake(small_disk: Path) -> None:
     data_dir = small_disk / "data"
     assert run("generate", "--data-dir", data_dir, "--scale", "1", "--workers", "1").returncode == 0
@@ -155,7 +156,7 @@ def test_no_room_for_the_lake_is_exit_3_and_keeps_the_previous_lake(small_disk: 
     assert leftovers(data_dir) == []
 
 
-@pytest.mark.slow
+@pytest.mark.root
 def test_a_read_only_data_dir_is_exit_3_naming_it(tmp_path: Path) -> None:
     mount = tmp_path / "read-only"
     mount.mkdir()
@@ -204,7 +205,6 @@ def scale30_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data_dir / "lake"
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("sent", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_during_the_load_stops_it_at_once_and_changes_nothing(
     sent: signal.Signals, status: int, scale30_lake: Path, tmp_path: Path

@@ -15,6 +15,8 @@ import pytest
 from pipeline.schema import TABLES
 from tests.conftest import RunCli
 
+pytestmark = pytest.mark.fast
+
 GOLDEN = Path(__file__).parent / "golden" / "sf-0.005"
 GOLDEN_OPTIONS = ("--scale", "0.005", "--anomaly-rate", "0.1", "--workers", "1")
 

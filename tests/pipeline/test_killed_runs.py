@@ -126,10 +126,13 @@ KILL_POINTS: dict[str, Callable[[Path], bool]] = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("workers", "kill_point", "namespace"),
-    [("1", "build-created", False), ("2", "mid-insert", False), ("2", "mid-insert", True)],
+    [
+        ("1", "build-created", False),
+        ("2", "mid-insert", False),
+        pytest.param("2", "mid-insert", True, marks=pytest.mark.root),
+    ],
     ids=["1-build-created", "2-mid-insert", "2-mid-insert-as-pid-1"],
 )
 def test_killed_load_leaves_the_previous_warehouse(
@@ -167,7 +170,7 @@ def test_killed_load_leaves_the_previous_warehouse(
     assert sorted(p.name for p in warehouse.parent.iterdir()) == [".warehouse.sqlite.lock", "warehouse.sqlite"]
 
 
-@pytest.mark.slow
+@pytest.mark.root
 def test_killed_generate_as_pid_1_leaves_nothing_in_the_next_lake(scale10: Built, tmp_path: Path) -> None:
     """A large generate killed while staging, then a small one with the same PID: the small lake is exact."""
     data_dir = tmp_path / "data"

@@ -8,8 +8,11 @@ from contextlib import closing
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from pipeline.schema import TABLES
+
+pytestmark = pytest.mark.fast
 
 SCALE1_ROWS = {"customers": 2000, "products": 600, "orders": 4000, "order_items": 10000, "payments": 4000}
 

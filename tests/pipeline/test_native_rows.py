@@ -8,7 +8,11 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+
 from pipeline.access.warehouse import Warehouse, native_rows, run_native
+
+pytestmark = pytest.mark.fast
 
 COLUMNS = {"k": "bigint", "n": "bigint", "x": "double", "s": "varchar", "d": "date"}
 ROWS = [

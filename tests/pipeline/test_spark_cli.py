@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import RunCli
 from tests.pipeline.test_cli import one_error_line
 
+pytestmark = pytest.mark.fast
+
 
 def test_without_pyspark_the_command_says_how_to_install_it(
     run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -30,6 +30,8 @@ from pipeline.validate.report import Failure
 from tests.pipeline.conftest import export
 from tests.pipeline.planting import set_row
 
+pytestmark = pytest.mark.fast
+
 Frames = dict[str, pl.DataFrame]
 SQLITE3 = shutil.which("sqlite3") or "/usr/bin/sqlite3"
 ROW = 10  # the row broken (0-based); line ROW + 2 of its CSV file

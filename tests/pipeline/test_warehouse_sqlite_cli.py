@@ -15,6 +15,8 @@ import pytest
 
 from pipeline.schema import TABLES
 
+pytestmark = pytest.mark.fast
+
 SQLITE3 = shutil.which("sqlite3") or "/usr/bin/sqlite3"
 GoodRun = Any  # conftest.GoodRun
 

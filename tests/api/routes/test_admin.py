@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.conftest import Served
 from tests.api.support import audit, problem, sql
+
+pytestmark = pytest.mark.fast
 
 
 def test_writes_make_marts_stale_until_a_refresh(writer: Served) -> None:

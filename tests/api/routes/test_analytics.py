@@ -20,6 +20,8 @@ from pipeline.settings import PROJECT_ROOT
 from tests.api.conftest import Served
 from tests.api.support import dicts, problem, sql
 
+pytestmark = pytest.mark.fast
+
 SQLITE_QUERIES = PROJECT_ROOT / "benchmarks" / "sqlite_queries"
 
 

@@ -11,6 +11,8 @@ import pytest
 from tests.api.conftest import Served
 from tests.api.support import audit, contents, dicts, problem, sql, walk
 
+pytestmark = pytest.mark.fast
+
 Keep = Callable[[dict[str, Any]], bool]
 NEW = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada.lovelace@example.com", "signup_date": "2024-03-01"}
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pipeline.schema import TABLES
 from tests.api.conftest import Served
 from tests.api.support import client, dicts, problem, settings, sql
+
+pytestmark = pytest.mark.fast
 
 
 def test_health_touches_no_database(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ import pytest
 from tests.api.conftest import Served
 from tests.api.support import audit, contents, dicts, problem, sql, walk
 
+pytestmark = pytest.mark.fast
+
 Keep = Callable[[dict[str, Any]], bool]
 NEW = {
     "customer_id": 5,  # signed up 2025-10-14

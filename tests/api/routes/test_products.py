@@ -12,6 +12,8 @@ from pipeline.generate.vocab import CATEGORIES
 from tests.api.conftest import Served
 from tests.api.support import audit, contents, dicts, problem, sql, walk
 
+pytestmark = pytest.mark.fast
+
 Keep = Callable[[dict[str, Any]], bool]
 NEW = {"name": "Atlas Rugged Backpack", "category": "Sports", "price": 89.9}
 

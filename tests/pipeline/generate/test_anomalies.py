@@ -8,6 +8,8 @@ import pytest
 from pipeline.generate.anomalies import KIND_NAMES
 from tests.conftest import build
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:

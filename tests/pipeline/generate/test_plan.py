@@ -7,6 +7,8 @@ import pytest
 from pipeline.generate.plan import BASE_ROWS, ORDERS_PER_CHUNK, Plan
 from pipeline.schema import TABLES
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.mark.parametrize(
     ("scale", "expected"),

@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from pipeline.generate.plan import Stream
 from tests.conftest import RunCli
+
+pytestmark = pytest.mark.fast
 
 ORDER_FACTS = ["order_id", "customer_id", "order_date", "total_amount"]
 

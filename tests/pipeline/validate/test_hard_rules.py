@@ -16,6 +16,8 @@ from pipeline.settings import Settings
 from pipeline.validate.rules import all_rules, check_rules
 from tests.conftest import build
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.fixture(scope="module", params=[1.0, 0.37, 0.0007])
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[float, Path]:

@@ -24,6 +24,8 @@ from pipeline.validate.source import SourceDir
 from tests.pipeline.conftest import export
 from tests.pipeline.planting import set_row
 
+pytestmark = pytest.mark.fast
+
 Frames = dict[str, pl.DataFrame]
 ROW = 10  # the row broken (0-based), "row": 11 in the report
 FRAME_CHECK = ""  # the column of a failure of a check on the whole row

@@ -22,6 +22,8 @@ from pipeline.settings import Settings
 from pipeline.validate.rules import all_rules, check_rules, passes
 from tests.pipeline.planting import append_copy, set_row
 
+pytestmark = pytest.mark.fast
+
 Frames = dict[str, pl.DataFrame]
 START, END = Settings(workers=1).window
 DAY = dt.timedelta(days=1)

@@ -25,6 +25,8 @@ from tests.conftest import RunCli
 from tests.pipeline.conftest import export
 from tests.pipeline.planting import append_copy, set_row
 
+pytestmark = pytest.mark.fast
+
 Frames = dict[str, pl.DataFrame]
 START, END = Settings(workers=1).window  # the default window, which `validate` uses without --end-date
 WINDOW = f"[{START}, {END}]"

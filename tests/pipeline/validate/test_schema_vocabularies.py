@@ -9,6 +9,8 @@ import pytest
 from pipeline.generate.vocab import CATEGORIES, PAYMENT_METHODS
 from pipeline.schema import schema
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.fixture
 def db() -> sqlite3.Connection:
