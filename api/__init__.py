@@ -3,5 +3,5 @@
 ``main`` builds the app; ``deps`` holds the shared dependencies (settings, a warehouse cursor per request,
 the API-key check); ``routes/`` has one router per resource; ``models/`` the request and response models;
 ``problems`` turns every error into an RFC 9457 problem detail. The questions asked of the warehouse live in
-``pipeline.access`` (shared with the dashboard), the writes in ``pipeline.access.writes``.
+``pipeline.warehouse.reads`` (shared with the dashboard), the writes in ``pipeline.warehouse.writes``.
 """

@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 
-from pipeline.access.warehouse import State
+from pipeline.warehouse.connection import State
 
 
 class Answers:

@@ -21,9 +21,9 @@ from api.answers import Answers
 from api.limits import QueryGate
 from api.problems import Problem
 from api.writer import Writer
-from pipeline.access.warehouse import Warehouse
-from pipeline.access.writes import Writing
 from pipeline.settings import Settings
+from pipeline.warehouse.connection import Warehouse
+from pipeline.warehouse.writes.transaction import Writing
 
 KEY_HEADER = "X-API-Key"
 

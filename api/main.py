@@ -24,8 +24,8 @@ from api.limits import QueryGate
 from api.routes import admin, analytics, customers, health, orders, products
 from api.writer import Writer
 from pipeline import files
-from pipeline.access.warehouse import Warehouse
 from pipeline.settings import Settings
+from pipeline.warehouse.connection import Warehouse
 
 DESCRIPTION = """
 Reads, guarded writes and analytics over the e-commerce warehouse (`data/warehouse.sqlite`).

@@ -22,10 +22,8 @@ from starlette.routing import compile_path
 
 from api.limits import QueriesBusy, QueryTimeout
 from api.writer import WriterUnavailable
-from pipeline.access.native import WarehouseMissing
-from pipeline.access.reads import InvalidRequest
-from pipeline.access.writes import Busy, Conflict, Missing
-from pipeline.errors import UsageError
+from pipeline.errors import InvalidRequest, UsageError, WarehouseMissing
+from pipeline.warehouse.writes.transaction import Busy, Conflict, Missing
 
 log = logging.getLogger("api")
 

@@ -1,4 +1,4 @@
-"""The API process's writer: one spawned process that runs the write jobs of ``pipeline.access.writes``.
+"""The API process's writer: one spawned process that runs the write jobs of ``pipeline.warehouse.writes``.
 
 Why another process: this one reads the warehouse through DuckDB's sqlite extension, the writes go through
 Python's ``sqlite3``, and two SQLite libraries with the same file open in one process do not see each other's

@@ -31,21 +31,25 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from benchmarks.environment import machine
-from pipeline.access.reads import encode_cursor
-from pipeline.generate.anomalies import KIND_NAMES
-from pipeline.generate.vocab import CATEGORIES
+from benchmarks.environment import command_line, machine
+from pipeline.domain import CATEGORIES, KIND_NAMES
+from pipeline.manifest import versions
 from pipeline.settings import PROJECT_ROOT
+from pipeline.warehouse.reads.pages import encode_cursor
 
 DOCS = PROJECT_ROOT / "docs"
 KEYED = ("customer", "order", "product")
 TARGET_KEYED_MS, TARGET_KEYED_RATIO, TARGET_PAGE_MS = 10.0, 3.0, 25.0
+# How the command records its path options: the page is committed, the paths are one machine's.
+PLACEHOLDERS = {"--data-dir": "<data dir>", "--json": "<output JSON>", "--markdown": "<output page>"}
+API_PACKAGES = ("fastapi", "starlette", "uvicorn", "httpx")
 
 LUA = """
 local paths = {}
@@ -65,6 +69,18 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))
 end
 """
+
+
+def api_versions() -> dict[str, str]:
+    """The pipeline's versions, the server's packages and wrk's (the 2nd word of ``wrk debian/4.1.0-3 [epoll] ...``)."""
+    found = versions()
+    for package in API_PACKAGES:
+        with suppress(PackageNotFoundError):
+            found[package] = version(package)
+    with suppress(OSError):
+        banner = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False).stdout
+        found["wrk"] = " ".join(banner.split()[1:2])
+    return found
 
 
 def load_average() -> list[float]:
@@ -255,7 +271,7 @@ def swap_run(base: str, data_dir: Path, paths: dict[str, list[str]], connections
         done = subprocess.run(command, cwd=PROJECT_ROOT, env=clean_env(), capture_output=True, text=True, check=False)
         timeline["rebuild_finished_s"] = round(time.monotonic() - started, 1)
         outcome["status"] = done.returncode
-        outcome["stderr"] = done.stderr[-2000:]
+        outcome["stderr"] = done.stderr[-2000:].replace(str(data_dir), "<data dir>")  # it lands on the page
 
     thread = threading.Thread(target=rebuild)
     thread.start()
@@ -324,6 +340,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"{report['load_average_after']} after."
         + (" **The machine was busy: re-run on a quiet machine before trusting the latencies.**"
            if report["load_average_before"][0] > 1.5 else ""),
+        f"- **Versions**: {', '.join(f'{k} {v}' for k, v in report['versions'].items())}."
+        if "versions" in report else "- **Versions**: not recorded by this run.",
         f"- **Setup**: scale {report['scale']:g} ({report['rows']['orders']:,} orders, {report['rows']['customers']:,} "
         f"customers, {sum(report['rows'].values()):,} rows), uvicorn with {report['api_workers']} workers "
         f"(`python -m pipeline api --api-workers {report['api_workers']}`), wrk {report['wrk_threads']} thread(s), "
@@ -394,8 +412,9 @@ def main(argv: list[str] | None = None) -> int:
         (scale,) = db.execute("SELECT scale FROM build_record").fetchone()
     report: dict[str, Any] = {
         "started": started.strftime("%Y-%m-%d %H:%M"),
-        "command": "python -m benchmarks.api_load " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": command_line("python -m benchmarks.api_load", sys.argv[1:] if argv is None else argv, PLACEHOLDERS),
         "machine": machine(),
+        "versions": api_versions(),
         "load_average_before": load_average(),
         "scale": scale,
         "rows": rows,

@@ -41,7 +41,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page
 
-from benchmarks.environment import machine
+from benchmarks.environment import command_line, machine, recorded_path
+from pipeline.manifest import versions
 from pipeline.settings import PROJECT_ROOT
 from tests.dashboard import browser, recorder
 
@@ -50,6 +51,8 @@ STEPS = ("first render", "new session", "filter change", "cached rerender")
 TARGETS = {"first render": 2.0, "new session": 2.0, "filter change": 0.5, "cached rerender": 0.5}
 FILTER_DAYS = 92
 PACKAGES = ("streamlit", "plotly", "duckdb", "polars", "playwright")
+# How the command records its path options: the page is committed, the paths are one machine's.
+PLACEHOLDERS = {"--data-dir": "<data dir>", "--output": "<output page>", "--json": "<output JSON>"}
 
 
 def _timed(page: Page, action: Callable[[], None]) -> float:
@@ -131,7 +134,7 @@ def measure_views(chromium: Browser, data_dir: Path, work: Path, views: int) -> 
     return seconds
 
 
-def run(data_dir: Path, rounds: int, only: list[str] | None = None) -> dict[str, Any]:
+def run(data_dir: Path, rounds: int, only: list[str] | None, command: str) -> dict[str, Any]:
     window = _window(data_dir)
     pages: dict[str, list[dict[str, Any]]] = {path: [] for path in browser.PAGES if only is None or path in only}
     with tempfile.TemporaryDirectory() as scratch, browser.chromium() as chromium:
@@ -159,15 +162,14 @@ def run(data_dir: Path, rounds: int, only: list[str] | None = None) -> dict[str,
                     one_round[step]["statements"] = recorder.summary(db, one_round[step]["statements"])
     return {
         "run": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "command": "python -m benchmarks.dashboard " + " ".join(sys.argv[1:]),
-        "data_dir": str(data_dir),
+        "command": command,
+        "data_dir": recorded_path(data_dir, PLACEHOLDERS["--data-dir"]),
         "rows": rows,
         "window": [d.isoformat() for d in window],
         "filter_days": FILTER_DAYS,
         "rounds": rounds,
         "machine": machine(),
-        "versions": {p: version(p) for p in PACKAGES}
-        | {"chromium": chromium_version, "sqlite": sqlite3.sqlite_version},
+        "versions": versions() | {p: version(p) for p in PACKAGES} | {"chromium": chromium_version},
         "cold_start_overview_s": round(cold, 3),
         "empty_state_floor_s": round(statistics.median(floor), 3),
         "pages": pages,
@@ -285,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         if args.data_dir is None or not (args.data_dir / "warehouse.sqlite").is_file():
             parser.error(f"--data-dir {args.data_dir}: no warehouse.sqlite there; build one as the docstring says")
-        results = run(args.data_dir.resolve(), args.rounds, args.page)
+        command = command_line("python -m benchmarks.dashboard", sys.argv[1:] if argv is None else argv, PLACEHOLDERS)
+        results = run(args.data_dir.resolve(), args.rounds, args.page, command)
         args.json.write_text(json.dumps(results, default=str, separators=(",", ":")) + "\n")
     section = render(results)
     args.output.write_text(section)

@@ -18,7 +18,16 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import lake
-from pipeline.load import BuildRecord, EditPolicy, build_warehouse
+from pipeline.warehouse.build import BuildRecord, EditPolicy, LoadSummary, warehouse_build
+
+
+def build_warehouse(files: dict[str, list[Path]], expected: dict[str, int], target: Path, workers: int) -> LoadSummary:
+    """Fill, complete and publish a warehouse in one go, as ``load`` does after its validation (no marts)."""
+    record = BuildRecord(source="benchmark", source_hash="benchmark")
+    with warehouse_build(target, files, expected) as build:
+        build.fill(workers, lambda _: None)
+        build.complete()
+        return build.publish(record, EditPolicy(target.parent / "edits", discard=True))
 
 
 def main() -> None:
@@ -30,14 +39,7 @@ def main() -> None:
     files = lake.lake_tables(args.lake_dir)
     expected = {t: pl.scan_parquet(f).select(pl.len()).collect().item() for t, f in files.items()}
     started = time.perf_counter()
-    summary = build_warehouse(
-        files,
-        expected,
-        args.target,
-        BuildRecord(source=str(args.lake_dir), source_hash="benchmark"),
-        edit_policy=EditPolicy(args.target.parent / "edits", discard=True),
-        workers=args.workers,
-    )
+    summary = build_warehouse(files, expected, args.target, args.workers)
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "rows": sum(expected.values()), "phases": summary.phases}))
 

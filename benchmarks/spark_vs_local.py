@@ -38,13 +38,14 @@ from typing import Any
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from benchmarks.environment import machine
+from benchmarks.environment import command_line, machine
 from benchmarks.inprocess import clear_generation_caches
 from benchmarks.spark_task_timing import import_generators, no_op, timed_run_task
 from pipeline.analysis.queries import all_queries
 from pipeline.analysis.sources import connect_lake
 from pipeline.generate.plan import Plan
 from pipeline.generate.runner import Job, generate_lake, summarize, tasks
+from pipeline.manifest import versions
 from pipeline.settings import Settings
 from pipeline.spark.analyze import collect, register_lake, spark_frame
 from pipeline.spark.session import spark_session
@@ -386,12 +387,13 @@ def main(argv: list[str] | None = None) -> int:
         write_report(json.loads((RESULTS / "spark.json").read_text()))
         return 0
     raw: dict[str, Any] = {
-        "command": "python -m benchmarks.spark_vs_local " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": command_line("python -m benchmarks.spark_vs_local", sys.argv[1:] if argv is None else argv, {}),
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"),
         "master": args.master,
         "machine": machine(),
         "versions": {
-            **{p: version(p) for p in ("pyspark", "sqlglot", "duckdb", "polars", "pyarrow")},
+            **versions(),
+            **{p: version(p) for p in ("pyspark", "sqlglot")},
             "java": java_version(),
         },
         "results": [],

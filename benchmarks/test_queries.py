@@ -25,12 +25,12 @@ import pytest
 
 from benchmarks import sqlite_reference
 from pipeline import stages
-from pipeline.access.reads import mart as read_mart
 from pipeline.analysis.queries import all_queries, get_query
 from pipeline.analysis.sources import connect_lake, connect_warehouse
 from pipeline.generate.plan import Plan
 from pipeline.manifest import Stages
 from pipeline.settings import Settings
+from pipeline.warehouse.reads.marts import mart as read_mart
 
 QUERIES = list(all_queries())
 

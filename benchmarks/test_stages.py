@@ -9,7 +9,7 @@ Stages, each timed on its own over the same data:
 - the chunked generate-validate-write of ``generate_lake`` (the stage as `run` sees it: a spawned process pool
   above the runner's ``POOL_MIN_ROWS``, so small scales run in-process),
 - cross-table rules (DuckDB over the lake),
-- SQLite load (``build_warehouse``: bulk insert, indexes, checks).
+- SQLite load (``benchmarks.load_only.build_warehouse``: bulk insert, indexes, checks, swap).
 Then generation rows/s against the naive Faker + pandas baseline, both in-process at scale 10, in the same session.
 Every result records the scale, row count, rows/s, versions and machine in ``extra_info``.
 """
@@ -34,10 +34,10 @@ from benchmarks.inprocess import (
     clear_generation_caches,
     generate_in_process,
 )
+from benchmarks.load_only import build_warehouse
 from pipeline import duck, lake
 from pipeline.generate import runner
 from pipeline.generate.plan import Plan
-from pipeline.load import BuildRecord, EditPolicy, build_warehouse
 from pipeline.validate import check_cross_table
 from pipeline.validate.frames import check_frame
 from pipeline.validate.report import Report
@@ -184,12 +184,10 @@ def test_sqlite_load(
     """Bulk insert, index build, foreign-key/integrity checks and the atomic swap, as `load` runs them."""
     target = scratch / "warehouse.sqlite"
     files = lake.lake_tables(lake_dir)
-    record_ = BuildRecord(source=str(lake_dir), source_hash="benchmark")
-    policy = EditPolicy(scratch / "edits", discard=True)
     summary = once(
         benchmark,
         rounds,
-        lambda: build_warehouse(files, plan.row_counts, target, record_, edit_policy=policy, workers=WORKERS),
+        lambda: build_warehouse(files, plan.row_counts, target, WORKERS),
         setup=lambda: target.unlink(missing_ok=True),
     )
     assert summary.rows == plan.row_counts

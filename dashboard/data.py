@@ -1,11 +1,11 @@
-"""What the pages read: the shared reads of ``pipeline.access``, cached per warehouse build.
+"""What the pages read: the shared reads of ``pipeline.warehouse.reads``, cached per warehouse build.
 
 The connection is a resource, one per warehouse path and process. Every result is cached under the build it
 came from (``Build.version``, which changes with every rebuild and every write through the API), never for a
 time, so a rebuild shows on the next rerun. A read that finds, when it is done, another build than the one it was
 asked for raises BuildChanged rather than let a page show a mix; the page then reruns against the new build.
 
-Everything a page shows comes from a mart or a keyed or indexed lookup (``pipeline.access.reads``), so no page
+Everything a page shows comes from a mart or a keyed or indexed lookup (``pipeline.warehouse.reads``), so no page
 reads a big table whole.
 """
 
@@ -23,10 +23,10 @@ import polars as pl
 import streamlit as st
 
 from pipeline import lake, manifest
-from pipeline.access import reads
-from pipeline.access.warehouse import Build, Warehouse
 from pipeline.analysis import scoring
 from pipeline.settings import Settings
+from pipeline.warehouse.connection import Build, Warehouse
+from pipeline.warehouse.reads import marts, pages, rows
 
 T = TypeVar("T")
 
@@ -95,7 +95,7 @@ def month_start(day: dt.date) -> dt.date:
 @_by_build
 def window(snap: Snapshot) -> tuple[dt.date, dt.date] | None:
     """The first and last day with an order, a payment or a signup; None for a warehouse without any."""
-    return _read(snap, reads.data_window)
+    return _read(snap, marts.data_window)
 
 
 @dataclass(frozen=True)
@@ -117,8 +117,8 @@ def totals(snap: Snapshot, start: dt.date, end: dt.date) -> Totals:
     days = {"period_start": (start, end)}
 
     def read(cursor: duckdb.DuckDBPyConnection) -> Totals:
-        sales = reads.rollup(cursor, "mart_revenue_daily", sums=("order_count", "revenue"), between=days)
-        joined = reads.rollup(cursor, "mart_signups_daily", sums=("signups",), between=days)
+        sales = marts.rollup(cursor, "mart_revenue_daily", sums=("order_count", "revenue"), between=days)
+        joined = marts.rollup(cursor, "mart_signups_daily", sums=("signups",), between=days)
         return Totals(sales["revenue"][0], sales["order_count"][0], joined["signups"][0])
 
     return _read(snap, read)
@@ -132,7 +132,7 @@ def _series(
 ) -> pl.DataFrame:
     return _read(
         snap,
-        lambda c: reads.rollup(c, table, sums=sums, by=by, grain=grain, between={"period_start": (start, end)}),
+        lambda c: marts.rollup(c, table, sums=sums, by=by, grain=grain, between={"period_start": (start, end)}),
     )
 
 
@@ -161,7 +161,7 @@ def categories(snap: Snapshot, start: dt.date, end: dt.date) -> pl.DataFrame:
     """Orders, units and revenue per category over the range (category, order_count, units, revenue)."""
     return _read(
         snap,
-        lambda c: reads.rollup(
+        lambda c: marts.rollup(
             c,
             "mart_category_revenue_daily",
             sums=("order_count", "units", "revenue"),
@@ -181,7 +181,7 @@ def payment_mix(snap: Snapshot, grain: str, start: dt.date, end: dt.date) -> pl.
 def cohorts(snap: Snapshot, start: dt.date, end: dt.date) -> pl.DataFrame:
     """Retention of the signup months that overlap the range (mart_signup_cohorts)."""
     months = {"cohort_month": (month_start(start), end)}
-    return _read(snap, lambda c: reads.mart(c, "mart_signup_cohorts", between=months))
+    return _read(snap, lambda c: marts.mart(c, "mart_signup_cohorts", between=months))
 
 
 @_by_build
@@ -189,7 +189,7 @@ def repeat_purchases(snap: Snapshot, start: dt.date, end: dt.date) -> pl.DataFra
     """Repeat-purchase rates of the months of first order that overlap the range (mart_repeat_purchase_rate)."""
     months = {"first_order_month": (month_start(start), end)}
     return _read(
-        snap, lambda c: reads.mart(c, "mart_repeat_purchase_rate", between=months, order_by="first_order_month")
+        snap, lambda c: marts.mart(c, "mart_repeat_purchase_rate", between=months, order_by="first_order_month")
     )
 
 
@@ -199,71 +199,73 @@ def repeat_purchases(snap: Snapshot, start: dt.date, end: dt.date) -> pl.DataFra
 @_by_build
 def rfm_segments(snap: Snapshot) -> pl.DataFrame:
     """Customers per RFM segment, with their average recency, orders and spend (mart_rfm_segment_summary)."""
-    return _read(snap, lambda c: reads.mart(c, "mart_rfm_segment_summary", order_by="segment"))
+    return _read(snap, lambda c: marts.mart(c, "mart_rfm_segment_summary", order_by="segment"))
 
 
 @_by_build
 def power_users(snap: Snapshot) -> pl.DataFrame:
-    return _read(snap, lambda c: reads.mart(c, "mart_power_users", order_by="power_rank"))
+    return _read(snap, lambda c: marts.mart(c, "mart_power_users", order_by="power_rank"))
 
 
 @_by_build
 def bought_together(snap: Snapshot) -> pl.DataFrame:
-    return _read(snap, lambda c: reads.mart(c, "mart_bought_together", order_by="orders_together", descending=True))
+    return _read(snap, lambda c: marts.mart(c, "mart_bought_together", order_by="-orders_together"))
 
 
 @_by_build
 def price_distribution(snap: Snapshot) -> pl.DataFrame:
-    return _read(snap, lambda c: reads.mart(c, "mart_price_distribution", order_by="category"))
+    return _read(snap, lambda c: marts.mart(c, "mart_price_distribution", order_by="category"))
 
 
 @_by_build
 def top_products(snap: Snapshot, limit: int, rank_by: str) -> pl.DataFrame:
-    return _read(snap, lambda c: reads.top_products(c, limit, rank_by))
+    return _read(snap, lambda c: marts.top_products(c, limit, rank_by))
 
 
 # --- lists and single rows ---------------------------------------------------------------------------------
 
 
 @_by_build
-def customers(snap: Snapshot, search: str, signed_up: tuple[dt.date, dt.date] | None, after: str | None) -> reads.Page:
+def customers(
+    snap: Snapshot, search: str, signed_up: tuple[dt.date, dt.date] | None, after: str | None
+) -> pages.RowsPage:
     """A page of customers by customer_id: matching ``search`` (an e-mail address, or part of a name), and
     with ``signed_up`` (first and last day) their signup date in it."""
     text = search.strip()
     filters: dict[str, Any] = {"email": text} if "@" in text else {"q": text or None}
     if signed_up is not None:
         filters |= {"signup_from": signed_up[0], "signup_to": signed_up[1]}
-    return _read(snap, lambda c: reads.page(c, "customers", filters, after=after))
+    return _read(snap, lambda c: pages.page(c, "customers", filters, after=after))
 
 
 @dataclass(frozen=True)
 class CustomerDetail:
     customer: dict[str, Any]  # with order_count and total_spend
-    orders: reads.Page  # their latest orders, newest first
+    orders: pages.RowsPage  # their latest orders, newest first
 
 
 @_by_build
 def customer(snap: Snapshot, customer_id: int) -> CustomerDetail | None:
     def read(cursor: duckdb.DuckDBPyConnection) -> CustomerDetail | None:
-        found = reads.customer(cursor, customer_id)
+        found = rows.customer(cursor, customer_id)
         if found is None:
             return None
-        orders = reads.newest_orders(cursor, {"customer_id": customer_id}, limit=reads.MAX_PAGE)
+        orders = pages.newest_orders(cursor, {"customer_id": customer_id}, limit=pages.MAX_PAGE)
         return CustomerDetail(found, orders)
 
     return _read(snap, read)
 
 
 @_by_build
-def products(snap: Snapshot, category: str | None, search: str, after: str | None) -> reads.Page:
+def products(snap: Snapshot, category: str | None, search: str, after: str | None) -> pages.RowsPage:
     filters = {"category": category, "q": search.strip() or None}
-    return _read(snap, lambda c: reads.page(c, "products", filters, after=after))
+    return _read(snap, lambda c: pages.page(c, "products", filters, after=after))
 
 
 @_by_build
-def orders(snap: Snapshot, filters: tuple[tuple[str, Any], ...], after: str | None, limit: int) -> reads.Page:
-    """A page of orders, newest first; ``filters`` are those of ``reads.page("orders")`` as (name, value) pairs."""
-    return _read(snap, lambda c: reads.newest_orders(c, dict(filters), limit=limit, after=after))
+def orders(snap: Snapshot, filters: tuple[tuple[str, Any], ...], after: str | None, limit: int) -> pages.RowsPage:
+    """A page of orders, newest first; ``filters`` are those of ``pages.page("orders")`` as (name, value) pairs."""
+    return _read(snap, lambda c: pages.newest_orders(c, dict(filters), limit=limit, after=after))
 
 
 @dataclass(frozen=True)
@@ -275,11 +277,11 @@ class OrderDetail:
 @_by_build
 def order(snap: Snapshot, order_id: int) -> OrderDetail | None:
     def read(cursor: duckdb.DuckDBPyConnection) -> OrderDetail | None:
-        found = reads.order(cursor, order_id)
+        found = rows.order(cursor, order_id)
         if found is None:
             return None
         items = pl.DataFrame(found["items"], schema_overrides={"line_total": pl.Float64})
-        named = reads.products_by_id(cursor, items["product_id"].to_list()).select("product_id", "name", "category")
+        named = rows.products_by_id(cursor, items["product_id"].to_list()).select("product_id", "name", "category")
         lines = items.join(named, on="product_id", how="left").sort("order_item_id")
         return OrderDetail(
             found, lines.select("order_item_id", "product_id", "name", "category", "quantity", "line_total")
@@ -295,7 +297,7 @@ def order(snap: Snapshot, order_id: int) -> OrderDetail | None:
 def anomaly_kinds(snap: Snapshot, start: dt.date, end: dt.date) -> pl.DataFrame:
     """Flagged orders per kind among the orders of the range (kind, row_count)."""
     days = {"order_date": (start, end)}
-    return _read(snap, lambda c: reads.rollup(c, "mart_anomalies", by=("kind",), date="order_date", between=days))
+    return _read(snap, lambda c: marts.rollup(c, "mart_anomalies", by=("kind",), date="order_date", between=days))
 
 
 @_by_build
@@ -304,14 +306,14 @@ def anomalies(snap: Snapshot, start: dt.date, end: dt.date, kind: str | None, li
     where = {"kind": kind} if kind else None
     days = {"order_date": (start, end)}
     return _read(
-        snap, lambda c: reads.mart(c, "mart_anomalies", where=where, between=days, order_by="order_id", limit=limit)
+        snap, lambda c: marts.mart(c, "mart_anomalies", where=where, between=days, order_by="order_id", limit=limit)
     )
 
 
 @_by_build
 def detection_scores(snap: Snapshot, labels: str) -> list[scoring.Score]:
     """Precision and recall of the flagged orders (mart_anomalies) against the planted labels, per kind."""
-    flagged = _read(snap, lambda c: reads.mart(c, "mart_anomalies", columns=("order_id", "kind")))
+    flagged = _read(snap, lambda c: marts.mart(c, "mart_anomalies", columns=("order_id", "kind")))
     return scoring.score(flagged, scoring.read_labels(Path(labels)))
 
 

@@ -17,9 +17,9 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data, fmt
-from pipeline.access.native import WarehouseMissing
-from pipeline.access.reads import InvalidRequest, Page
+from pipeline.errors import InvalidRequest, WarehouseMissing
 from pipeline.settings import Settings, SettingsError
+from pipeline.warehouse.reads.pages import RowsPage
 
 DATE_RANGE = "date_range"  # the sidebar's date-range widget
 _VIEW = "_view"  # what the sidebar found for this rerun: a View or a Problem
@@ -167,7 +167,7 @@ def page_cursor(key: str, filters: Any) -> str | None:
     return cursor
 
 
-def page_buttons(key: str, page: Page, shown: int) -> None:
+def page_buttons(key: str, page: RowsPage, shown: int) -> None:
     """Previous and next buttons under a list, with where in the list this page is."""
     cursors: list[str | None] = st.session_state[key]["cursors"]
     number = len(cursors)
@@ -208,7 +208,7 @@ def facts(values: Mapping[str, object]) -> None:
 
 
 def picked_list(
-    page: Page, keys: tuple[str, str, str], id_column: str, label: str, money: tuple[str, ...] = ()
+    page: RowsPage, keys: tuple[str, str, str], id_column: str, label: str, money: tuple[str, ...] = ()
 ) -> int | None:
     """A page of a list whose rows can be picked, its paging buttons, and an id input under it that a picked row
     fills in; returns the id to show in detail (None while there is none). ``keys``: the list's paging key, the

@@ -12,11 +12,9 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from pipeline.validate.report import Failure
+from typing import Any
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -24,6 +22,29 @@ EXIT_RESOURCES = 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 EXIT_TERMINATED = 143  # 128 + SIGTERM: `docker stop`, `kill`
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, with its traceback in the log
+
+
+EXAMPLES = 3  # examples shown per failed check
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed check: where (table, column, file), which rule, how many rows, a few examples."""
+
+    table: str
+    column: str
+    rule: str
+    failing_rows: int
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    file: str = ""
+
+    def line(self) -> str:
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        shown = "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in self.examples[:EXAMPLES])
+        source = f" [{self.file}]" if self.file else ""
+        example = f" e.g. {shown}" if shown else ""
+        count = f": {self.failing_rows} failing row(s)" if self.failing_rows else ""
+        return f"{where}: {self.rule}{count}{source}{example}"
 
 
 class UsageError(Exception):
@@ -39,6 +60,21 @@ class DataInvalid(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.failures,))
+
+
+class WarehouseMissing(Exception):
+    """There is no warehouse (yet) at the configured path."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no warehouse at {path}; build one with `just run`")
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:  # raised in the API's writer process too, and sent back
+        return (type(self), (self.path,))
+
+
+class InvalidRequest(ValueError):
+    """A read the warehouse cannot answer as asked (an unknown name, a malformed cursor): the message says why."""
 
 
 class Refused(Exception):

@@ -1,8 +1,8 @@
-"""The warehouse schema files, read once: the data model's DDL in two phases, its tables and keys.
+"""The data model as ``warehouse/schema.sql`` declares it, read once: its tables, columns, keys and DDL.
 
 ``warehouse/schema.sql`` is the one place the tables and their keys are written down: the list of tables
 (``TABLES``, parents before children), the cross-table key checks and the data dictionary read them from
-here instead of repeating them. ``warehouse/meta.sql`` adds what the warehouse records about itself.
+here instead of repeating them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from functools import cache
 from pipeline.settings import PROJECT_ROOT
 
 SCHEMA_PATH = PROJECT_ROOT / "warehouse" / "schema.sql"
-META_PATH = PROJECT_ROOT / "warehouse" / "meta.sql"
 INDEX_MARKER = "-- indexes: built after the bulk load"
 
 
@@ -78,20 +77,6 @@ def schema() -> Schema:
     return Schema(
         tables_ddl, indexes_ddl, tables, columns, types, primary_keys, tuple(unique_keys), tuple(foreign_keys), indexes
     )
-
-
-def meta_ddl() -> str:
-    return META_PATH.read_text()
-
-
-@cache
-def meta_tables() -> tuple[str, ...]:
-    """The tables of ``warehouse/meta.sql``, in declaration order."""
-    with sqlite3.connect(":memory:") as db:
-        db.executescript(meta_ddl())
-        return tuple(
-            name for (name,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY rowid")
-        )
 
 
 # The data model's tables in foreign-key order; everything keyed by table (generators, models, row counts)

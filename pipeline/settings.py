@@ -22,6 +22,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Three years of history ending on a fixed reference date, never "today", so runs are reproducible.
 WINDOW_DAYS = 3 * 365 + 1
 DEFAULT_END_DATE = dt.date(2025, 12, 31)
+Window = tuple[dt.date, dt.date]  # the first and the last day of the data's date window, both included
 
 
 class SettingsError(ValueError):
@@ -173,7 +174,7 @@ class Settings:
         return self.end_date - dt.timedelta(days=WINDOW_DAYS - 1)
 
     @property
-    def window(self) -> tuple[dt.date, dt.date]:
+    def window(self) -> Window:
         return self.start_date, self.end_date
 
     @property

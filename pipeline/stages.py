@@ -26,7 +26,6 @@ from pipeline.analysis.queries import Query, Value
 from pipeline.errors import DataInvalid, UsageError, resource_guard
 from pipeline.generate.plan import Plan
 from pipeline.generate.runner import Job, LakeSummary, generate_lake, tasks
-from pipeline.load import BuildRecord, EditPolicy, LoadSummary, WarehouseBuild, warehouse_build
 from pipeline.logs import progress
 from pipeline.manifest import Stages
 from pipeline.schema import TABLES
@@ -34,6 +33,7 @@ from pipeline.settings import Settings
 from pipeline.validate import Validated, check_cross_table, validate_files
 from pipeline.validate.report import Report
 from pipeline.validate.source import SourceDir
+from pipeline.warehouse.build import BuildRecord, EditPolicy, LoadSummary, WarehouseBuild, warehouse_build
 
 # Rough disk needs, for the message when a disk fills up: the zstd lake takes ~10 bytes a row (all tables
 # together), a warehouse build ~170 (the build file and its parts, marts and journals side by side).

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.models.common import BUILD_EXAMPLE, BuildInfo, PageQuery
-from pipeline.generate.anomalies import KIND_NAMES
+from pipeline.domain import KIND_NAMES
 
 if TYPE_CHECKING:
     AnomalyKind = str

@@ -9,7 +9,7 @@ from typing import Annotated, Generic, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from pipeline.access.reads import CURSOR_PATTERN, DEFAULT_PAGE, MAX_PAGE
+from pipeline.warehouse.reads.pages import CURSOR_PATTERN, DEFAULT_PAGE, MAX_PAGE
 
 T = TypeVar("T")
 

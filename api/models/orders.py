@@ -13,7 +13,7 @@ from pydantic import MISSING, BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from api.models.common import IsoDate, Key, Money, PageQuery
-from pipeline.generate.vocab import PAYMENT_METHODS
+from pipeline.domain import PAYMENT_METHODS
 
 if TYPE_CHECKING:
     PaymentMethod = str

@@ -8,7 +8,7 @@ from pydantic import MISSING, BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from api.models.common import TEXT_PATTERN, Money, PageQuery
-from pipeline.generate.vocab import CATEGORIES
+from pipeline.domain import CATEGORIES
 
 if TYPE_CHECKING:
     Category = str

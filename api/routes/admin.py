@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from api.deps import SettingsDep, WriterDep, WritingDep
 from api.models.analytics import RefreshResult
 from api.problems import responses
-from pipeline.access import writes
+from pipeline.warehouse.writes import resources
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -16,5 +16,5 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 def refresh_marts(writing: WritingDep, writer: WriterDep, settings: SettingsDep) -> RefreshResult:
     """Recompute every mart from the warehouse tables in one transaction (key required): after writes, analytics
     answers say `marts_stale` until this runs. Takes as long as the marts' queries (seconds per million orders)."""
-    through = writer.run(writes.refresh_marts, writing, settings.data_dir)
+    through = writer.run(resources.refresh_marts, writing, settings.data_dir)
     return RefreshResult(refreshed_through=through)

@@ -33,12 +33,11 @@ from api.models.analytics import (
 )
 from api.models.common import Analytics, AnalyticsPage, BuildInfo, IsoDate
 from api.problems import Problem, responses
-from pipeline.access import reads
-from pipeline.access.native import WarehouseMissing
-from pipeline.access.warehouse import Warehouse
 from pipeline.analysis.queries import Param, Value, all_queries
 from pipeline.analysis.queries import Query as Analysis
-from pipeline.errors import UsageError
+from pipeline.errors import UsageError, WarehouseMissing
+from pipeline.warehouse.connection import Warehouse
+from pipeline.warehouse.reads import marts
 
 T = TypeVar("T")
 
@@ -119,7 +118,7 @@ async def revenue(
         answers,
         Analytics[RevenuePeriod],
         ("revenue", grain, start_date, end_date),
-        lambda cursor: _items(reads.revenue(cursor, GRAINS[grain], start_date, end_date)),
+        lambda cursor: _items(marts.revenue(cursor, GRAINS[grain], start_date, end_date)),
     )
 
 
@@ -131,7 +130,7 @@ async def top_customers(warehouse: WarehouseDep, answers: AnswersDep, limit: Lim
         answers,
         Analytics[TopCustomer],
         ("top-customers", limit),
-        lambda cursor: _items(reads.top_customers(cursor, limit)),
+        lambda cursor: _items(marts.top_customers(cursor, limit)),
     )
 
 
@@ -148,7 +147,7 @@ async def top_products(
         answers,
         Analytics[TopProduct],
         ("top-products", limit, rank_by),
-        lambda cursor: _items(reads.top_products(cursor, limit, rank_by)),
+        lambda cursor: _items(marts.top_products(cursor, limit, rank_by)),
     )
 
 
@@ -160,12 +159,12 @@ async def category_revenue(warehouse: WarehouseDep, answers: AnswersDep) -> Resp
         answers,
         Analytics[CategoryRevenue],
         ("category-revenue",),
-        lambda cursor: _items(reads.mart(cursor, "mart_category_revenue", order_by="revenue", descending=True)),
+        lambda cursor: _items(marts.mart(cursor, "mart_category_revenue", order_by="-revenue")),
     )
 
 
 def _anomalies(cursor: duckdb.DuckDBPyConnection, query: AnomalyQuery) -> dict[str, Any]:
-    page = reads.anomalies(cursor, query.kind, limit=query.limit, after=query.cursor)
+    page = marts.anomalies(cursor, query.kind, limit=query.limit, after=query.cursor)
     return {"items": page.items.to_dicts(), "next": page.next}
 
 

@@ -11,7 +11,8 @@ from api.models.common import Page
 from api.models.customers import Customer, CustomerCreate, CustomerDetail, CustomerQuery, CustomerUpdate
 from api.problems import responses
 from api.routes.shared import LOCATION, KeyPath, ask, created, found, list_page
-from pipeline.access import reads, writes
+from pipeline.warehouse.reads import rows
+from pipeline.warehouse.writes import resources
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -25,13 +26,13 @@ async def list_customers(warehouse: WarehouseDep, query: Annotated[CustomerQuery
 @router.get("/{customer_id}", responses=responses(404, 422, 503))
 async def read_customer(warehouse: WarehouseDep, customer_id: KeyPath) -> CustomerDetail:
     """One customer, with how many orders they placed and what they spent in all."""
-    return found(CustomerDetail, "customer", customer_id, await ask(warehouse, reads.customer, customer_id))
+    return found(CustomerDetail, "customer", customer_id, await ask(warehouse, rows.customer, customer_id))
 
 
 @router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 409, 422, 503)})
 def create_customer(body: CustomerCreate, writing: WritingDep, writer: WriterDep, response: Response) -> CustomerDetail:
     """A new customer (key required): the email must be unused, the signup_date inside the data's window."""
-    row = writer.run(writes.create_customer, writing, body.model_dump())
+    row = writer.run(resources.create_customer, writing, body.model_dump())
     return created(response, "customers", "customer_id", CustomerDetail, row)
 
 
@@ -40,11 +41,11 @@ def update_customer(
     customer_id: KeyPath, body: CustomerUpdate, writing: WritingDep, writer: WriterDep
 ) -> CustomerDetail:
     """Change some of a customer's fields (key required); a new signup_date must not follow their first order."""
-    row = writer.run(writes.update_customer, writing, customer_id, body.model_dump())
+    row = writer.run(resources.update_customer, writing, customer_id, body.model_dump())
     return found(CustomerDetail, "customer", customer_id, row)
 
 
 @router.delete("/{customer_id}", status_code=204, responses=responses(401, 403, 404, 409, 422, 503))
 def delete_customer(customer_id: KeyPath, writing: WritingDep, writer: WriterDep) -> None:
     """Delete a customer who has no orders (key required)."""
-    writer.run(writes.delete, writing, "customers", customer_id)
+    writer.run(resources.delete, writing, "customers", customer_id)

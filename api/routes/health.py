@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from api.deps import CursorDep, WarehouseDep
 from api.models.common import BuildInfo, Health, Ready
 from api.problems import responses
-from pipeline.access import reads
+from pipeline.warehouse.reads import rows
 
 router = APIRouter(tags=["health"])
 
@@ -29,11 +29,11 @@ def ready(cursor: CursorDep, warehouse: WarehouseDep) -> Ready:
     """Readiness: the warehouse being served, its build and its rows per table; 503 while there is none."""
     build = warehouse.build(cursor)
     with _counts_lock:
-        rows = _counts.get(build.version)
-    if rows is None:
-        rows = reads.row_counts(cursor)
+        counts = _counts.get(build.version)
+    if counts is None:
+        counts = rows.row_counts(cursor)
         if warehouse.build(cursor) == build:  # counted in the build it is labelled with
             with _counts_lock:
                 _counts.clear()
-                _counts[build.version] = rows
-    return Ready(status="ready", row_counts=rows, **BuildInfo.model_validate(build).model_dump())
+                _counts[build.version] = counts
+    return Ready(status="ready", row_counts=counts, **BuildInfo.model_validate(build).model_dump())

@@ -14,7 +14,8 @@ from api.models.common import Page
 from api.models.orders import Order, OrderCreate, OrderDetail, OrderQuery, OrderUpdate
 from api.problems import responses
 from api.routes.shared import LOCATION, KeyPath, ask, created, found, list_page
-from pipeline.access import reads, writes
+from pipeline.warehouse.reads import rows
+from pipeline.warehouse.writes import resources
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
@@ -28,7 +29,7 @@ async def list_orders(warehouse: WarehouseDep, query: Annotated[OrderQuery, Quer
 @router.get("/{order_id}", responses=responses(404, 422, 503))
 async def read_order(warehouse: WarehouseDep, order_id: KeyPath) -> OrderDetail:
     """One order with its lines (by order_item_id) and its payment."""
-    return found(OrderDetail, "order", order_id, await ask(warehouse, reads.order, order_id))
+    return found(OrderDetail, "order", order_id, await ask(warehouse, rows.order, order_id))
 
 
 @router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 404, 409, 422, 503)})
@@ -38,18 +39,18 @@ def create_order(body: OrderCreate, writing: WritingDep, writer: WriterDep, resp
     The order_date must be on or after the customer's signup, the payment_date on or after the order_date, both
     inside the data's window; a missing customer or product is a 404.
     """
-    row = writer.run(writes.create_order, writing, body.model_dump())
+    row = writer.run(resources.create_order, writing, body.model_dump())
     return created(response, "orders", "order_id", OrderDetail, row)
 
 
 @router.patch("/{order_id}", responses=responses(400, 401, 403, 404, 409, 422, 503))
 def update_order(order_id: KeyPath, body: OrderUpdate, writing: WritingDep, writer: WriterDep) -> OrderDetail:
     """Change an order (key required): its customer, date, lines (all replaced) or payment method and date."""
-    row = writer.run(writes.update_order, writing, order_id, body.model_dump())
+    row = writer.run(resources.update_order, writing, order_id, body.model_dump())
     return found(OrderDetail, "order", order_id, row)
 
 
 @router.delete("/{order_id}", status_code=204, responses=responses(401, 403, 404, 422, 503))
 def delete_order(order_id: KeyPath, writing: WritingDep, writer: WriterDep) -> None:
     """Delete an order with its lines and payment, in one transaction (key required)."""
-    writer.run(writes.delete, writing, "orders", order_id)
+    writer.run(resources.delete, writing, "orders", order_id)

@@ -11,7 +11,8 @@ from api.models.common import Page
 from api.models.products import Product, ProductCreate, ProductQuery, ProductUpdate
 from api.problems import responses
 from api.routes.shared import LOCATION, KeyPath, ask, created, found, list_page
-from pipeline.access import reads, writes
+from pipeline.warehouse.reads import rows
+from pipeline.warehouse.writes import resources
 
 router = APIRouter(prefix="/products", tags=["products"])
 
@@ -25,24 +26,24 @@ async def list_products(warehouse: WarehouseDep, query: Annotated[ProductQuery, 
 @router.get("/{product_id}", responses=responses(404, 422, 503))
 async def read_product(warehouse: WarehouseDep, product_id: KeyPath) -> Product:
     """One product."""
-    return found(Product, "product", product_id, await ask(warehouse, reads.product, product_id))
+    return found(Product, "product", product_id, await ask(warehouse, rows.product, product_id))
 
 
 @router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 409, 422, 503)})
 def create_product(body: ProductCreate, writing: WritingDep, writer: WriterDep, response: Response) -> Product:
     """A new product (key required); its price is rounded to the cent."""
-    row = writer.run(writes.create_product, writing, body.model_dump())
+    row = writer.run(resources.create_product, writing, body.model_dump())
     return created(response, "products", "product_id", Product, row)
 
 
 @router.patch("/{product_id}", responses=responses(400, 401, 403, 404, 409, 422, 503))
 def update_product(product_id: KeyPath, body: ProductUpdate, writing: WritingDep, writer: WriterDep) -> Product:
     """Change some of a product's fields (key required); the price only while no order line uses it."""
-    row = writer.run(writes.update_product, writing, product_id, body.model_dump())
+    row = writer.run(resources.update_product, writing, product_id, body.model_dump())
     return found(Product, "product", product_id, row)
 
 
 @router.delete("/{product_id}", status_code=204, responses=responses(401, 403, 404, 409, 422, 503))
 def delete_product(product_id: KeyPath, writing: WritingDep, writer: WriterDep) -> None:
     """Delete a product that is on no order line (key required)."""
-    writer.run(writes.delete, writing, "products", product_id)
+    writer.run(resources.delete, writing, "products", product_id)

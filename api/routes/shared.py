@@ -12,8 +12,8 @@ from pydantic import BaseModel
 
 from api.models.common import MAX_KEY, Page, PageQuery
 from api.problems import Problem
-from pipeline.access import reads
-from pipeline.access.warehouse import Warehouse
+from pipeline.warehouse.connection import Warehouse
+from pipeline.warehouse.reads import pages
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -47,7 +47,7 @@ async def ask(
 def list_page(cursor: duckdb.DuckDBPyConnection, resource: str, query: PageQuery, model: type[M]) -> Page[M]:
     """A keyset page of ``resource``: the query's filters (every field but limit and cursor) and page."""
     filters = query.model_dump(exclude={"limit", "cursor"})
-    found = reads.page(cursor, resource, filters, limit=query.limit, after=query.cursor)
+    found = pages.page(cursor, resource, filters, limit=query.limit, after=query.cursor)
     return Page[model](items=found.items.to_dicts(), next=found.next)  # type: ignore[valid-type]
 
 

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.environment import machine
+from benchmarks.environment import command_line, machine
 from benchmarks.sweep import scenarios
 from benchmarks.sweep.measure import wait_for_quiet
 from benchmarks.sweep.plot import plot
@@ -28,6 +28,8 @@ from pipeline.manifest import versions
 OUTPUT = scenarios.ROOT / "docs" / "benchmarks"
 NAIVE_SCALES = (1.0, 10.0)
 BASELINE_SCALES = (1.0, 10.0, 100.0)
+# How the command records its path options: the page is committed, the paths are one machine's.
+PLACEHOLDERS = {"--baseline": "<baseline checkout>", "--work-dir": "<work dir>", "--output": "<output dir>"}
 
 
 def _scales(text: str) -> list[float]:
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_json:
         report(scenarios.load(saved), args.output)
         return 0
-    command = "python -m benchmarks.sweep " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = command_line("python -m benchmarks.sweep", sys.argv[1:] if argv is None else argv, PLACEHOLDERS)
     sweep = scenarios.load(saved) if args.merge and saved.exists() else scenarios.Sweep(
         dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), command, args.workers, machine(), versions()
     )  # fmt: skip

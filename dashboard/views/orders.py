@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, data, fmt, shell
-from pipeline.access.reads import DEFAULT_PAGE
+from pipeline.warehouse.reads.pages import DEFAULT_PAGE
 
 LIST = "order_list"
 

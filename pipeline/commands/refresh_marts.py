@@ -20,7 +20,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.analysis.marts import refresh_marts
+    from pipeline.warehouse.marts import refresh_marts
     from pipeline.analysis.sources import require_warehouse
     from pipeline.logs import out
 

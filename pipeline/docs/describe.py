@@ -15,7 +15,7 @@ import pandera.polars as pa
 
 from pipeline.analysis.marts import MARTS, Mart
 from pipeline.analysis.queries import get_query
-from pipeline.schema import meta_ddl
+from pipeline.warehouse.build import META_PATH
 from pipeline.validate.models import MODELS
 
 CHECK_WORDS = {
@@ -42,7 +42,7 @@ def _meta_descriptions() -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     comment: list[str] = []
     table = ""
-    for line in meta_ddl().splitlines():
+    for line in META_PATH.read_text().splitlines():
         stripped = line.strip()
         if stripped.startswith("--"):
             comment.append(stripped.removeprefix("--").strip())

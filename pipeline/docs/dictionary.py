@@ -24,7 +24,7 @@ from pipeline.docs.describe import (
     table_pandera_checks,
 )
 from pipeline.docs.introspect import EXAMPLE_ROWS, EXAMPLES, Column, Table, read_tables, relationships
-from pipeline.generate.anomalies import DESCRIPTIONS
+from pipeline.domain import DESCRIPTIONS
 from pipeline.settings import DEFAULT_END_DATE, WINDOW_DAYS
 from pipeline.validate.rules import MONEY_TOLERANCE, all_rules
 

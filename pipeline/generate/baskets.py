@@ -12,15 +12,15 @@ from functools import cache
 
 import numpy as np
 
-from pipeline.generate import calendar, customers, products
-from pipeline.generate.anomalies import (
+from pipeline.domain import (
     BURST_SIZE,
     EXTREME_QUANTITY,
     LATE_PAYMENT_DAYS,
     MISMATCH_OVERPAY_CENTS,
     MISMATCH_UNDERPAY_SHARE,
-    Kind,
+    AnomalyKind,
 )
+from pipeline.generate import calendar, customers, products
 from pipeline.generate.plan import Plan, Stream, rng
 from pipeline.settings import WINDOW_DAYS
 
@@ -38,13 +38,13 @@ class Baskets:
     customer_id: np.ndarray
     order_day: np.ndarray
     total_cents: np.ndarray
-    kind: np.ndarray  # Kind per order, Kind.NONE for normal orders
+    kind: np.ndarray  # AnomalyKind per order, AnomalyKind.NONE for normal orders
     item_id: np.ndarray
     item_order_id: np.ndarray
     product_id: np.ndarray
     quantity: np.ndarray
     line_cents: np.ndarray
-    payment_method: np.ndarray  # index into vocab.PAYMENT_METHODS
+    payment_method: np.ndarray  # index into PAYMENT_METHODS (pipeline.domain)
     payment_day: np.ndarray
     payment_cents: np.ndarray
 
@@ -80,17 +80,17 @@ def _plant_bursts(sizes: np.ndarray, kind: np.ndarray) -> np.ndarray:
     joins it; one too close to the chunk's end for a full burst becomes a mismatch.
     """
     owner = np.arange(kind.size)
-    anchors = np.flatnonzero(kind == Kind.BURST)
+    anchors = np.flatnonzero(kind == AnomalyKind.BURST)
     burst_end = 0
     for anchor, size in zip(anchors.tolist(), sizes[anchors].tolist(), strict=True):  # a step per burst, not row
         if anchor < burst_end:
             continue
         if anchor + size > kind.size:
-            kind[anchor] = Kind.PAYMENT_MISMATCH
+            kind[anchor] = AnomalyKind.PAYMENT_MISMATCH
             continue
         burst_end = anchor + size
         owner[anchor:burst_end] = anchor
-        kind[anchor:burst_end] = Kind.BURST
+        kind[anchor:burst_end] = AnomalyKind.BURST
     return owner
 
 
@@ -111,12 +111,13 @@ def simulate(seed: int, scale: float, chunk: int, start_date: dt.date, anomaly_r
     order_day = calendar.order_days(seed, start_date, order_time)
 
     anomaly = draw(Stream.ANOMALY)
-    starts, kinds = anomaly.random(n) < anomaly_rate, anomaly.integers(1, len(Kind), size=n)
-    kind = np.where(starts, kinds, Kind.NONE).astype(np.int8)
+    starts, kinds = anomaly.random(n) < anomaly_rate, anomaly.integers(1, len(AnomalyKind), size=n)
+    kind = np.where(starts, kinds, AnomalyKind.NONE).astype(np.int8)
     burst_anchor = _plant_bursts(draw(Stream.BURST_SIZE).integers(*BURST_SIZE, size=n), kind)
     order_day = order_day[burst_anchor]
     # A late payment must still fall inside the window; near its end the anomaly becomes a mismatch.
-    kind[(kind == Kind.LATE_PAYMENT) & (order_day >= WINDOW_DAYS - LATE_PAYMENT_DAYS[1])] = Kind.PAYMENT_MISMATCH
+    too_late = (kind == AnomalyKind.LATE_PAYMENT) & (order_day >= WINDOW_DAYS - LATE_PAYMENT_DAYS[1])
+    kind[too_late] = AnomalyKind.PAYMENT_MISMATCH
 
     # Each order's customer is drawn by propensity among the customers signed up by the order's day.
     eligible = _eligibility(seed, scale)
@@ -131,14 +132,14 @@ def simulate(seed: int, scale: float, chunk: int, start_date: dt.date, anomaly_r
     product_pick = draw(Stream.PRODUCT_PICK).random(n_items) * popularity[-1]
     product_index = np.minimum(np.searchsorted(popularity, product_pick, side="right"), popularity.size - 1)
     quantity = 1 + draw(Stream.QUANTITY).poisson(QUANTITY_EXTRA_MEAN, size=n_items)
-    extreme = kind[item_order] == Kind.EXTREME_AMOUNT
+    extreme = kind[item_order] == AnomalyKind.EXTREME_AMOUNT
     quantity = np.where(extreme, draw(Stream.EXTREME_QUANTITY).integers(*EXTREME_QUANTITY, size=n_items), quantity)
     line_cents = quantity * products.catalog(seed, scale).price_cents[product_index]
     total_cents = np.add.reduceat(line_cents, np.cumsum(items_per_order) - items_per_order)
 
     method = draw(Stream.PAYMENT_METHOD).choice(len(PAYMENT_METHOD_WEIGHTS), size=n, p=PAYMENT_METHOD_WEIGHTS)
     lag = draw(Stream.PAYMENT_LAG).poisson(np.asarray(PAYMENT_LAG_MEAN_DAYS)[method])
-    late = kind == Kind.LATE_PAYMENT
+    late = kind == AnomalyKind.LATE_PAYMENT
     lag = np.where(late, draw(Stream.LATE_PAYMENT_LAG).integers(*LATE_PAYMENT_DAYS, size=n), lag)
     mismatch = draw(Stream.MISMATCH)
     underpay = mismatch.random(n) < 0.5
@@ -146,7 +147,7 @@ def simulate(seed: int, scale: float, chunk: int, start_date: dt.date, anomaly_r
     extra = mismatch.integers(*MISMATCH_OVERPAY_CENTS, size=n)
     underpaid = np.minimum(np.rint(total_cents * share).astype(np.int64), total_cents - 1)
     mismatched = np.where(underpay, underpaid, total_cents + extra)
-    payment_cents = np.where(kind == Kind.PAYMENT_MISMATCH, mismatched, total_cents)
+    payment_cents = np.where(kind == AnomalyKind.PAYMENT_MISMATCH, mismatched, total_cents)
 
     return Baskets(
         order_id=order_id,

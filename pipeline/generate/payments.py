@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from pipeline.generate import vocab
+from pipeline.domain import PAYMENT_METHODS
 from pipeline.generate.baskets import Baskets
 from pipeline.generate.plan import dates
 
@@ -16,7 +16,7 @@ def from_baskets(baskets: Baskets, start_date: dt.date) -> pl.DataFrame:
         {
             "payment_id": baskets.order_id,
             "order_id": baskets.order_id,
-            "payment_method": pl.Series(vocab.PAYMENT_METHODS).gather(baskets.payment_method),
+            "payment_method": pl.Series(PAYMENT_METHODS).gather(baskets.payment_method),
             "amount": baskets.payment_cents / 100,
             "payment_date": dates(start_date, baskets.payment_day),
         }

@@ -8,11 +8,12 @@ from functools import cache
 import numpy as np
 import polars as pl
 
+from pipeline.domain import CATEGORIES
 from pipeline.generate import vocab
 from pipeline.generate.plan import Plan, Stream, rng
 
 CATEGORY_WEIGHTS = (0.14, 0.16, 0.12, 0.10, 0.10, 0.09, 0.08, 0.07, 0.05, 0.09)
-# Median price (dollars) and log-space sigma per category, in vocab.CATEGORIES order.
+# Median price (dollars) and log-space sigma per category, in CATEGORIES order.
 PRICE_MEDIAN = (180.0, 35.0, 60.0, 15.0, 50.0, 22.0, 25.0, 70.0, 120.0, 20.0)
 PRICE_SIGMA = (0.8, 0.6, 0.8, 0.5, 0.8, 0.6, 0.7, 0.9, 1.0, 0.6)
 # Pareto-tailed popularity weights: their rank-frequency curve is Zipf-like with exponent 1 / alpha.
@@ -30,7 +31,7 @@ class Catalog:
 
 def _catalog_chunk(seed: int, chunk: int, start: int, stop: int) -> Catalog:
     n = stop - start
-    category = rng(seed, Stream.CATEGORY, chunk).choice(len(vocab.CATEGORIES), size=n, p=CATEGORY_WEIGHTS)
+    category = rng(seed, Stream.CATEGORY, chunk).choice(len(CATEGORIES), size=n, p=CATEGORY_WEIGHTS)
     # A standard normal per product, shifted and scaled by its category's log-space median and sigma.
     z = rng(seed, Stream.PRICE, chunk).standard_normal(n)
     log_price = np.log(np.asarray(PRICE_MEDIAN))[category] + np.asarray(PRICE_SIGMA)[category] * z
@@ -50,8 +51,8 @@ def generate(seed: int, scale: float, chunk: int) -> pl.DataFrame:
     start, stop = Plan.of(seed, scale).product_chunks()[chunk]
     n = stop - start
     facts = _catalog_chunk(seed, chunk, start, stop)
-    nouns_per_category = len(vocab.NOUNS[vocab.CATEGORIES[0]])
-    noun_table = pl.Series([noun for category in vocab.CATEGORIES for noun in vocab.NOUNS[category]])
+    nouns_per_category = len(vocab.NOUNS[CATEGORIES[0]])
+    noun_table = pl.Series([noun for category in CATEGORIES for noun in vocab.NOUNS[category]])
     noun = rng(seed, Stream.NOUN, chunk).integers(0, nouns_per_category, size=n)
     brand = rng(seed, Stream.BRAND, chunk).integers(0, len(vocab.BRANDS), size=n)
     adjective = rng(seed, Stream.ADJECTIVE, chunk).integers(0, len(vocab.ADJECTIVES), size=n)
@@ -61,7 +62,7 @@ def generate(seed: int, scale: float, chunk: int) -> pl.DataFrame:
             "brand": pl.Series(vocab.BRANDS).gather(brand),
             "adjective": pl.Series(vocab.ADJECTIVES).gather(adjective),
             "noun": noun_table.gather(facts.category * nouns_per_category + noun),
-            "category": pl.Series(vocab.CATEGORIES).gather(facts.category),
+            "category": pl.Series(CATEGORIES).gather(facts.category),
             "price": facts.price_cents / 100,
         }
     ).select(

@@ -9,20 +9,6 @@ import numpy as np
 import polars as pl
 from faker.providers.person.en_US import Provider as PersonProvider
 
-CATEGORIES = (
-    "Electronics",
-    "Clothing",
-    "Home & Garden",
-    "Books",
-    "Sports",
-    "Beauty",
-    "Toys",
-    "Automotive",
-    "Jewelry",
-    "Health",
-)
-PAYMENT_METHODS = ("card", "paypal", "bank")
-
 EMAIL_DOMAINS = ("gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "proton.me", "aol.com")
 EMAIL_DOMAIN_WEIGHTS = (0.45, 0.15, 0.14, 0.1, 0.1, 0.03, 0.03)
 

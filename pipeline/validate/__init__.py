@@ -11,9 +11,10 @@ import duckdb
 import polars as pl
 
 from pipeline import cancel, lake
+from pipeline.errors import Failure
 from pipeline.schema import TABLES
 from pipeline.validate.frames import check_frame
-from pipeline.validate.report import Failure, Report
+from pipeline.validate.report import Report
 from pipeline.validate.rules import check_rules
 from pipeline.validate.source import SourceDir, UnreadableFile
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandera.errors
 import polars as pl
 
+from pipeline.errors import EXAMPLES, Failure
 from pipeline.validate.models import MODELS
-from pipeline.validate.report import EXAMPLES, Failure
 
 ROW_NUMBER = "_row"
 

@@ -14,7 +14,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from pipeline.generate.vocab import CATEGORIES, PAYMENT_METHODS
+from pipeline.domain import CATEGORIES, PAYMENT_METHODS
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
 # A dollar amount times 100 is a whole number of cents up to this floating-point error.

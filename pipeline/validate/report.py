@@ -6,29 +6,9 @@ import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pipeline import files
-
-EXAMPLES = 3
-
-
-@dataclass(frozen=True)
-class Failure:
-    table: str
-    column: str
-    rule: str
-    failing_rows: int
-    examples: list[dict[str, Any]] = field(default_factory=list)
-    file: str = ""
-
-    def line(self) -> str:
-        where = f"{self.table}.{self.column}" if self.column else self.table
-        shown = "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in self.examples[:EXAMPLES])
-        source = f" [{self.file}]" if self.file else ""
-        example = f" e.g. {shown}" if shown else ""
-        count = f": {self.failing_rows} failing row(s)" if self.failing_rows else ""
-        return f"{where}: {self.rule}{count}{source}{example}"
+from pipeline.errors import Failure
 
 
 @dataclass

@@ -24,8 +24,8 @@ from typing import Any
 
 import duckdb
 
+from pipeline.errors import EXAMPLES, Failure
 from pipeline.schema import schema
-from pipeline.validate.report import EXAMPLES, Failure
 
 RULES_DIR = Path(__file__).parent / "rules"
 HEADER = re.compile(r"^-- (table|column|rule): (.+)$", re.MULTILINE)

@@ -18,9 +18,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.errors import UsageError
+from pipeline.errors import EXAMPLES, Failure, UsageError
 from pipeline.schema import TABLES
-from pipeline.validate.report import EXAMPLES, Failure
 
 FORMATS = ("parquet", "csv")
 # The UTF-8 check reads a file that Polars could not decode in blocks of this size (never all at once).

@@ -9,7 +9,7 @@ from analysis_support import Built
 from pipeline.analysis import scoring
 from pipeline.analysis.queries import get_query
 from pipeline.analysis.sources import connect_lake
-from pipeline.generate.anomalies import KIND_NAMES
+from pipeline.domain import KIND_NAMES
 
 
 @pytest.fixture(scope="module")

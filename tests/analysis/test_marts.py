@@ -15,9 +15,9 @@ import reference
 from analysis_support import Built
 from polars.testing import assert_frame_equal
 
-from pipeline.access.reads import InvalidRequest
-from pipeline.access.reads import mart as read_mart
 from pipeline.analysis.marts import MARTS, Mart
+from pipeline.errors import InvalidRequest
+from pipeline.warehouse.reads.marts import mart as read_mart
 
 pytestmark = pytest.mark.fast
 
@@ -89,7 +89,7 @@ def test_read_mart_matches_the_scanner(warehouse1: duckdb.DuckDBPyConnection) ->
     one = read_mart(warehouse1, "mart_customer_summary", where={"customer_id": customer})
     assert_frame_equal(one, scanned(f"select * from wh.mart_customer_summary where customer_id = {customer}"))
     assert one.height == 1
-    top = read_mart(warehouse1, "mart_customer_summary", order_by="total_spend", descending=True, limit=5)
+    top = read_mart(warehouse1, "mart_customer_summary", order_by="-total_spend", limit=5)
     expected = scanned("select * from wh.mart_customer_summary order by total_spend desc, customer_id limit 5")
     assert_frame_equal(top, expected)
     day = read_mart(warehouse1, "mart_revenue_daily", where={"period_start": dt.date(2024, 2, 29)})

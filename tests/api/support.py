@@ -21,8 +21,9 @@ import httpx
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from pipeline.schema import TABLES, meta_tables
+from pipeline.schema import TABLES
 from pipeline.settings import PROJECT_ROOT, Settings
+from tests.support.schema import meta_tables
 
 KEY = "test-key-4f1c9a7e2b"
 OTHER_KEY = "second-key-88d2"

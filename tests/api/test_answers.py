@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from api.answers import Answers
-from pipeline.access import warehouse as access
-from pipeline.access.warehouse import SETTLED_NS, Warehouse
+from pipeline.warehouse import connection as access
+from pipeline.warehouse.connection import SETTLED_NS, Warehouse
 from tests.api.support import KEY, client, settings
 
 pytestmark = pytest.mark.fast

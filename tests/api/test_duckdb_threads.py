@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.access.warehouse import Warehouse
+from pipeline.warehouse.connection import Warehouse
 from tests.api.support import client, settings
 
 pytestmark = pytest.mark.fast

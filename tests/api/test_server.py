@@ -13,12 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import pytest
 
 from pipeline.settings import PROJECT_ROOT
 from tests.api.support import KEY, server, sql
-
-
 
 READS = ["/customers/3", "/orders/7", "/orders?min_total=50&limit=20", "/analytics/category-revenue", "/ready"]
 

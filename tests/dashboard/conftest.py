@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 
 from dashboard import data
-from pipeline.access.warehouse import Warehouse
 from pipeline.schema import TABLES
+from pipeline.warehouse.connection import Warehouse
 from tests.analysis import reference
 
 

@@ -28,8 +28,8 @@ from typing import Any
 
 import duckdb
 
-from pipeline.access.warehouse import Warehouse
 from pipeline.schema import TABLES, schema
+from pipeline.warehouse.connection import Warehouse
 
 BIG_TABLES = frozenset(TABLES)
 
@@ -200,7 +200,7 @@ def serve(argv: list[str]) -> None:
         import pandas  # noqa: F401
         import pyarrow  # noqa: F401
 
-        import dashboard.app  # shell, data: Polars, DuckDB, pipeline.access
+        import dashboard.app  # shell, data: Polars, DuckDB, pipeline.warehouse
         import dashboard.charts  # noqa: F401  Plotly
     cleared = args.log.with_suffix(".cleared")
 

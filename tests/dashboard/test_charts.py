@@ -20,8 +20,8 @@ import polars as pl
 import pytest
 
 from dashboard import charts, data
-from pipeline.access.reads import MAX_PAGE
 from pipeline.settings import Settings
+from pipeline.warehouse.reads.pages import MAX_PAGE
 from tests.analysis import reference
 from tests.dashboard.conftest import day, one
 

@@ -16,8 +16,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from pipeline.access import reads
-from pipeline.access.warehouse import Warehouse, run_native
+from pipeline.warehouse.connection import Warehouse, run_native
+from pipeline.warehouse.reads import pages
 from tests.dashboard.recorder import Statement, big_table_reads, classify, plan, recording
 from tests.dashboard.test_pages import APP
 
@@ -89,7 +89,7 @@ def test_the_check_catches_a_scan(warehouse: Warehouse, db: sqlite3.Connection) 
     with recording(statements.append):
         cursor = warehouse.cursor()
         try:
-            reads.page(cursor, "customers", {"q": "no such name"})
+            pages.page(cursor, "customers", {"q": "no such name"})
             cursor.execute("select count(*) from wh.orders").fetchone()
             run_native(cursor, "SELECT count(DISTINCT customer_id) AS n FROM orders", (), {"n": "bigint"})
             run_native(

@@ -1,4 +1,4 @@
-"""The reads pipeline.access added for the dashboard, each against the same answer computed with sqlite3.
+"""The reads pipeline.warehouse.reads added for the dashboard, each against the same answer computed with sqlite3.
 
 ``rollup`` sums the daily marts over a date range; it must give what the big tables give. ``newest_orders`` pages
 the orders newest first; walked to the end it must list exactly what sqlite3 lists.
@@ -13,8 +13,9 @@ from collections import Counter, defaultdict
 import duckdb
 import pytest
 
-from pipeline.access import reads
-from pipeline.access.reads import InvalidRequest
+from pipeline.errors import InvalidRequest
+from pipeline.warehouse import connection
+from pipeline.warehouse.reads import marts, pages, rows
 from tests.dashboard.conftest import day, one
 
 pytestmark = pytest.mark.fast
@@ -38,7 +39,7 @@ def cents(amount: float) -> int:
 def test_rollup_totals_equal_the_orders_table(
     cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection, start: dt.date, end: dt.date
 ) -> None:
-    total = reads.rollup(
+    total = marts.rollup(
         cursor, "mart_revenue_daily", sums=("order_count", "revenue"), between={"period_start": (start, end)}
     )
     orders, revenue_cents = one(
@@ -54,7 +55,7 @@ def test_rollup_totals_equal_the_orders_table(
 
 def test_rollup_of_nothing_is_one_row_of_zeros(cursor: duckdb.DuckDBPyConnection) -> None:
     far = (dt.date(1990, 1, 1), dt.date(1990, 12, 31))
-    total = reads.rollup(cursor, "mart_revenue_daily", sums=("order_count", "revenue"), between={"period_start": far})
+    total = marts.rollup(cursor, "mart_revenue_daily", sums=("order_count", "revenue"), between={"period_start": far})
     assert total.rows() == [(0, 0.0, 0)]
 
 
@@ -63,7 +64,7 @@ def test_rollup_per_period_equals_the_orders_table(
     cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection, grain: str
 ) -> None:
     start, end = SPRING
-    series = reads.rollup(
+    series = marts.rollup(
         cursor, "mart_revenue_daily", sums=("order_count", "revenue"), grain=grain, between={"period_start": SPRING}
     )
     expected_orders: Counter[dt.date] = Counter()
@@ -83,7 +84,7 @@ def test_rollup_per_period_equals_the_orders_table(
 
 def test_rollup_by_category_and_by_payment_method(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
     start, end = YEAR_2024
-    by_category = reads.rollup(
+    by_category = marts.rollup(
         cursor,
         "mart_category_revenue_daily",
         sums=("order_count", "units", "revenue"),
@@ -97,7 +98,7 @@ def test_rollup_by_category_and_by_payment_method(cursor: duckdb.DuckDBPyConnect
         (start.isoformat(), end.isoformat()),
     ).fetchall()
     assert [(c, o, u, cents(r)) for c, o, u, r, _ in by_category.rows()] == expected
-    mix = reads.rollup(
+    mix = marts.rollup(
         cursor,
         "mart_payment_mix_daily",
         sums=("payment_count", "amount"),
@@ -115,7 +116,7 @@ def test_rollup_by_category_and_by_payment_method(cursor: duckdb.DuckDBPyConnect
 
 
 def test_rollup_of_signups_and_without_a_date(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
-    weekly = reads.rollup(
+    weekly = marts.rollup(
         cursor, "mart_signups_daily", sums=("signups",), grain="week", between={"period_start": SPRING}
     )
     expected: Counter[dt.date] = Counter(
@@ -126,7 +127,7 @@ def test_rollup_of_signups_and_without_a_date(cursor: duckdb.DuckDBPyConnection,
         )
     )
     assert dict(zip(weekly["period_start"], weekly["signups"], strict=True)) == expected
-    kinds = reads.rollup(cursor, "mart_anomalies", sums=("total_amount", "payment_lag_days"), by=("kind",))
+    kinds = marts.rollup(cursor, "mart_anomalies", sums=("total_amount", "payment_lag_days"), by=("kind",))
     grouped = db.execute(
         "SELECT kind, round(sum(total_amount), 2), sum(payment_lag_days), count(*) FROM mart_anomalies "
         "GROUP BY kind ORDER BY kind"
@@ -136,13 +137,13 @@ def test_rollup_of_signups_and_without_a_date(cursor: duckdb.DuckDBPyConnection,
 
 def test_rollup_rejects_what_it_cannot_do(cursor: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(InvalidRequest, match="unknown mart"):
-        reads.rollup(cursor, "orders", sums=("total_amount",))
+        marts.rollup(cursor, "orders", sums=("total_amount",))
     with pytest.raises(InvalidRequest, match="has no column nope"):
-        reads.rollup(cursor, "mart_revenue_daily", sums=("nope",))
+        marts.rollup(cursor, "mart_revenue_daily", sums=("nope",))
     with pytest.raises(InvalidRequest, match="grain must be one of"):
-        reads.rollup(cursor, "mart_revenue_daily", sums=("revenue",), grain="year")
+        marts.rollup(cursor, "mart_revenue_daily", sums=("revenue",), grain="year")
     with pytest.raises(InvalidRequest, match="is not a date"):
-        reads.rollup(cursor, "mart_anomalies", sums=("total_amount",), grain="month", date="kind")
+        marts.rollup(cursor, "mart_anomalies", sums=("total_amount",), grain="month", date="kind")
 
 
 def test_data_window(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
@@ -151,14 +152,14 @@ def test_data_window(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) 
         "SELECT min(d), max(d) FROM (SELECT order_date AS d FROM orders UNION ALL SELECT payment_date FROM payments "
         "UNION ALL SELECT signup_date FROM customers)",
     )
-    assert reads.data_window(cursor) == (day(str(first)), day(str(last)))
+    assert marts.data_window(cursor) == (day(str(first)), day(str(last)))
 
 
-def _walk(cursor: duckdb.DuckDBPyConnection, filters: dict[str, reads.Value | None], limit: int) -> list[int]:
+def _walk(cursor: duckdb.DuckDBPyConnection, filters: dict[str, connection.SqlValue | None], limit: int) -> list[int]:
     seen: list[int] = []
     after = None
     while True:
-        page = reads.newest_orders(cursor, filters, limit=limit, after=after)
+        page = pages.newest_orders(cursor, filters, limit=limit, after=after)
         assert page.items.height <= limit
         seen += page.items["order_id"].to_list()
         if page.next is None:
@@ -179,7 +180,7 @@ def test_newest_orders_walked_to_the_end_are_every_order_newest_first(
     ]
     # 37 is not a divisor of the count, and days hold several orders: pages end inside a day.
     assert _walk(cursor, {"date_from": start, "date_to": end}, 37) == expected
-    first = reads.newest_orders(cursor, {}, limit=5)
+    first = pages.newest_orders(cursor, {}, limit=5)
     latest = [r[0] for r in db.execute("SELECT order_id FROM orders ORDER BY order_date DESC, order_id DESC LIMIT 5")]
     assert first.items["order_id"].to_list() == latest
 
@@ -205,31 +206,31 @@ def test_newest_orders_with_the_other_filters(cursor: duckdb.DuckDBPyConnection,
 
 
 def test_newest_orders_rejects_bad_input(cursor: duckdb.DuckDBPyConnection) -> None:
-    someone_elses = reads.encode_cursor("orders", 10)
+    someone_elses = pages.encode_cursor("orders", 10)
     with pytest.raises(InvalidRequest, match="is not a cursor of the newest orders"):
-        reads.newest_orders(cursor, {}, after=someone_elses)
+        pages.newest_orders(cursor, {}, after=someone_elses)
     with pytest.raises(InvalidRequest, match="cannot be filtered by 'email'"):
-        reads.newest_orders(cursor, {"email": "a@b.c"})
+        pages.newest_orders(cursor, {"email": "a@b.c"})
     with pytest.raises(InvalidRequest, match="limit must be between"):
-        reads.newest_orders(cursor, {}, limit=0)
+        pages.newest_orders(cursor, {}, limit=0)
 
 
 def test_products_by_id(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
-    found = reads.products_by_id(cursor, [7, 3, 7, 999_999])
+    found = rows.products_by_id(cursor, [7, 3, 7, 999_999])
     assert (
         found.rows() == db.execute("SELECT * FROM products WHERE product_id IN (3, 7) ORDER BY product_id").fetchall()
     )
-    assert reads.products_by_id(cursor, []).is_empty()
+    assert rows.products_by_id(cursor, []).is_empty()
     with pytest.raises(InvalidRequest, match="at most"):
-        reads.products_by_id(cursor, list(range(reads.MAX_PAGE + 1)))
+        rows.products_by_id(cursor, list(range(pages.MAX_PAGE + 1)))
 
 
 def test_mart_columns_and_a_composite_key(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
-    chosen = reads.mart(cursor, "mart_anomalies", columns=("order_id", "kind"), order_by="order_id")
+    chosen = marts.mart(cursor, "mart_anomalies", columns=("order_id", "kind"), order_by="order_id")
     assert chosen.columns == ["order_id", "kind"]
     assert chosen.rows() == db.execute("SELECT order_id, kind FROM mart_anomalies ORDER BY order_id").fetchall()
     # Ties of the order are broken by the whole key: (cohort_month, months_since_signup).
-    cohorts = reads.mart(cursor, "mart_signup_cohorts", order_by="cohort_size", descending=True, limit=20)
+    cohorts = marts.mart(cursor, "mart_signup_cohorts", order_by="-cohort_size", limit=20)
     expected = db.execute(
         "SELECT cohort_month, months_since_signup FROM mart_signup_cohorts "
         "ORDER BY cohort_size DESC, cohort_month, months_since_signup LIMIT 20"
@@ -238,5 +239,5 @@ def test_mart_columns_and_a_composite_key(cursor: duckdb.DuckDBPyConnection, db:
     groups: defaultdict[str, int] = defaultdict(int)
     for (kind,) in db.execute("SELECT kind FROM mart_anomalies"):
         groups[kind] += 1
-    kinds = reads.rollup(cursor, "mart_anomalies", by=("kind",))
+    kinds = marts.rollup(cursor, "mart_anomalies", by=("kind",))
     assert dict(kinds.select("kind", "row_count").rows()) == groups

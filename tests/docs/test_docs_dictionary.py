@@ -14,7 +14,8 @@ from docs_support import DICTIONARY_PATH, Build, main, sha256
 from pipeline.analysis.marts import MARTS
 from pipeline.docs.describe import DictionaryError
 from pipeline.docs.dictionary import dictionary_markdown
-from pipeline.schema import meta_tables, schema
+from pipeline.schema import schema
+from tests.support.schema import meta_tables
 
 pytestmark = pytest.mark.fast
 

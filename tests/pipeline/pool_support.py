@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.errors import DataInvalid
-from pipeline.validate.report import Failure
+from pipeline.errors import DataInvalid, Failure
 
 
 def polars_threads() -> int:

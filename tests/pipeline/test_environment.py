@@ -17,8 +17,9 @@ from typing import Any
 import polars as pl
 import pytest
 
-from pipeline import lake, load
+from pipeline import lake
 from pipeline.settings import Settings
+from pipeline.warehouse import build
 from tests.conftest import RunCli
 
 pytestmark = pytest.mark.fast
@@ -96,8 +97,8 @@ def test_workers(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
         groups.append(split(rows, workers))
         return groups[-1]
 
-    split = load.split_tables
-    monkeypatch.setattr(load, "split_tables", split_tables)
+    split = build.split_tables
+    monkeypatch.setattr(build, "split_tables", split_tables)
     monkeypatch.setenv("ECOM_WORKERS", "3")
     assert run_cli("load", "--data-dir", tmp_path / "d").status == 0
     assert [len(g) for g in groups] == [3]

@@ -25,11 +25,10 @@ import pytest
 from pipeline import cancel, duck
 from pipeline.analysis import queries
 from pipeline.analysis.compute import _copy
-from pipeline.errors import DataInvalid, ResourceError, as_resource_error
+from pipeline.errors import DataInvalid, Failure, ResourceError, as_resource_error
 from pipeline.generate.runner import worker_pool
-from pipeline.load import _foreign_key_failures
 from pipeline.schema import ForeignKey
-from pipeline.validate.report import Failure
+from pipeline.warehouse.checks import foreign_key_failures
 from tests.conftest import RunCli
 from tests.pipeline import pool_support
 
@@ -274,11 +273,11 @@ def test_broken_references_are_counted_by_sqlite_with_a_few_examples(tmp_path: P
             "INSERT INTO orders SELECT i, CASE WHEN i % 2 = 0 THEN 1 ELSE i + 1000000 END FROM n;"
         )
         db.commit()
-    (failure,) = _foreign_key_failures(build, ForeignKey("orders", "customer_id", "customers", "customer_id"))
+    (failure,) = foreign_key_failures(build, ForeignKey("orders", "customer_id", "customers", "customer_id"))
     assert (failure.table, failure.column, failure.failing_rows) == ("orders", "customer_id", 100_000)
     assert failure.rule == "foreign key to customers does not resolve"
     assert failure.examples == [{"rowid": 1}, {"rowid": 3}, {"rowid": 5}]
     with closing(sqlite3.connect(build)) as db:
         db.execute("DELETE FROM orders WHERE customer_id <> 1")
         db.commit()
-    assert _foreign_key_failures(build, ForeignKey("orders", "customer_id", "customers", "customer_id")) == []
+    assert foreign_key_failures(build, ForeignKey("orders", "customer_id", "customers", "customer_id")) == []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.access.warehouse import Warehouse, native_rows, run_native
+from pipeline.warehouse.connection import Warehouse, native_rows, run_native
 
 pytestmark = pytest.mark.fast
 

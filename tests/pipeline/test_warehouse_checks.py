@@ -1,7 +1,7 @@
 """Every constraint of ``warehouse/schema.sql`` (each CHECK, each key, each foreign key) refuses one planted row.
 
 Validation stops bad rows before the warehouse sees them, so these cases go around it on purpose, the two ways
-rows reach SQLite: the lake path (``build_warehouse`` over Parquet parts, DuckDB inserting through its sqlite
+rows reach SQLite: the lake path (``warehouse_build`` over Parquet parts, DuckDB inserting through its sqlite
 extension) and the CSV path (the ``sqlite3`` shell's ``.import`` of the five tables, foreign keys on). Each
 case breaks one row of the small generated lake, and the constraint named in the error is that one alone.
 """
@@ -23,10 +23,9 @@ import pytest
 
 from pipeline import lake
 from pipeline.docs.ddl import checks_of
-from pipeline.errors import DataInvalid
-from pipeline.load import BuildRecord, EditPolicy, build_warehouse
+from pipeline.errors import DataInvalid, Failure
 from pipeline.schema import TABLES, schema
-from pipeline.validate.report import Failure
+from pipeline.warehouse.build import BuildRecord, EditPolicy, warehouse_build
 from tests.pipeline.conftest import export
 from tests.pipeline.planting import set_row
 
@@ -127,7 +126,10 @@ def previous(good_warehouse: Path, tmp_path: Path) -> Built:
 def build(files: dict[str, list[Path]], frames: Frames, target: Path) -> None:
     """The warehouse build of ``load``, without the validation before it."""
     rows = {table: frame.height for table, frame in frames.items()}
-    build_warehouse(files, rows, target, BuildRecord("test", "test"), edit_policy=EditPolicy(target.parent / "edits"))
+    with warehouse_build(target, files, rows) as built:
+        built.fill(1, lambda _: None)
+        built.complete()
+        built.publish(BuildRecord("test", "test"), EditPolicy(target.parent / "edits"))
 
 
 def collapsed(text: str) -> str:

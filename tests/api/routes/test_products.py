@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.generate.vocab import CATEGORIES
+from pipeline.domain import CATEGORIES
 from tests.api.conftest import Served
 from tests.api.support import audit, contents, dicts, problem, sql, walk
 

@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from pipeline.domain import CATEGORIES, PAYMENT_METHODS
 from pipeline.generate import baskets, calendar, customers, products, vocab
 from pipeline.settings import WINDOW_DAYS, Settings
 
@@ -86,7 +87,7 @@ def prices(lake: Frames) -> Verdict:
     against the stated distribution itself (nothing estimated from the data). Every category has a few hundred
     products at scale 10; prices are rounded to the cent, far below the resolution of the test."""
     verdicts = []
-    for index, category in enumerate(vocab.CATEGORIES):
+    for index, category in enumerate(CATEGORIES):
         price = lake["products"].filter(pl.col("category") == category)["price"].to_numpy()
         z = (np.log(price) - math.log(products.PRICE_MEDIAN[index])) / products.PRICE_SIGMA[index]
         verdicts.append(kolmogorov(f"log-normal prices of {category}", stats.kstest(z, "norm").statistic, price.size))
@@ -231,7 +232,7 @@ def quantities(lake: Frames) -> Verdict:
 
 def payment_methods(lake: Frames) -> Verdict:
     methods = lake["payments"]["payment_method"]
-    counts = np.array([(methods == m).sum() for m in vocab.PAYMENT_METHODS])
+    counts = np.array([(methods == m).sum() for m in PAYMENT_METHODS])
     return chi_square("payment method weights", counts, np.asarray(baskets.PAYMENT_METHOD_WEIGHTS))
 
 
@@ -247,7 +248,7 @@ def payment_lags(lake: Frames) -> Verdict:
         .with_columns(lag=(pl.col("payment_date") - pl.col("order_date")).dt.total_days())
     )
     verdicts = []
-    for method, mean in zip(vocab.PAYMENT_METHODS, baskets.PAYMENT_LAG_MEAN_DAYS, strict=True):
+    for method, mean in zip(PAYMENT_METHODS, baskets.PAYMENT_LAG_MEAN_DAYS, strict=True):
         lag = paid.filter(pl.col("payment_method") == method)["lag"]
         z = (lag.mean() - mean) / math.sqrt(mean / lag.len())
         verdicts.append(z_verdict(f"{method} payment lag ({lag.mean():.3f} days, stated {mean}, n={lag.len()})", z))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipeline.generate.anomalies import KIND_NAMES
+from pipeline.domain import KIND_NAMES
 from tests.conftest import build
 
 pytestmark = pytest.mark.fast

@@ -16,10 +16,10 @@ import polars as pl
 import pytest
 
 from pipeline import lake
-from pipeline.generate.vocab import CATEGORIES, PAYMENT_METHODS
+from pipeline.domain import CATEGORIES, PAYMENT_METHODS
+from pipeline.errors import Failure
 from pipeline.validate.frames import check_frame
 from pipeline.validate.models import EMAIL_PATTERN, MODELS
-from pipeline.validate.report import Failure
 from pipeline.validate.source import SourceDir
 from tests.pipeline.conftest import export
 from tests.pipeline.planting import set_row

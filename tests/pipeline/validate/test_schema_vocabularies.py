@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from pipeline.generate.vocab import CATEGORIES, PAYMENT_METHODS
+from pipeline.domain import CATEGORIES, PAYMENT_METHODS
 from pipeline.schema import schema
 
 pytestmark = pytest.mark.fast

@@ -4,7 +4,7 @@ The warehouse is derived from the lake, so a rebuild replaces it with what the l
 the API (each with its ``audit_log`` row, in the same transaction) would be lost: a rebuild first archives the
 audit rows under ``data/edits/`` and refuses unless told to discard them. The check and the swap hold the
 warehouse's write lock, which every API write transaction holds too, so no acknowledged write can land
-between the check and the swap.
+between the check and the swap (``pipeline.warehouse.lock``).
 """
 
 from __future__ import annotations
@@ -12,25 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 
 from pipeline import files
 from pipeline.errors import Refused
 
 log = logging.getLogger(__name__)
-
-
-def lock_path(warehouse: Path) -> Path:
-    return warehouse.with_name(f".{warehouse.name}.lock")
-
-
-@contextmanager
-def write_lock(warehouse: Path) -> Iterator[None]:
-    """The lock that API writes and the warehouse swap take, so that neither happens during the other."""
-    with files.exclusive_lock(lock_path(warehouse)):
-        yield
 
 
 def _audit_rows(warehouse: Path) -> list[dict[str, object]]:
@@ -59,7 +47,7 @@ def archive(warehouse: Path, directory: Path) -> tuple[int, Path | None]:
 def guard(warehouse: Path, directory: Path, *, discard: bool) -> None:
     """Archive the edits in the warehouse about to be replaced; refuse to replace it unless ``discard``.
 
-    Call it holding :func:`write_lock`.
+    Call it holding :func:`pipeline.warehouse.lock.write_lock`.
     """
     count, path = archive(warehouse, directory)
     if not count:

@@ -9,7 +9,7 @@ file with ``INSERT INTO t SELECT * FROM part.t``, which SQLite runs as its trans
 index entries are copied, not re-encoded; the schemas are identical, CHECK constraints included, so nothing
 is skipped). The marts are loaded into a part file of their own (so beside the merge, not after it) and
 merged last; then SQLite itself checks foreign keys and page integrity and the row counts are reconciled with
-the source. Last, holding the warehouse's write lock (see ``pipeline.edits``), the build record is written and
+the source. Last, holding the warehouse's write lock (``pipeline.warehouse.lock``), the build record is written and
 the file is swapped in with ``os.replace``.
 
 A file is never open in Python's sqlite3 and in DuckDB's own SQLite at the same time: two SQLite libraries
@@ -24,29 +24,28 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 import duckdb
 
-from pipeline import cancel, duck, edits, files
-from pipeline.analysis.marts import MartResult, load_marts
-from pipeline.errors import DataInvalid
-from pipeline.schema import TABLES, ForeignKey, meta_ddl, schema
-from pipeline.validate.report import Failure
+from pipeline import cancel, duck, files
+from pipeline.analysis.marts import MartResult
+from pipeline.errors import DataInvalid, Failure
+from pipeline.schema import TABLES, schema
+from pipeline.settings import PROJECT_ROOT
+from pipeline.warehouse import checks, guard
+from pipeline.warehouse.lock import write_lock
+from pipeline.warehouse.marts import load_marts
+from pipeline.warehouse.sqlite import connect
 
 log = logging.getLogger(__name__)
 
 Advance = Callable[[int], None]
-# Above this many rows the full integrity_check (which re-verifies every index entry) is replaced by
-# quick_check (page and record structure only), which is linear in the file size.
-FULL_INTEGRITY_CHECK_ROWS = 2_000_000
-# The foreign-key checks map the file instead of copying every page through read(2): they do tens of
-# millions of B-tree lookups, and page copies through the kernel also serialise parallel checkers (2x
-# slower alone, no gain from a second thread). The mapped pages are page cache, counted in RSS while mapped.
-MMAP_BYTES = 1 << 40
+# What the warehouse records about itself: its build, the API's audit log, how fresh the marts are.
+META_PATH = PROJECT_ROOT / "warehouse" / "meta.sql"
 BUILD_FILE = "warehouse.sqlite"
 MARTS_FILE = "marts.sqlite"
 
@@ -83,19 +82,6 @@ def build_dir_prefix(target: Path) -> str:
     return f".{target.name}.build-"
 
 
-@contextmanager
-def _sqlite(path: Path, *, read_only: bool = False, mapped: bool = False) -> Iterator[sqlite3.Connection]:
-    """A Python sqlite3 connection, interrupted on cancellation, closed afterwards."""
-    if read_only:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        if mapped:
-            db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-    else:
-        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    with closing(db), cancel.interruptible(db.interrupt):
-        yield db
-
-
 def split_tables(rows: dict[str, int], groups: int) -> list[list[str]]:
     """Tables in at most ``groups`` groups of similar total rows (largest first, into the lightest group)."""
     buckets: list[list[str]] = [[] for _ in range(max(1, min(groups, len(rows))))]
@@ -121,7 +107,7 @@ def _constraints_of(table: str) -> Iterator[None]:
 
 def _fill_part(part: Path, tables: list[str], files_by_table: dict[str, list[Path]], advance: Advance) -> None:
     """Create the schema in ``part``, bulk-insert ``tables`` with DuckDB, then build their indexes."""
-    with _sqlite(part) as db:
+    with connect(part) as db:
         db.executescript(schema().tables_ddl)
     # Streams Parquet parts into SQLite: little memory needed, and nothing to spill but into the build's own place.
     with duck.connection(part.parent, memory_limit="256MB", threads=1) as con:
@@ -137,7 +123,7 @@ def _fill_part(part: Path, tables: list[str], files_by_table: dict[str, list[Pat
                 advance(1)
     # SQLite's defaults build these indexes fastest here: a larger cache or in-memory sorting was measured
     # 2.5-5x slower for the unsorted product_id index.
-    with _sqlite(part) as db:
+    with connect(part) as db:
         for table in tables:
             for statement in schema().indexes[table]:
                 with _constraints_of(table):
@@ -149,7 +135,7 @@ def _merge(build: Path, parts: Sequence[tuple[Path, list[str]]]) -> None:
 
     A table the build does not have yet (a mart) is created from the part's own statement first.
     """
-    with _sqlite(build) as db:
+    with connect(build) as db:
         for part, tables in parts:
             if part == build:
                 continue
@@ -169,71 +155,6 @@ def _merge(build: Path, parts: Sequence[tuple[Path, list[str]]]) -> None:
             part.unlink()
 
 
-def _unresolved_keys(build: Path, fk: ForeignKey) -> int:
-    """How many distinct values of the child column have no parent row (0 when the foreign key holds).
-
-    Each distinct value is looked up once, through the child column's index, instead of once per child row
-    as PRAGMA foreign_key_check does: 3-7x less work on the big tables (measured at scale 1000).
-    """
-    with _sqlite(build, read_only=True, mapped=True) as db:
-        (missing,) = db.execute(
-            f"SELECT count(*) FROM (SELECT DISTINCT {fk.column} AS value FROM {fk.table}) AS child "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {fk.parent} AS p WHERE p.{fk.parent_column} = child.value)"
-        ).fetchone()
-    return int(missing)
-
-
-def _foreign_key_failures(build: Path, fk: ForeignKey) -> list[Failure]:
-    """Nothing when the foreign key holds; else its broken rows counted by SQLite, with a few rowids."""
-    if _unresolved_keys(build, fk) == 0:
-        return []
-    with _sqlite(build, read_only=True, mapped=True) as db:
-        rows = db.execute(
-            "SELECT parent, count(*), json_group_array(rowid) FROM "
-            "(SELECT parent, rowid FROM pragma_foreign_key_check(?) WHERE parent = ?) GROUP BY parent",
-            (fk.table, fk.parent),
-        ).fetchall()
-    return [
-        Failure(fk.table, fk.column, f"foreign key to {parent} does not resolve", count,
-                [{"rowid": r} for r in _first(ids)])
-        for parent, count, ids in rows
-    ]  # fmt: skip
-
-
-def _first(json_ids: str, n: int = 3) -> list[int]:
-    return [int(i) for i in json_ids.strip("[]").split(",")[:n] if i]
-
-
-def _integrity_failures(build: Path, check: str) -> list[Failure]:
-    with _sqlite(build, read_only=True) as db:
-        verdict = [row[0] for row in db.execute(f"PRAGMA {check}").fetchmany(20)]
-    return [] if verdict == ["ok"] else [Failure("", "", f"PRAGMA {check}: {'; '.join(verdict)}", len(verdict))]
-
-
-def _check(build: Path, expected_rows: dict[str, int]) -> str:
-    """Foreign keys, integrity and row counts, checked by SQLite on read-only connections in parallel."""
-    with _sqlite(build, read_only=True) as db:
-        counts = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
-    failures = [
-        Failure(t, "", f"row count {counts[t]} differs from the source's {expected_rows[t]}", 1)
-        for t in TABLES
-        if counts[t] != expected_rows[t]
-    ]
-    check = "integrity_check" if sum(counts.values()) <= FULL_INTEGRITY_CHECK_ROWS else "quick_check"
-    keys = sorted(schema().foreign_keys, key=lambda fk: -counts[fk.table])
-    tasks = [partial(_integrity_failures, build, check)]
-    tasks += [partial(_foreign_key_failures, build, fk) for fk in keys]
-    for found in cancel.run_parallel(tasks):
-        failures += found
-    if failures:
-        raise DataInvalid(failures)
-    with _sqlite(build) as db:
-        # Statistics for the query planner, sampled so that they cost little at any scale.
-        db.execute("PRAGMA analysis_limit = 1000")
-        db.execute("ANALYZE")
-    return check
-
-
 def _build_id(record: BuildRecord, built_at: str) -> str:
     return hashlib.sha256(f"{built_at}\n{record.source_hash}".encode()).hexdigest()[:16]
 
@@ -241,7 +162,7 @@ def _build_id(record: BuildRecord, built_at: str) -> str:
 def _write_record(build: Path, record: BuildRecord) -> str:
     built_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     build_id = _build_id(record, built_at)
-    with _sqlite(build) as db:
+    with connect(build) as db:
         db.execute(
             "INSERT INTO build_record (build_id, built_at, source, source_hash, seed, scale, end_date, anomaly_rate) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -329,15 +250,15 @@ class WarehouseBuild:
         with _phase(self.summary, "merge"):
             if self.mart_tables:
                 _merge(self.build, [(self.marts_part, self.mart_tables)])
-            with _sqlite(self.build) as db:
-                db.executescript(meta_ddl())
+            with connect(self.build) as db:
+                db.executescript(META_PATH.read_text())
         with _phase(self.summary, "checks"):
-            self.summary.integrity_check = _check(self.build, self.summary.rows)
+            self.summary.integrity_check = checks.check(self.build, self.summary.rows)
 
     def publish(self, record: BuildRecord, edit_policy: EditPolicy) -> LoadSummary:
         """Write the build record and swap the build in, holding the write lock that API writes take too."""
-        with _phase(self.summary, "publish"), edits.write_lock(self.target):
-            edits.guard(self.target, edit_policy.archive_dir, discard=edit_policy.discard)
+        with _phase(self.summary, "publish"), write_lock(self.target):
+            guard.guard(self.target, edit_policy.archive_dir, discard=edit_policy.discard)
             self.summary.build_id = _write_record(self.build, record)
             files.replace(self.build, self.target)
         log.info("warehouse %s built and swapped into place (%s ok)", self.target, self.summary.integrity_check)
@@ -352,23 +273,3 @@ def warehouse_build(
     target.parent.mkdir(parents=True, exist_ok=True)
     with files.scratch_dir(target.parent, build_dir_prefix(target)) as scratch:
         yield WarehouseBuild(scratch, target, files_by_table, expected_rows)
-
-
-def build_warehouse(
-    files_by_table: dict[str, list[Path]],
-    expected_rows: dict[str, int],
-    target: Path,
-    record: BuildRecord,
-    *,
-    edit_policy: EditPolicy,
-    workers: int = 1,
-    marts: Sequence[MartResult] = (),
-    advance: Advance = lambda _: None,
-) -> LoadSummary:
-    """Fill, complete and publish a warehouse in one go (``load`` and ``run`` interleave the steps with others)."""
-    with warehouse_build(target, files_by_table, expected_rows) as build:
-        build.fill(workers, advance)
-        if marts:
-            build.load_marts(marts)
-        build.complete()
-        return build.publish(record, edit_policy)

@@ -24,11 +24,12 @@ import duckdb
 import polars as pl
 
 from pipeline import duck
-from pipeline.access.native import WarehouseMissing, native_query
+from pipeline.errors import WarehouseMissing
+from pipeline.warehouse.sql_files import read_statement
 
 # SQLite declared types to the DuckDB types the scanner reads them as.
 DUCK_TYPES = {"INTEGER": "bigint", "TEXT": "varchar", "REAL": "double", "DATE": "date"}
-Value = int | float | str | dt.date
+SqlValue = int | float | str | dt.date  # a value bound to SQLite's own SQL
 # The Python value of a text ``sqlite_query`` returns, per DuckDB type (what its cast to that type gives).
 FROM_TEXT: dict[str, Callable[[str], Any]] = {
     "bigint": int,
@@ -70,7 +71,7 @@ class Build:
         return f"{self.build_id}.{self.last_audit_id}.{self.marts_through}"
 
 
-def _bound(index: int, value: Value) -> str:
+def _bound(index: int, value: SqlValue) -> str:
     """A DuckDB parameter for one value of a ``sqlite_query``, typed as SQLite should compare it."""
     if isinstance(value, bool):
         msg = f"parameter {index}: {value!r} is not a value SQLite can compare"
@@ -83,7 +84,7 @@ def _bound(index: int, value: Value) -> str:
 
 
 def _native(
-    cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Value], select: str
+    cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[SqlValue], select: str
 ) -> duckdb.DuckDBPyConnection:
     bound: dict[str, object] = {"alias": duck.WAREHOUSE_ALIAS, "native": sql}
     for index, value in enumerate(params):
@@ -93,7 +94,7 @@ def _native(
 
 
 def run_native(
-    cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Value], columns: Mapping[str, str]
+    cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[SqlValue], columns: Mapping[str, str]
 ) -> pl.DataFrame:
     """Run ``sql`` (SQLite's dialect, ``?`` placeholders) inside SQLite; the result typed as ``columns`` says.
 
@@ -105,7 +106,7 @@ def run_native(
 
 
 def native_rows(
-    cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Value], columns: Mapping[str, str]
+    cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[SqlValue], columns: Mapping[str, str]
 ) -> list[dict[str, Any]]:
     """:func:`run_native`'s rows as dicts, for a row or a few (a keyed read): the text ``sqlite_query`` returns
     is typed here, since a cast per column in the statement costs more than typing in Python (a customer by key
@@ -199,7 +200,7 @@ class Warehouse:
         cached = self._build
         if state is not None and cached is not None and cached[0] == state:
             return cached[1]
-        query = native_query("build")
+        query = read_statement("build")
         (row,) = native_rows(cursor, query.sql, (), query.columns)
         build = Build(**row)
         if state is not None and self.state() == state:  # read from that state, not one written meanwhile

@@ -1,0 +1,90 @@
+"""The marts in the warehouse: declared, filled and indexed in a build, and recomputed in place after API writes.
+
+DuckDB's CREATE TABLE on an attached SQLite file declares DATE columns as VARCHAR, which the scanner then
+reads back as text. The tables are therefore declared through Python's sqlite3 (DATE, INTEGER, REAL, TEXT,
+with a primary key for the lookups the API makes) and only filled through DuckDB, never with both open.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from contextlib import closing
+from pathlib import Path
+
+from pipeline import duck, files
+from pipeline.analysis.marts import MARTS, Mart, MartResult
+from pipeline.duck import WAREHOUSE_ALIAS
+from pipeline.warehouse.lock import write_lock
+
+# DuckDB result types to SQLite declared types that the scanner maps back to the same DuckDB types.
+_SQLITE_TYPES = {"DATE": "DATE", "BIGINT": "INTEGER", "INTEGER": "INTEGER", "DOUBLE": "REAL", "VARCHAR": "TEXT"}
+
+
+def _ddl(mart: Mart, columns: list[tuple[str, str]]) -> str:
+    declared = []
+    for name, duck_type in columns:
+        if duck_type not in _SQLITE_TYPES:
+            msg = (
+                f"{mart.table}: column {name} has type {duck_type}, which marts cannot store; "
+                f"cast it in queries/{mart.query}.sql"
+            )
+            raise TypeError(msg)
+        sqlite_type = _SQLITE_TYPES[duck_type]
+        key = " PRIMARY KEY" if (name,) == mart.key_columns else ""
+        declared.append(f"{name} {sqlite_type} NOT NULL{key}")
+    if mart.key_rest:
+        declared.append(f"PRIMARY KEY ({', '.join(mart.key_columns)})")
+    return f"CREATE TABLE {mart.table} (\n    " + ",\n    ".join(declared) + "\n)"
+
+
+def load_marts(build: Path, results: Sequence[MartResult], spill_dir: Path) -> None:
+    """Create and fill every mart of ``results`` in the SQLite file ``build``, then index them.
+
+    sqlite3 declares the tables, DuckDB (attached after sqlite3 has closed) fills them, sqlite3 indexes them.
+    """
+    if not results:
+        return
+    with duck.connection(spill_dir) as con:
+        columns = {
+            r.mart.table: [(name, kind) for name, kind, *_ in con.execute(
+                f"describe select * from read_parquet({duck.sql_string(r.path)})"
+            ).fetchall()]
+            for r in results
+        }  # fmt: skip
+    with closing(sqlite3.connect(build)) as db, db:
+        for r in results:
+            db.execute(_ddl(r.mart, columns[r.mart.table]))
+    with duck.connection(spill_dir) as con:
+        duck.attach_warehouse(con, build, read_only=False)
+        for r in results:
+            con.execute(
+                f"insert into {WAREHOUSE_ALIAS}.{r.mart.table} select * from read_parquet({duck.sql_string(r.path)})"
+            )
+    with closing(sqlite3.connect(build)) as db, db:
+        for r in results:
+            for column in r.mart.indexes:
+                db.execute(f"CREATE INDEX {r.mart.table}_{column} ON {r.mart.table} ({column})")
+
+
+def refresh_marts(warehouse: Path, spill_parent: Path) -> int:
+    """Recompute every mart from the warehouse's own tables in one transaction, under the warehouse's write lock.
+
+    Returns the last ``audit_id`` the marts now include (recorded in ``mart_state``): readers compare it with
+    the audit log to tell whether writes made through the API have made the marts stale.
+    """
+    with (
+        write_lock(warehouse),
+        files.scratch_dir(spill_parent, ".spill-") as spill,
+        duck.connection(spill) as con,
+    ):
+        duck.attach_warehouse(con, warehouse, read_only=False)
+        con.execute(f"use {WAREHOUSE_ALIAS}")
+        (through,) = con.execute("select coalesce(max(audit_id), 0) from audit_log").fetchone() or (0,)
+        con.execute("begin transaction")
+        for mart in MARTS:
+            con.execute(f"delete from {mart.table}")
+            con.execute(f"insert into {mart.table} {mart.sql()}", mart.bind())
+        con.execute("update mart_state set refreshed_through = $through", {"through": through})
+        con.execute("commit")
+    return int(through)
