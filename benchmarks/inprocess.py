@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.generate import runner
+from pipeline.generate import tasks
 from pipeline.generate.plan import Plan
 
 SEED = 42
@@ -41,10 +41,10 @@ def clear_generation_caches() -> None:
 
 def generate_in_process(scale: float, seed: int = SEED) -> list[Chunk]:
     """Every chunk's frames in this process, in the runner's task order (nothing is written)."""
-    job = runner.Job(seed, scale, START_DATE, ANOMALY_RATE, Path("unused-lake"))
+    job = tasks.Job(seed, scale, START_DATE, ANOMALY_RATE, Path("unused-lake"))
     chunks = []
-    for task in runner.tasks(Plan.of(seed, scale)):
-        frames, _labels = runner._frames(job, task)
+    for task in tasks.tasks(Plan.of(seed, scale)):
+        frames, _labels = tasks.frames(job, task)
         chunks += [(table, task.chunk, frame) for table, frame in frames.items()]
     return chunks
 

@@ -157,8 +157,8 @@ def interrupt_once(phase: Phase, name: str, scale: float, source: Path) -> dict[
         started = time.perf_counter()
         while not (phase.entered(data) and not phase.over(data)):
             if process.poll() is not None or phase.over(data) or time.perf_counter() - started > PHASE_TIMEOUT:
-                said = (root / "stderr").read_text(errors="replace").strip().splitlines()[-1:]
-                print(f"  missed {phase.name}: exit status {process.poll()} {' '.join(said)[:200]}", flush=True)
+                last = (root / "stderr").read_text(errors="replace").strip().splitlines()[-1:]
+                print(f"  missed {phase.name}: exit status {process.poll()} {' '.join(last)[:200]}", flush=True)
                 return None
             time.sleep(POLL_SECONDS)
         stderr = root / "stderr"
@@ -193,7 +193,7 @@ def interrupt_once(phase: Phase, name: str, scale: float, source: Path) -> dict[
             "expected_status": expected,
             "message": _scrub(" / ".join(lines[-3:]), {root: "<work dir>", source: "<source lake>", ROOT: "."})[:300],
             "went_on": went_on or phase.over(data),  # the log of a phase's end survives the clean-up
-            "published": [name for name in OUTPUTS if (data / name).exists()],
+            "published": [output for output in OUTPUTS if (data / output).exists()],
             "left_behind": _left_behind(root),
             "stragglers": stragglers,
             "load_average": round(load_average, 2),
@@ -252,6 +252,11 @@ def _as_expected(m: dict[str, Any]) -> bool:
     )
 
 
+def _median(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(statistics.median(known), 3) if known else None
+
+
 def summarize(measurements: list[dict[str, Any]], phases: tuple[Phase, ...]) -> list[dict[str, Any]]:
     """Per phase and signal: the median and the slowest stop, the verdict on the slowest, the checks."""
     rows = []
@@ -265,6 +270,7 @@ def summarize(measurements: list[dict[str, Any]], phases: tuple[Phase, ...]) -> 
                 "signal": name,
                 "rounds": len(ours),
                 "median_s": round(statistics.median(stops), 3) if stops else None,
+                "median_message_s": _median([m["message_s"] for m in ours]),
                 "max_s": slowest,
                 "met": None if not ours else slowest is not None and slowest <= TARGET_SECONDS,
                 "ratio": None if slowest is None else round(_ratio(slowest), 2),
@@ -334,17 +340,19 @@ def render(results: dict[str, Any]) -> str:
         "as a terminal's Ctrl-C does; SIGTERM to the process alone, as `kill` and a container runtime's stop do. "
         "Then it checks the exit status, the message (stderr), that nothing was published into the data directory, "
         "that no scratch space is left (`.staging-*`, `*.build-*`, `.spill-*`, journals, `*.tmp`) and that no "
-        "process of the command's group is still running.",
+        "process of the command's group is still running. *To the message*: from the signal to the command's "
+        "message on stderr, printed once its work has been interrupted and its scratch space removed; the rest of "
+        "the stop is the process's exit.",
         "",
-        "| phase | signal | rounds | median s | slowest s | target | verdict (target / slowest) | exit status, "
-        "message, what is left |",
-        "|---|---|---:|---:|---:|---:|---|---|",
+        "| phase | signal | rounds | median s | of which to the message | slowest s | target | verdict (target / "
+        "slowest) | exit status, message, what is left |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for row in results["summary"]:
         lines.append(
             f"| {row['phase']} | {row['signal']} | {row['rounds']} | {_seconds(row['median_s'])} | "
-            f"{_seconds(row['max_s'])} | {results['target_seconds']:g} s | {_verdict(row)} | "
-            f"{_checks(row)} |"
+            f"{_seconds(row['median_message_s'])} | {_seconds(row['max_s'])} | {results['target_seconds']:g} s | "
+            f"{_verdict(row)} | {_checks(row)} |"
         )
     lines += ["", "## The phases", "", "| phase | command | the signal is sent when |", "|---|---|---|"]
     lines += [f"| {p['name']} | `{p['command']}` | {p['when']} |" for p in results["phases"]]
@@ -355,14 +363,15 @@ def render(results: dict[str, Any]) -> str:
         "Signal sent at: seconds after the command started. Tries: how many commands it took to catch the phase "
         "(a short phase can pass between two looks).",
         "",
-        "| round | phase | signal | sent at s | stopped after s | exit status | message | problems | tries | "
-        "load avg |",
-        "|---:|---|---|---:|---:|---:|---|---|---:|---:|",
+        "| round | phase | signal | sent at s | stopped after s | of which to the message | exit status | message | "
+        "problems | tries | load avg |",
+        "|---:|---|---|---:|---:|---:|---:|---|---|---:|---:|",
     ]
     for x in results["measurements"]:
         lines.append(
             f"| {x['round']} | {x['phase']} | {x['signal']} | {x['signal_at_s']:.2f} | {_seconds(x['stop_s'])} | "
-            f"{x['status']} | `{x['message']}` | {_problems(x)} | {x['attempts']} | {x['load_average']:.2f} |"
+            f"{_seconds(x['message_s'])} | {x['status']} | `{x['message']}` | {_problems(x)} | {x['attempts']} | "
+            f"{x['load_average']:.2f} |"
         )
     lines.append("")
     return "\n".join(lines)

@@ -10,14 +10,14 @@ from typing import Any
 def import_generators(_: int) -> float:
     """Seconds to import the generators (polars, numpy, pandera, ...) in a fresh worker."""
     started = time.perf_counter()
-    import pipeline.generate.runner  # noqa: F401
+    import pipeline.chunks  # noqa: F401
 
     return time.perf_counter() - started
 
 
 def timed_run_task(job: Any, task: Any) -> tuple[Any, dict[str, float]]:
-    """``runner.run_task`` (generate, validate, write one chunk) with its wall and CPU seconds."""
-    from pipeline.generate.runner import run_task
+    """``chunks.run_task`` (generate, validate, write one chunk) with its wall and CPU seconds."""
+    from pipeline.chunks import run_task
 
     started, cpu = time.perf_counter(), time.process_time()
     result = run_task(job, task)

@@ -1,7 +1,7 @@
 """``just bench-spark``: Spark local[2] against the one-machine pipeline, generation and all queries, at scales 10, 100.
 
 For each scale, in this process and with the same code paths as the commands:
-- one machine: ``runner.generate_lake`` with one worker and with two (the pipeline's choice: in-process below
+- one machine: ``chunks.generate_lake`` with one worker and with two (the pipeline's choice: in-process below
   1 M rows, a pool of two above), then every query of ``queries/`` on DuckDB over the lake, twice (cold, warm);
 - Spark (``--master``, default local[2]), in a fresh process per scale: the session start, the first job
   (Python workers start), the generators' imports and first calls in the workers, a job of empty tasks (the
@@ -43,8 +43,9 @@ from benchmarks.inprocess import clear_generation_caches
 from benchmarks.spark_task_timing import import_generators, no_op, timed_run_task
 from pipeline.analysis.queries import all_queries
 from pipeline.analysis.sources import connect_lake
+from pipeline.chunks import generate_lake, summarize
 from pipeline.generate.plan import Plan
-from pipeline.generate.runner import Job, generate_lake, summarize, tasks
+from pipeline.generate.tasks import Job, tasks
 from pipeline.manifest import versions
 from pipeline.settings import Settings
 from pipeline.spark.analyze import collect, register_lake, spark_frame

@@ -28,7 +28,7 @@ from pipeline import stages
 from pipeline.analysis.queries import all_queries, get_query
 from pipeline.analysis.sources import connect_lake, connect_warehouse
 from pipeline.generate.plan import Plan
-from pipeline.manifest import Stages
+from pipeline.manifest import Timings
 from pipeline.settings import Settings
 from pipeline.warehouse.reads.marts import mart as read_mart
 
@@ -78,7 +78,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     if given:
         return Settings(data_dir=Path(given))
     settings = Settings(data_dir=tmp_path_factory.mktemp("queries"), scale=query_scale(), workers=2)
-    stages.run(settings, Stages())
+    stages.run(settings, Timings())
     return settings
 
 

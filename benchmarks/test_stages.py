@@ -7,7 +7,7 @@ Stages, each timed on its own over the same data:
 - per-chunk validation (the pandera models, as the workers run them),
 - Parquet write (the lake writer),
 - the chunked generate-validate-write of ``generate_lake`` (the stage as `run` sees it: a spawned process pool
-  above the runner's ``POOL_MIN_ROWS``, so small scales run in-process),
+  above ``pipeline.chunks.POOL_MIN_ROWS``, so small scales run in-process),
 - cross-table rules (DuckDB over the lake),
 - SQLite load (``benchmarks.load_only.build_warehouse``: bulk insert, indexes, checks, swap).
 Then generation rows/s against the naive Faker + pandas baseline, both in-process at scale 10, in the same session.
@@ -36,7 +36,8 @@ from benchmarks.inprocess import (
 )
 from benchmarks.load_only import build_warehouse
 from pipeline import duck, lake
-from pipeline.generate import runner
+from pipeline.chunks import POOL_MIN_ROWS, LakeSummary, generate_lake
+from pipeline.generate import tasks
 from pipeline.generate.plan import Plan
 from pipeline.validate import check_cross_table
 from pipeline.validate.frames import check_frame
@@ -85,10 +86,10 @@ def chunks(scale: float) -> list[Chunk]:
 
 @pytest.fixture(scope="session")
 def lake_dir(scale: float, plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A complete lake written by the pipeline's own runner, for the stages that read it."""
+    """A complete lake written by the pipeline's own chunk runner, for the stages that read it."""
     root = tmp_path_factory.mktemp("lake")
-    job = runner.Job(SEED, scale, START_DATE, ANOMALY_RATE, root / "lake")
-    runner.generate_lake(job, plan, WORKERS, root / "labels" / "anomalies.parquet", lambda _: None)
+    job = tasks.Job(SEED, scale, START_DATE, ANOMALY_RATE, root / "lake")
+    generate_lake(job, plan, WORKERS, root / "labels" / "anomalies.parquet", lambda _: None)
     return root / "lake"
 
 
@@ -146,14 +147,14 @@ def test_generate_lake(
     scratch: Path,
 ) -> None:
     """Generation + per-chunk validation + Parquet + digests as `generate` runs them (process pool when large)."""
-    job = runner.Job(SEED, scale, START_DATE, ANOMALY_RATE, scratch / "lake")
+    job = tasks.Job(SEED, scale, START_DATE, ANOMALY_RATE, scratch / "lake")
 
-    def generate() -> runner.LakeSummary:
-        return runner.generate_lake(job, plan, WORKERS, scratch / "labels" / "anomalies.parquet", lambda _: None)
+    def generate() -> LakeSummary:
+        return generate_lake(job, plan, WORKERS, scratch / "labels" / "anomalies.parquet", lambda _: None)
 
     summary = once(benchmark, rounds, generate, setup=lambda: shutil.rmtree(scratch, ignore_errors=True))
     assert summary.rows == plan.row_counts
-    pooled = total_rows >= getattr(runner, "POOL_MIN_ROWS", 0)
+    pooled = total_rows >= POOL_MIN_ROWS
     record(benchmark, environment, total_rows, processes=WORKERS if pooled else 1, includes_pool_start=pooled)
 
 

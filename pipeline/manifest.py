@@ -54,7 +54,9 @@ class StageRecord:
 
 
 @dataclass
-class Stages:
+class Timings:
+    """The stages of a command, each timed with the process tree's peak memory, and their phases."""
+
     records: list[StageRecord] = field(default_factory=list)
 
     @contextmanager
@@ -118,23 +120,23 @@ def read(path: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text())) if path.exists() else {}
 
 
-def _update(path: Path, section: str | None, fields: dict[str, Any], stages: Stages | None) -> None:
+def _update(path: Path, section: str | None, fields: dict[str, Any], timings: Timings | None) -> None:
     manifest = read(path)
     if section is not None:
         manifest[section] = fields
     manifest["versions"] = versions()
-    if stages is not None:
-        new = stages.as_json()
+    if timings is not None:
+        new = timings.as_json()
         names = {s["name"] for s in new}
         manifest["stages"] = [s for s in manifest.get("stages", []) if s["name"] not in names] + new
     files.write_text(path, json.dumps(manifest, indent=2, default=str) + "\n")
 
 
-def publish(path: Path, section: str, fields: dict[str, Any], stages: Stages | None = None) -> None:
+def describe(path: Path, section: str, fields: dict[str, Any], timings: Timings | None = None) -> None:
     """Describe an output right after it was swapped in; merge the stage records so far (same names replaced)."""
-    _update(path, section, fields, stages)
+    _update(path, section, fields, timings)
     cancel.note_published(section)
 
 
-def record_stages(path: Path, stages: Stages) -> None:
-    _update(path, None, {}, stages)
+def record_timings(path: Path, timings: Timings) -> None:
+    _update(path, None, {}, timings)

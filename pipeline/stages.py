@@ -23,11 +23,12 @@ from pipeline.analysis.analyze import plan, publish
 from pipeline.analysis.compute import Computed, compute
 from pipeline.analysis.marts import MARTS, Mart
 from pipeline.analysis.queries import Query, Value
+from pipeline.chunks import LakeSummary, generate_lake
 from pipeline.errors import DataInvalid, UsageError, resource_guard
 from pipeline.generate.plan import Plan
-from pipeline.generate.runner import Job, LakeSummary, generate_lake, tasks
+from pipeline.generate.tasks import Job, tasks
 from pipeline.logs import progress
-from pipeline.manifest import Stages
+from pipeline.manifest import Timings
 from pipeline.schema import TABLES
 from pipeline.settings import Settings
 from pipeline.validate import Validated, check_cross_table, validate_files
@@ -82,42 +83,42 @@ def _generation_record(generated: dict[str, Any], digest: str) -> BuildRecord:
     )
 
 
-def _generate_staged(settings: Settings, scratch: Path, stages: Stages) -> tuple[Path, LakeSummary]:
+def _generate_staged(settings: Settings, scratch: Path, timings: Timings) -> tuple[Path, LakeSummary]:
     """The lake and labels generated (and validated chunk by chunk) into ``scratch/lake`` and ``scratch/labels``."""
     plan_ = Plan.of(settings.seed, settings.scale)
     staged = scratch / settings.lake_dir.name
-    with stages.stage("generate", rows=sum(plan_.row_counts.values())), progress("generate", len(tasks(plan_))) as go:
+    with timings.stage("generate", rows=sum(plan_.row_counts.values())), progress("generate", len(tasks(plan_))) as go:
         job = Job(settings.seed, settings.scale, settings.start_date, settings.anomaly_rate, staged)
         labels = scratch / settings.labels_path.parent.name / settings.labels_path.name
         summary = generate_lake(job, plan_, settings.workers, labels, go)
     return staged, summary
 
 
-def _publish_lake(settings: Settings, scratch: Path, summary: LakeSummary, stages: Stages) -> None:
+def _publish_lake(settings: Settings, scratch: Path, summary: LakeSummary, timings: Timings) -> None:
     """Swap the staged lake (with its own record) and labels into place, then describe them in the manifest."""
     record = _lake_record(settings, summary)
     lake.write_record(scratch / settings.lake_dir.name, record)
     targets = [settings.lake_dir, settings.labels_path.parent]
     lake.swap_in([scratch / target.name for target in targets], targets, scratch)
-    manifest.publish(settings.manifest_path, "lake", record, stages)
+    manifest.describe(settings.manifest_path, "lake", record, timings)
 
 
-def generate(settings: Settings, stages: Stages) -> tuple[LakeSummary, Report]:
+def generate(settings: Settings, timings: Timings) -> tuple[LakeSummary, Report]:
     """Generate into scratch space, check the cross-table rules there, then swap the lake and labels in."""
     rows = sum(Plan.of(settings.seed, settings.scale).row_counts.values())
     with (
         resource_guard(settings.lake_dir, "generating the lake", rows * LAKE_BYTES_PER_ROW),
         lake.staging_dir(settings.data_dir) as scratch,
     ):
-        staged, summary = _generate_staged(settings, scratch, stages)
+        staged, summary = _generate_staged(settings, scratch, timings)
         report = Report(source=str(settings.lake_dir), frames_validated=summary.frames_validated)
-        with stages.stage("validate", rows=rows), duck.connection(scratch) as con:
+        with timings.stage("validate", rows=rows), duck.connection(scratch) as con:
             duck.create_views(con, lake.lake_tables(staged))
             check_cross_table(con, settings.window, report)
         report.write(settings.report_path)
         if not report.valid:
             raise DataInvalid(report.failures)
-        _publish_lake(settings, scratch, summary, stages)
+        _publish_lake(settings, scratch, summary, timings)
     return summary, report
 
 
@@ -174,7 +175,7 @@ def _build(
     files_by_table: dict[str, list[Path]],
     report: Report,
     scratch: Path,
-    stages: Stages,
+    timings: Timings,
     build: WarehouseBuild,
     planned: list[tuple[Query, dict[str, Value]]],
     marts: tuple[Mart, ...],
@@ -202,7 +203,7 @@ def _build(
     rows = sum(build.summary.rows.values())
     batches = sum(len(f) for f in files_by_table.values())
     with (
-        stages.stage("build", rows=rows),
+        timings.stage("build", rows=rows),
         progress("build", batches) as advance,
         duck.connection(scratch, memory_limit=SHARED_DUCKDB_MEMORY) as con,
     ):
@@ -210,7 +211,7 @@ def _build(
         cancel.run_parallel([rules_then_analyses, lambda: build.fill(settings.workers, advance)])
         _verdict(settings, report, Validated(report))
         build.complete()
-    stages.phases("build", timed | build.summary.phases)
+    timings.phases("build", timed | build.summary.phases)
     return computed[0]
 
 
@@ -219,11 +220,11 @@ def _expected_rows(files_by_table: dict[str, list[Path]]) -> dict[str, int]:
 
 
 def _publish_warehouse(
-    settings: Settings, build: WarehouseBuild, record: BuildRecord, stages: Stages, *, discard_edits: bool
+    settings: Settings, build: WarehouseBuild, record: BuildRecord, timings: Timings, *, discard_edits: bool
 ) -> LoadSummary:
     summary = build.publish(record, EditPolicy(settings.edits_dir, discard=discard_edits))
-    stages.phases("build", {"publish": summary.phases["publish"]})
-    manifest.publish(
+    timings.phases("build", {"publish": summary.phases["publish"]})
+    manifest.describe(
         settings.manifest_path,
         "warehouse",
         {
@@ -234,17 +235,17 @@ def _publish_warehouse(
             "row_counts": summary.rows,
             "integrity_check": summary.integrity_check,
         },
-        stages,
+        timings,
     )
     return summary
 
 
 def load(
-    settings: Settings, source: SourceDir, stages: Stages, *, discard_edits: bool = False
+    settings: Settings, source: SourceDir, timings: Timings, *, discard_edits: bool = False
 ) -> tuple[Validated, LoadSummary]:
     """Validate ``source`` file by file, then build the warehouse (marts included) with the rules beside it."""
     with lake.staging_dir(settings.data_dir) as scratch:
-        with stages.stage("validate"):
+        with timings.stage("validate"):
             validated = _validate_files(settings, source, scratch)
         _verdict(settings, validated.report, validated)
         expected = _expected_rows(validated.files_by_table)
@@ -252,9 +253,9 @@ def load(
             resource_guard(settings.warehouse_path, "building the warehouse", _build_bytes(expected)),
             warehouse_build(settings.warehouse_path, validated.files_by_table, expected) as build,
         ):
-            _build(settings, validated.files_by_table, validated.report, scratch, stages, build, [], MARTS)
+            _build(settings, validated.files_by_table, validated.report, scratch, timings, build, [], MARTS)
             record = build_record(settings, source.root, validated.content_hashes)
-            return validated, _publish_warehouse(settings, build, record, stages, discard_edits=discard_edits)
+            return validated, _publish_warehouse(settings, build, record, timings, discard_edits=discard_edits)
 
 
 def _build_bytes(rows: dict[str, int]) -> int:
@@ -269,7 +270,7 @@ class RunSummary:
     analysis: list[Computed]
 
 
-def run(settings: Settings, stages: Stages, *, discard_edits: bool = False) -> RunSummary:
+def run(settings: Settings, timings: Timings, *, discard_edits: bool = False) -> RunSummary:
     """Generate, then rules + warehouse + analyses at once over the staged lake, then publish all of it."""
     expected = Plan.of(settings.seed, settings.scale).row_counts
     rows = sum(expected.values())
@@ -277,14 +278,14 @@ def run(settings: Settings, stages: Stages, *, discard_edits: bool = False) -> R
         resource_guard(settings.data_dir, "running the pipeline", rows * (LAKE_BYTES_PER_ROW + BUILD_BYTES_PER_ROW)),
         lake.staging_dir(settings.data_dir) as scratch,
     ):
-        staged, generated = _generate_staged(settings, scratch, stages)
+        staged, generated = _generate_staged(settings, scratch, timings)
         files_by_table = lake.lake_tables(staged)
         report = Report(source=str(settings.lake_dir), frames_validated=generated.frames_validated)
         with warehouse_build(settings.warehouse_path, files_by_table, expected) as build:
-            results = _build(settings, files_by_table, report, scratch, stages, build, plan(None, {}), MARTS)
+            results = _build(settings, files_by_table, report, scratch, timings, build, plan(None, {}), MARTS)
             # Everything passed: publish the lake, the analyses, then the warehouse built from that lake.
-            _publish_lake(settings, scratch, generated, stages)
+            _publish_lake(settings, scratch, generated, timings)
             results = publish(results, settings.analysis_dir, replace_all=True)
             record = _generation_record(lake.read_record(settings.lake_dir), lake.source_hash(generated.hashes))
-            loaded = _publish_warehouse(settings, build, record, stages, discard_edits=discard_edits)
+            loaded = _publish_warehouse(settings, build, record, timings, discard_edits=discard_edits)
     return RunSummary(generated, report, loaded, results)

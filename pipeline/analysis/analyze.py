@@ -100,7 +100,7 @@ def _first_row(result: Computed) -> dict[str, Any] | None:
     return frame.row(0, named=True) if frame.height else None
 
 
-def print_summary(results: list[Computed], backend: Backend, directory: Path) -> None:
+def print_results(results: list[Computed], backend: Backend, directory: Path) -> None:
     # Fixed widths, the first row cut to what is left: rich would otherwise squeeze the numbers on a narrow terminal.
     name_width = max(len(r.query.name) for r in results)
     headline_width = max(20, out.width - name_width - 9 - 7 - 13)
@@ -133,12 +133,12 @@ def print_scores(results: list[Computed], labels_path: Path) -> None:
 
 def report(settings: Settings, results: list[Computed], backend: Backend, directory: Path) -> None:
     """Record, summarize and score published results."""
-    manifest.publish(
+    manifest.describe(
         settings.manifest_path,
         "analysis",
         {"directory": str(directory), "backend": backend, "rows": {r.query.name: r.rows for r in results}},
     )
-    print_summary(results, backend, directory)
+    print_results(results, backend, directory)
     print_scores(results, settings.labels_path)
 
 

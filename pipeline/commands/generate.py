@@ -14,8 +14,8 @@ from pipeline.commands.options import add_generation_options, whole_number
 from pipeline.errors import UsageError
 
 if TYPE_CHECKING:
+    from pipeline.chunks import ChunkResult
     from pipeline.generate.partition import Partition
-    from pipeline.generate.runner import ChunkResult
     from pipeline.settings import Settings
 
 
@@ -65,9 +65,10 @@ def print_partition(partition: Partition, parts: int, results: list[ChunkResult]
 
 
 def generate_partition(settings: Settings, parts: int, part: int, output: Path) -> int:
+    from pipeline.chunks import run_tasks
     from pipeline.generate.partition import assign
     from pipeline.generate.plan import Plan
-    from pipeline.generate.runner import Job, run_tasks
+    from pipeline.generate.tasks import Job
     from pipeline.logs import progress
 
     plan = Plan.of(settings.seed, settings.scale)
@@ -80,14 +81,14 @@ def generate_partition(settings: Settings, parts: int, part: int, output: Path) 
 
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline import stages as flow
-    from pipeline.manifest import Stages
-    from pipeline.summary import print_summary
+    from pipeline import stages
+    from pipeline.commands.summary import print_lake_summary
+    from pipeline.manifest import Timings
 
     request = _partition_request(args)
     if request is not None:
         return generate_partition(settings, *request)
-    stages = Stages()
-    summary, report = flow.generate(settings, stages)
-    print_summary(settings, summary, report, stages)
+    timings = Timings()
+    summary, report = stages.generate(settings, timings)
+    print_lake_summary(settings, summary, report, timings)
     return 0

@@ -22,10 +22,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def main(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline import stages
     from pipeline.logs import out
-    from pipeline.manifest import Stages
+    from pipeline.manifest import Timings
 
     source = stages.source_dir(settings, args.source, args.format)
-    validated, summary = stages.load(settings, source, Stages(), discard_edits=args.discard_edits)
+    validated, summary = stages.load(settings, source, Timings(), discard_edits=args.discard_edits)
     rows = ", ".join(f"{t} {n:,}" for t, n in summary.rows.items())
     out.print(f"valid: {validated.report.summary()}")
     out.print(f"loaded {rows}; foreign_key_check and {summary.integrity_check} ok")

@@ -20,9 +20,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.warehouse.marts import refresh_marts
     from pipeline.analysis.sources import require_warehouse
     from pipeline.logs import out
+    from pipeline.warehouse.marts import refresh_marts
 
     require_warehouse(settings.warehouse_path)
     through = refresh_marts(settings.warehouse_path, settings.data_dir)

@@ -26,11 +26,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def main(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline import manifest, stages
     from pipeline.analysis.analyze import report
+    from pipeline.commands.summary import print_lake_summary
     from pipeline.docs.profiling import profiler_for
     from pipeline.logs import out
-    from pipeline.summary import print_summary
 
-    timings = manifest.Stages()
+    timings = manifest.Timings()
     profiled: list[str] = []
     # The profiler's workers start first: importing ydata-profiling takes them seconds, while the run works.
     profiling = profiler_for(settings, args.sample_rows, args.minimal_above)
@@ -40,8 +40,8 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
         if profiler is not None:
             with timings.stage("profile"):
                 profiled = profiler.profile(settings, args.reports_dir or settings.profiling_dir)
-    manifest.record_stages(settings.manifest_path, timings)
-    print_summary(settings, built.lake, built.report, timings)
+    manifest.record_timings(settings.manifest_path, timings)
+    print_lake_summary(settings, built.lake, built.report, timings)
     out.print(f"warehouse: {settings.warehouse_path} (build {built.warehouse.build_id}; foreign_key_check and "
               f"{built.warehouse.integrity_check} ok)")  # fmt: skip
     for line in profiled:

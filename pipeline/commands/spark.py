@@ -74,13 +74,13 @@ def _directory(option: str, path: Path) -> Path:
 def generate_main(settings: Settings, args: argparse.Namespace) -> int:
     import time
 
+    from pipeline.commands.summary import tables_table
     from pipeline.files import scratch_dir
     from pipeline.generate.plan import Plan
-    from pipeline.generate.runner import Job, tasks
+    from pipeline.generate.tasks import Job, tasks
     from pipeline.logs import out
     from pipeline.spark.generate import generate
     from pipeline.spark.session import require_spark, spark_session
-    from pipeline.summary import tables_table
 
     output = _directory("--output", args.output)
     require_spark()

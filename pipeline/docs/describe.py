@@ -15,8 +15,8 @@ import pandera.polars as pa
 
 from pipeline.analysis.marts import MARTS, Mart
 from pipeline.analysis.queries import get_query
-from pipeline.warehouse.build import META_PATH
 from pipeline.validate.models import MODELS
+from pipeline.warehouse.build import META_PATH
 
 CHECK_WORDS = {
     "greater_than": "> {min_value}",

@@ -259,7 +259,7 @@ class Profiler:
                 for p in ordered
             }
             (staged / RECORD_NAME).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        manifest.publish(
+        manifest.describe(
             settings.manifest_path,
             "profiling",
             {"reports": str(reports_dir / "index.html"), "profiled_rows": {p.table: p.profiled for p in ordered}},

@@ -12,13 +12,13 @@ import heapq
 from dataclasses import dataclass
 
 from pipeline.generate.plan import Plan
-from pipeline.generate.runner import Task, task_rows, tasks
+from pipeline.generate.tasks import Task, task_rows, tasks
 
 
 @dataclass(frozen=True)
 class Partition:
     number: int  # 1-based, as --part
-    tasks: tuple[Task, ...]  # in the order of runner.tasks
+    tasks: tuple[Task, ...]  # in the order of tasks.tasks
     rows: int
 
 

@@ -1,4 +1,4 @@
-"""Generation on Spark: one Spark task per chunk, each running the same ``runner.run_task`` as one machine does.
+"""Generation on Spark: one Spark task per chunk, each running the same ``chunks.run_task`` as one machine does.
 
 A task generates its chunk from the chunk's addressed random streams, validates it against the pandera
 models and writes its part files (and labels) straight into the output directory, which therefore has to be
@@ -11,8 +11,9 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from pipeline.chunks import LakeSummary, run_task, summarize
 from pipeline.generate.plan import Plan
-from pipeline.generate.runner import Job, LakeSummary, run_task, summarize, tasks
+from pipeline.generate.tasks import Job, tasks
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

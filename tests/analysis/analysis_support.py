@@ -13,9 +13,10 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import lake, stages
+from pipeline.chunks import generate_lake
 from pipeline.generate.plan import Plan
-from pipeline.generate.runner import Job, generate_lake
-from pipeline.manifest import Stages
+from pipeline.generate.tasks import Job
+from pipeline.manifest import Timings
 from pipeline.settings import Settings
 from pipeline.validate.source import SourceDir
 
@@ -40,7 +41,7 @@ class Built:
 
 
 def build_warehouse_with_marts(settings: Settings) -> None:
-    stages.load(settings, SourceDir.open(settings.lake_dir, "parquet"), Stages())
+    stages.load(settings, SourceDir.open(settings.lake_dir, "parquet"), Timings())
 
 
 def generated(data_dir: Path, scale: float) -> Built:

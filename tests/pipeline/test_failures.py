@@ -25,8 +25,8 @@ import pytest
 from pipeline import cancel, duck
 from pipeline.analysis import queries
 from pipeline.analysis.compute import _copy
+from pipeline.chunks import worker_pool
 from pipeline.errors import DataInvalid, Failure, ResourceError, as_resource_error
-from pipeline.generate.runner import worker_pool
 from pipeline.schema import ForeignKey
 from pipeline.warehouse.checks import foreign_key_failures
 from tests.conftest import RunCli

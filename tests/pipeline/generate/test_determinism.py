@@ -9,7 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.generate import baskets, customers, order_items, orders, payments, products, runner
+from pipeline import chunks
+from pipeline.generate import baskets, customers, order_items, orders, payments, products
 from pipeline.generate.plan import Plan
 from pipeline.schema import TABLES
 from tests.conftest import RunCli
@@ -45,7 +46,7 @@ def test_another_seed_differs_in_every_table(run_cli: RunCli, tmp_path: Path, sc
 def test_worker_processes_give_the_same_data(
     run_cli: RunCli, tmp_path: Path, scale1: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runner, "POOL_MIN_ROWS", 0)  # use the spawn pool even at scale 1
+    monkeypatch.setattr(chunks, "POOL_MIN_ROWS", 0)  # use the spawn pool even at scale 1
     pooled = tmp_path / "pooled"
     assert run_cli("generate", "--data-dir", pooled, "--workers", "2").status == 0
     assert _hashes(pooled) == _hashes(scale1)

@@ -17,9 +17,10 @@ import polars as pl
 import pytest
 
 from pipeline import lake as lake_files
+from pipeline.chunks import generate_lake
 from pipeline.generate import anomalies, baskets, calendar, customers, plan, products, vocab
 from pipeline.generate.plan import Plan, Stream
-from pipeline.generate.runner import Job, generate_lake
+from pipeline.generate.tasks import Job
 from pipeline.schema import TABLES
 from pipeline.settings import Settings
 from tests.conftest import RunCli

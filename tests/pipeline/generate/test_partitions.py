@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.generate.partition import assign
 from pipeline.generate.plan import Plan
-from pipeline.generate.runner import Task
+from pipeline.generate.tasks import Task
 from pipeline.settings import PROJECT_ROOT
 from tests.conftest import RunCli
 from tests.pipeline.test_cli import one_error_line

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from pipeline.generate.runner import LakeSummary
+from pipeline.chunks import LakeSummary
 from pipeline.logs import out
-from pipeline.manifest import Stages
+from pipeline.manifest import Timings
 from pipeline.settings import Settings
 from pipeline.validate.report import Report
 
@@ -22,15 +22,16 @@ def tables_table(summary: LakeSummary) -> Table:
     return tables
 
 
-def print_summary(settings: Settings, summary: LakeSummary, report: Report, stages: Stages) -> None:
+def print_lake_summary(settings: Settings, summary: LakeSummary, report: Report, timings: Timings) -> None:
+    """The tables with their hashes, the validation verdict and the stages with their time and memory."""
     out.print(tables_table(summary))
     out.print(f"valid: {report.summary()}; {summary.anomalies:,} orders labelled as anomalies")
-    timings = Table(title="stages", title_justify="left")
+    table = Table(title="stages", title_justify="left")
     for column in ("stage", "seconds", "rows/s", "peak RSS MiB"):
-        timings.add_column(column, justify="left" if column == "stage" else "right")
-    for r in stages.records:
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for r in timings.records:
         rate = f"{r.rows_per_second:,.0f}" if r.rows else ""
         peak = "" if r.peak_rss_mib is None else f"{r.peak_rss_mib:,.0f}"
-        timings.add_row(r.name, f"{r.seconds:.2f}", rate, peak)
-    out.print(timings)
+        table.add_row(r.name, f"{r.seconds:.2f}", rate, peak)
+    out.print(table)
     out.print(f"lake: {settings.lake_dir}\nlabels: {settings.labels_path}\nmanifest: {settings.manifest_path}")

@@ -1,11 +1,12 @@
-"""Runs the table generators chunk by chunk on a process pool, validates each chunk and writes the lake.
+"""The lake made chunk by chunk: each task generated (``pipeline.generate.tasks``), validated against its table's
+pandera model and written as Parquet parts, in this process or on a process pool, then summed up.
 
-Chunks are independent and addressed by (table, chunk), so the result does not depend on the worker count.
+Chunks are independent and addressed by (table, chunk), so the result does not depend on the worker count. Above
+both generation and validation, so neither reaches into the other.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import multiprocessing
 import os
 import signal
@@ -19,30 +20,13 @@ import polars as pl
 
 from pipeline import cancel, lake
 from pipeline.errors import DataInvalid
-from pipeline.generate import anomalies, baskets, customers, order_items, orders, payments, products
 from pipeline.generate.plan import Plan
+from pipeline.generate.tasks import Job, Task, frames, task_rows, tasks
 from pipeline.schema import TABLES
 from pipeline.validate.frames import check_frame
 
 # Starting worker processes costs about a second (imports); below this size one process is as fast.
 POOL_MIN_ROWS = 1_000_000
-
-
-@dataclass(frozen=True)
-class Job:
-    """What every chunk needs to know; small and picklable."""
-
-    seed: int
-    scale: float
-    start_date: dt.date
-    anomaly_rate: float
-    lake_dir: Path
-
-
-@dataclass(frozen=True)
-class Task:
-    producer: str  # "customers", "products" or "orders" (orders also yields order_items and payments)
-    chunk: int
 
 
 @dataclass(frozen=True)
@@ -61,58 +45,25 @@ class LakeSummary:
     frames_validated: int  # chunk frames that passed their table's pandera model
 
 
-def _frames(job: Job, task: Task) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
-    no_labels = pl.DataFrame(schema=anomalies.LABEL_SCHEMA)
-    if task.producer == "customers":
-        return {"customers": customers.generate(job.seed, job.scale, task.chunk, job.start_date)}, no_labels
-    if task.producer == "products":
-        return {"products": products.generate(job.seed, job.scale, task.chunk)}, no_labels
-    chunk = baskets.simulate(job.seed, job.scale, task.chunk, job.start_date, job.anomaly_rate)
-    frames = {
-        "orders": orders.from_baskets(chunk, job.start_date),
-        "order_items": order_items.from_baskets(chunk),
-        "payments": payments.from_baskets(chunk, job.start_date),
-    }
-    return frames, anomalies.labels(chunk.order_id, chunk.kind)
-
-
 def run_task(job: Job, task: Task) -> ChunkResult:
     """Generate, validate and write one chunk, with its anomaly labels (runs in a worker process)."""
-    frames, labels = _frames(job, task)
+    generated, labels = frames(job, task)
     failures = []
-    for table, frame in frames.items():
+    for table, frame in generated.items():
         path = lake.part_path(job.lake_dir, table, task.chunk)
         failures += check_frame(table, frame, str(path.name))[1]
     if failures:
         raise DataInvalid(failures)
-    for table, frame in frames.items():
+    for table, frame in generated.items():
         lake.write_parquet(frame, lake.part_path(job.lake_dir, table, task.chunk))
     if task.producer == "orders":  # every order chunk has a labels file, empty or not
         lake.write_parquet(labels, lake.labels_part_path(job.lake_dir, task.chunk))
     return ChunkResult(
         task,
-        {t: f.height for t, f in frames.items()},
-        {t: lake.content_digest(f) for t, f in frames.items()},
+        {t: f.height for t, f in generated.items()},
+        {t: lake.content_digest(f) for t, f in generated.items()},
         labels,
     )
-
-
-def tasks(plan: Plan) -> list[Task]:
-    # Biggest work first so that the pool's last tasks are short ones.
-    return (
-        [Task("orders", c) for c in range(len(plan.order_chunks()))]
-        + [Task("customers", c) for c in range(len(plan.customer_chunks()))]
-        + [Task("products", c) for c in range(len(plan.product_chunks()))]
-    )
-
-
-def task_rows(plan: Plan) -> dict[Task, int]:
-    """The rows each task writes over all its tables (an orders chunk also writes its items and payments)."""
-    rows = {Task("customers", c): stop - first for c, (first, stop) in enumerate(plan.customer_chunks())}
-    rows |= {Task("products", c): stop - first for c, (first, stop) in enumerate(plan.product_chunks())}
-    for c, (first, stop) in enumerate(plan.order_chunks()):
-        rows[Task("orders", c)] = 2 * (stop - first) + plan.items_before(stop) - plan.items_before(first)
-    return rows
 
 
 def _worker_started() -> None:
