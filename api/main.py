@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from api import problems
 from api.answers import Answers
 from api.limits import QueryGate
-from api.routes import admin, analytics, customers, health, orders, products
+from api.routes import admin, analytics, customers, health, orders, products, queries
 from api.writer import Writer
 from pipeline import files
 from pipeline.settings import Settings
@@ -80,8 +80,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
-    for module in (health, customers, products, orders, analytics, admin):
-        app.include_router(module.router)
+    for router in (health.router, customers.router, products.router, orders.router, analytics.router):
+        app.include_router(router)
+    app.include_router(queries.router())
+    app.include_router(admin.router)
 
     default_openapi = app.openapi
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline import duck, lake
-from pipeline.analysis.analyze import plan
+from pipeline.analysis.analyze import bound_queries
 from pipeline.analysis.marts import MARTS
 from pipeline.analysis.queries import Value
 from pipeline.stages import SHARED_DUCKDB_MEMORY
@@ -59,7 +59,7 @@ def peak_memory(con: duckdb.DuckDBPyConnection, every: float = 0.05) -> Iterator
 
 
 def jobs(names: set[str]) -> list[tuple[str, str, dict[str, Value]]]:
-    every = [(m.table, m.sql(), m.bind()) for m in MARTS] + [(q.name, q.sql, v) for q, v in plan(None, {})]
+    every = [(m.table, m.sql(), m.bind()) for m in MARTS] + [(q.name, q.sql, v) for q, v in bound_queries(None, {})]
     return [job for job in every if not names or job[0] in names]
 
 

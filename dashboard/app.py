@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import shell
+from dashboard import layout
 
 PAGES_DIR = Path(__file__).parent / "views"  # not pages/, which Streamlit would take for an old-style app
 # (file, title, URL path, icon); the first is the default page, at /.
@@ -31,7 +31,7 @@ def main() -> None:
         for name, title, path, icon in PAGES
     ]
     navigation = st.navigation(pages)
-    shell.sidebar()
+    layout.sidebar()
     navigation.run()
 
 

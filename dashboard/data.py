@@ -1,7 +1,7 @@
 """What the pages read: the shared reads of ``pipeline.warehouse.reads``, cached per warehouse build.
 
 The connection is a resource, one per warehouse path and process. Every result is cached under the build it
-came from (``Build.version``, which changes with every rebuild and every write through the API), never for a
+came from (``ServedBuild.version``, which changes with every rebuild and every write through the API), never for a
 time, so a rebuild shows on the next rerun. A read that finds, when it is done, another build than the one it was
 asked for raises BuildChanged rather than let a page show a mix; the page then reruns against the new build.
 
@@ -25,7 +25,7 @@ import streamlit as st
 from pipeline import lake, manifest
 from pipeline.analysis import scoring
 from pipeline.settings import Settings
-from pipeline.warehouse.connection import Build, Warehouse
+from pipeline.warehouse.connection import ServedBuild, Warehouse
 from pipeline.warehouse.reads import marts, pages, rows
 
 T = TypeVar("T")
@@ -41,7 +41,7 @@ class Snapshot:
     """The warehouse build a rerun shows; every cached read is keyed by it."""
 
     path: str
-    build: Build
+    build: ServedBuild
 
     @property
     def version(self) -> str:
@@ -106,9 +106,9 @@ class Totals:
 
     @property
     def average_order_value(self) -> float | None:
-        from dashboard import fmt
+        from dashboard import formats
 
-        return fmt.average(fmt.cents(self.revenue), self.orders) if self.orders else None
+        return formats.average(formats.cents(self.revenue), self.orders) if self.orders else None
 
 
 @_by_build
@@ -127,54 +127,32 @@ def totals(snap: Snapshot, start: dt.date, end: dt.date) -> Totals:
 # --- series over the date range ----------------------------------------------------------------------------
 
 
-def _series(
-    snap: Snapshot, table: str, sums: tuple[str, ...], grain: str, start: dt.date, end: dt.date, by: tuple[str, ...]
-) -> pl.DataFrame:
+@dataclass(frozen=True)
+class Series:
+    """A daily mart summed per day, week or month of the range (or over all of it), per group of ``by``."""
+
+    table: str
+    sums: tuple[str, ...]
+    by: tuple[str, ...] = ()
+
+
+SERIES = {
+    "revenue": Series("mart_revenue_daily", ("order_count", "revenue")),
+    "signups": Series("mart_signups_daily", ("signups",)),
+    "category_revenue": Series("mart_category_revenue_daily", ("order_count", "units", "revenue"), ("category",)),
+    "payment_mix": Series("mart_payment_mix_daily", ("payment_count", "amount"), ("payment_method",)),  # by payment day
+}
+
+
+@_by_build
+def series(snap: Snapshot, name: str, grain: str | None, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """The series ``name`` of SERIES from ``start`` to ``end``: per period (``period_start``) of ``grain``, or over
+    the whole range without one; its sums, its groups and ``row_count`` (the mart rows summed)."""
+    chosen = SERIES[name]
+    days = {"period_start": (start, end)}
     return _read(
-        snap,
-        lambda c: marts.rollup(c, table, sums=sums, by=by, grain=grain, between={"period_start": (start, end)}),
+        snap, lambda c: marts.rollup(c, chosen.table, sums=chosen.sums, by=chosen.by, grain=grain, between=days)
     )
-
-
-@_by_build
-def revenue(snap: Snapshot, grain: str, start: dt.date, end: dt.date) -> pl.DataFrame:
-    """Orders and revenue per day, week or month of the range (period_start, order_count, revenue, row_count)."""
-    return _series(snap, "mart_revenue_daily", ("order_count", "revenue"), grain, start, end, ())
-
-
-@_by_build
-def signups(snap: Snapshot, grain: str, start: dt.date, end: dt.date) -> pl.DataFrame:
-    """Customers who signed up per day, week or month of the range (period_start, signups, row_count)."""
-    return _series(snap, "mart_signups_daily", ("signups",), grain, start, end, ())
-
-
-@_by_build
-def category_revenue(snap: Snapshot, grain: str, start: dt.date, end: dt.date) -> pl.DataFrame:
-    """Orders, units and revenue per period and category (period_start, category, order_count, units, revenue)."""
-    return _series(
-        snap, "mart_category_revenue_daily", ("order_count", "units", "revenue"), grain, start, end, ("category",)
-    )
-
-
-@_by_build
-def categories(snap: Snapshot, start: dt.date, end: dt.date) -> pl.DataFrame:
-    """Orders, units and revenue per category over the range (category, order_count, units, revenue)."""
-    return _read(
-        snap,
-        lambda c: marts.rollup(
-            c,
-            "mart_category_revenue_daily",
-            sums=("order_count", "units", "revenue"),
-            by=("category",),
-            between={"period_start": (start, end)},
-        ),
-    )
-
-
-@_by_build
-def payment_mix(snap: Snapshot, grain: str, start: dt.date, end: dt.date) -> pl.DataFrame:
-    """Payments and amounts per period (of the payment date) and method."""
-    return _series(snap, "mart_payment_mix_daily", ("payment_count", "amount"), grain, start, end, ("payment_method",))
 
 
 @_by_build
@@ -195,26 +173,19 @@ def repeat_purchases(snap: Snapshot, start: dt.date, end: dt.date) -> pl.DataFra
 
 # --- whole-history marts -----------------------------------------------------------------------------------
 
-
-@_by_build
-def rfm_segments(snap: Snapshot) -> pl.DataFrame:
-    """Customers per RFM segment, with their average recency, orders and spend (mart_rfm_segment_summary)."""
-    return _read(snap, lambda c: marts.mart(c, "mart_rfm_segment_summary", order_by="segment"))
-
-
-@_by_build
-def power_users(snap: Snapshot) -> pl.DataFrame:
-    return _read(snap, lambda c: marts.mart(c, "mart_power_users", order_by="power_rank"))
+# The marts of analyses over the whole history, at their defaults: the table and the order it is shown in.
+WHOLE_HISTORY = {
+    "rfm_segments": ("mart_rfm_segment_summary", "segment"),  # customers per segment, their averages
+    "power_users": ("mart_power_users", "power_rank"),
+    "bought_together": ("mart_bought_together", "-orders_together"),
+    "price_distribution": ("mart_price_distribution", "category"),
+}
 
 
 @_by_build
-def bought_together(snap: Snapshot) -> pl.DataFrame:
-    return _read(snap, lambda c: marts.mart(c, "mart_bought_together", order_by="-orders_together"))
-
-
-@_by_build
-def price_distribution(snap: Snapshot) -> pl.DataFrame:
-    return _read(snap, lambda c: marts.mart(c, "mart_price_distribution", order_by="category"))
+def whole_history(snap: Snapshot, name: str) -> pl.DataFrame:
+    table, order_by = WHOLE_HISTORY[name]
+    return _read(snap, lambda c: marts.mart(c, table, order_by=order_by))
 
 
 @_by_build
@@ -327,7 +298,7 @@ class Records:
     labels_are_current: bool  # the anomaly labels belong to the lake this build was loaded from
 
 
-def records(settings: Settings, build: Build) -> Records:
+def records(settings: Settings, build: ServedBuild) -> Records:
     """Read each time (small files): a run that rewrites them shows on the next rerun."""
     found = manifest.read(settings.manifest_path)
     report = manifest.read(settings.report_path) or None

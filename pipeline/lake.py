@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # Polars is imported by those who hold frames; listing a lake
     import polars as pl
 
 from pipeline import files
+from pipeline.errors import UsageError
 from pipeline.schema import TABLES
 
 COMPRESSION: Final = "zstd"
@@ -50,12 +51,12 @@ def lake_files(lake_dir: Path, table: str) -> list[Path]:
 
 
 def lake_tables(lake_dir: Path) -> dict[str, list[Path]]:
-    """The Parquet parts of every table in a lake; a missing table is an error that says what to run."""
+    """The Parquet parts of every table in a lake; a missing table is a usage error that says what to run."""
     found = {table: lake_files(lake_dir, table) for table in TABLES}
     missing = [table for table, parts in found.items() if not parts]
     if missing:
         msg = f"the lake at {lake_dir} has no Parquet parts for {', '.join(missing)}; run `just generate` first"
-        raise FileNotFoundError(msg)
+        raise UsageError(msg)
     return found
 
 

@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 
 from pipeline import cancel, duck, lake, manifest
-from pipeline.analysis.analyze import plan, publish
+from pipeline.analysis.analyze import bound_queries, publish_results
 from pipeline.analysis.compute import Computed, compute
 from pipeline.analysis.marts import MARTS, Mart
 from pipeline.analysis.queries import Query, Value
@@ -152,14 +152,6 @@ def _verdict(settings: Settings, report: Report, validated: Validated) -> Valida
     return validated
 
 
-@dataclass
-class Built:
-    """What the concurrent build produced: the checked warehouse build, and the analyses computed on the way."""
-
-    build: WarehouseBuild
-    results: list[Computed]
-
-
 def _cursor_task(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
     """Run ``work`` on a cursor of ``con`` of its own, interruptible like any running query."""
     cursor = con.cursor()
@@ -170,7 +162,7 @@ def _cursor_task(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPy
         cursor.close()
 
 
-def _build(
+def _check_analyze_and_fill(
     settings: Settings,
     files_by_table: dict[str, list[Path]],
     report: Report,
@@ -253,7 +245,9 @@ def load(
             resource_guard(settings.warehouse_path, "building the warehouse", _build_bytes(expected)),
             warehouse_build(settings.warehouse_path, validated.files_by_table, expected) as build,
         ):
-            _build(settings, validated.files_by_table, validated.report, scratch, timings, build, [], MARTS)
+            _check_analyze_and_fill(
+                settings, validated.files_by_table, validated.report, scratch, timings, build, [], MARTS
+            )
             record = build_record(settings, source.root, validated.content_hashes)
             return validated, _publish_warehouse(settings, build, record, timings, discard_edits=discard_edits)
 
@@ -282,10 +276,12 @@ def run(settings: Settings, timings: Timings, *, discard_edits: bool = False) ->
         files_by_table = lake.lake_tables(staged)
         report = Report(source=str(settings.lake_dir), frames_validated=generated.frames_validated)
         with warehouse_build(settings.warehouse_path, files_by_table, expected) as build:
-            results = _build(settings, files_by_table, report, scratch, timings, build, plan(None, {}), MARTS)
+            results = _check_analyze_and_fill(
+                settings, files_by_table, report, scratch, timings, build, bound_queries(None, {}), MARTS
+            )
             # Everything passed: publish the lake, the analyses, then the warehouse built from that lake.
             _publish_lake(settings, scratch, generated, timings)
-            results = publish(results, settings.analysis_dir, replace_all=True)
+            results = publish_results(results, settings.analysis_dir, replace_all=True)
             record = _generation_record(lake.read_record(settings.lake_dir), lake.source_hash(generated.hashes))
             loaded = _publish_warehouse(settings, build, record, timings, discard_edits=discard_edits)
     return RunSummary(generated, report, loaded, results)

@@ -10,8 +10,9 @@ from fastapi import Path, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from api.models.common import MAX_KEY, Page, PageQuery
+from api.models.common import MAX_KEY, BuildInfo, Page, PageQuery
 from api.problems import Problem
+from pipeline.errors import WarehouseMissing
 from pipeline.warehouse.connection import Warehouse
 from pipeline.warehouse.reads import pages
 
@@ -63,3 +64,26 @@ def created(response: Response, resource: str, key_column: str, model: type[M], 
     assert row is not None  # a create always reads its row back
     response.headers["Location"] = f"/{resource}/{row[key_column]}"
     return model.model_validate(row)
+
+
+def _file(warehouse: Warehouse) -> tuple[int, int]:
+    """Which file is the warehouse now: a rebuild swaps in another file (another inode), a write changes this one."""
+    try:
+        status = warehouse.path.stat()
+    except FileNotFoundError:
+        raise WarehouseMissing(warehouse.path) from None
+    return status.st_dev, status.st_ino
+
+
+def read_with_build(
+    warehouse: Warehouse, cursor: duckdb.DuckDBPyConnection, read: Callable[[], T]
+) -> tuple[BuildInfo, T]:
+    """``read()`` with the build it read from: the rows, then the build, and again if a rebuild swapped another
+    file in meanwhile (a stat on each side, not a second query; rebuilds are minutes apart)."""
+    for _ in range(3):
+        before = _file(warehouse)
+        result = read()
+        build = warehouse.build(cursor)
+        if _file(warehouse) == before:
+            break
+    return BuildInfo.model_validate(build), result

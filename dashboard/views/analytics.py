@@ -10,34 +10,34 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard import charts, data, fmt, shell
+from dashboard import charts, data, formats, layout
 
 
-def _revenue(view: shell.View) -> None:
-    grain = shell.grain(view, "Per", "analytics_grain")
+def _revenue(view: layout.View) -> None:
+    grain = layout.grain(view, "Per", "analytics_grain")
     st.subheader("Revenue")
-    frame = data.revenue(view.snapshot, grain, view.start, view.end)
+    frame = data.series(view.snapshot, "revenue", grain, view.start, view.end)
     st.plotly_chart(charts.revenue_over_time(frame, grain), key="revenue")
 
 
-def _category_revenue(view: shell.View) -> None:
-    grain = shell.grain(view, "Per", "analytics_grain")
+def _category_revenue(view: layout.View) -> None:
+    grain = layout.grain(view, "Per", "analytics_grain")
     st.subheader("Revenue by category")
-    frame = data.category_revenue(view.snapshot, grain, view.start, view.end)
+    frame = data.series(view.snapshot, "category_revenue", grain, view.start, view.end)
     st.plotly_chart(charts.category_revenue(frame, grain), key="category_revenue_chart")
 
 
-def _payment_mix(view: shell.View) -> None:
-    grain = shell.grain(view, "Per", "analytics_grain")
+def _payment_mix(view: layout.View) -> None:
+    grain = layout.grain(view, "Per", "analytics_grain")
     st.subheader("Payment mix")
-    frame = data.payment_mix(view.snapshot, grain, view.start, view.end)
+    frame = data.series(view.snapshot, "payment_mix", grain, view.start, view.end)
     st.plotly_chart(charts.payment_mix(frame, grain), key="mix")
     st.caption("By the day of the payment.")
 
 
-def _repeat_purchases(view: shell.View) -> None:
+def _repeat_purchases(view: layout.View) -> None:
     st.subheader("Repeat purchases")
-    shell.chart(
+    layout.chart(
         charts.repeat_purchases,
         data.repeat_purchases(view.snapshot, view.start, view.end),
         "repeat_chart",
@@ -47,24 +47,24 @@ def _repeat_purchases(view: shell.View) -> None:
     )
 
 
-def _bought_together(view: shell.View) -> None:
+def _bought_together(view: layout.View) -> None:
     st.subheader("Bought together")
     st.caption("Over the whole history.")
-    st.plotly_chart(charts.bought_together(data.bought_together(view.snapshot)), key="pairs_chart")
+    st.plotly_chart(charts.bought_together(data.whole_history(view.snapshot, "bought_together")), key="pairs_chart")
     st.caption("The pairs of products most often in one order; lift: how much likelier together than apart.")
 
 
-def _power_users(view: shell.View) -> None:
+def _power_users(view: layout.View) -> None:
     st.subheader("Power users")
     st.caption("Over the whole history.")
-    users = data.power_users(view.snapshot)
-    note = f"The {fmt.count(users.height)} customers with the most orders (at least ten); size: active months."
-    shell.chart(charts.power_users, users, "power_chart", "Nobody has ordered ten times yet.", note)
+    users = data.whole_history(view.snapshot, "power_users")
+    note = f"The {formats.count(users.height)} customers with the most orders (at least ten); size: active months."
+    layout.chart(charts.power_users, users, "power_chart", "Nobody has ordered ten times yet.", note)
     with st.expander("Power users as a table"):
-        shell.table(users, "power_table", money=("total_spend",))
+        layout.table(users, "power_table", money=("total_spend",))
 
 
-SECTIONS: dict[str, Callable[[shell.View], None]] = {
+SECTIONS: dict[str, Callable[[layout.View], None]] = {
     "Revenue": _revenue,
     "By category": _category_revenue,
     "Payment mix": _payment_mix,
@@ -74,11 +74,11 @@ SECTIONS: dict[str, Callable[[shell.View], None]] = {
 }
 
 
-def render(view: shell.View) -> None:
+def render(view: layout.View) -> None:
     st.title("Analytics")
     st.caption(view.caption())
-    SECTIONS[shell.section(list(SECTIONS), "analytics_section")](view)
+    SECTIONS[layout.section(list(SECTIONS), "analytics_section")](view)
 
 
 if __name__ == "__main__":
-    shell.run(render)
+    layout.run(render)

@@ -6,21 +6,21 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard import charts, data, fmt, shell
+from dashboard import charts, data, formats, layout
 
 LIST = "customer_list"
 
 
-def _signups(view: shell.View) -> None:
+def _signups(view: layout.View) -> None:
     grain = view.grain()
     st.subheader(f"Signups per {grain}")
-    frame = data.signups(view.snapshot, grain, view.start, view.end)
+    frame = data.series(view.snapshot, "signups", grain, view.start, view.end)
     st.plotly_chart(charts.signups(frame, grain), key="signups_chart")
 
 
-def _cohorts(view: shell.View) -> None:
+def _cohorts(view: layout.View) -> None:
     st.subheader("Cohort retention")
-    shell.chart(
+    layout.chart(
         charts.cohort_retention,
         data.cohorts(view.snapshot, view.start, view.end),
         "cohort_chart",
@@ -29,40 +29,40 @@ def _cohorts(view: shell.View) -> None:
     )
 
 
-def _segments(view: shell.View) -> None:
+def _segments(view: layout.View) -> None:
     st.subheader("RFM segments")
-    st.plotly_chart(charts.rfm_segments(data.rfm_segments(view.snapshot)), key="rfm_chart")
+    st.plotly_chart(charts.rfm_segments(data.whole_history(view.snapshot, "rfm_segments")), key="rfm_chart")
     st.caption("Recency, frequency and monetary quintiles over the whole history, as of the last order day.")
 
 
 # One chart at a time (a picker under the title), above the list: three drawn together, with the list, took
 # the browser over half a second to redraw after a filter change (docs/benchmarks.md).
-SECTIONS: dict[str, Callable[[shell.View], None]] = {
+SECTIONS: dict[str, Callable[[layout.View], None]] = {
     "Signups": _signups,
     "Cohort retention": _cohorts,
     "RFM segments": _segments,
 }
 
 
-def render(view: shell.View) -> None:
+def render(view: layout.View) -> None:
     st.title("Customers")
     st.caption(view.caption())
     snap = view.snapshot
-    SECTIONS[shell.section(list(SECTIONS), "customers_section")](view)
+    SECTIONS[layout.section(list(SECTIONS), "customers_section")](view)
 
     st.subheader("Find a customer")
     search = st.text_input("Search", placeholder="part of a name, or an e-mail address", key="customer_search")
     signed_up = None if view.whole_window else (view.start, view.end)
-    after = shell.page_cursor(LIST, (search, signed_up, snap.version))
+    after = layout.page_cursor(LIST, (search, signed_up, snap.version))
     page = data.customers(snap, search, signed_up, after)
     if signed_up is not None:
         st.caption("Customers who signed up in the date range, by customer id.")
-    customer_id = shell.picked_list(page, (LIST, "customers_table", "customer_id"), "customer_id", "Customer id")
+    customer_id = layout.picked_list(page, (LIST, "customers_table", "customer_id"), "customer_id", "Customer id")
     if customer_id is not None:
         _detail(view, customer_id)
 
 
-def _detail(view: shell.View, customer_id: int) -> None:
+def _detail(view: layout.View, customer_id: int) -> None:
     detail = data.customer(view.snapshot, customer_id)
     if detail is None:
         st.warning(f"There is no customer {customer_id}.")
@@ -71,19 +71,21 @@ def _detail(view: shell.View, customer_id: int) -> None:
     st.markdown(f"#### {c['first_name']} {c['last_name']} (#{c['customer_id']}) · {c['email']}")
     joined, orders, spend, average = st.columns(4)
     joined.metric("Signed up", c["signup_date"].isoformat())
-    orders.metric("Orders", fmt.count(c["order_count"]))
-    spend.metric("Spend", fmt.money(c["total_spend"]))
-    aov = fmt.average(fmt.cents(c["total_spend"]), c["order_count"]) if c["order_count"] else None
-    average.metric("Average order value", fmt.NOTHING if aov is None else fmt.money(aov))
+    orders.metric("Orders", formats.count(c["order_count"]))
+    spend.metric("Spend", formats.money(c["total_spend"]))
+    aov = formats.average(formats.cents(c["total_spend"]), c["order_count"]) if c["order_count"] else None
+    average.metric("Average order value", formats.NOTHING if aov is None else formats.money(aov))
     items = detail.orders.items
     if items.is_empty():
         st.info("No orders yet.")
         return
     st.plotly_chart(charts.customer_spend(items), key="customer_spend_chart")
-    shown = "their latest " + fmt.count(items.height) if detail.orders.next else "all " + fmt.count(items.height)
+    shown = (
+        "their latest " + formats.count(items.height) if detail.orders.next else "all " + formats.count(items.height)
+    )
     st.caption(f"Spend per month and orders, newest first ({shown} orders).")
-    shell.table(items, "customer_orders", money=("total_amount",))
+    layout.table(items, "customer_orders", money=("total_amount",))
 
 
 if __name__ == "__main__":
-    shell.run(render)
+    layout.run(render)

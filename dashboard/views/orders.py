@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, fmt, shell
+from dashboard import charts, data, formats, layout
 from pipeline.warehouse.reads.pages import DEFAULT_PAGE
 
 LIST = "order_list"
 
 
-def render(view: shell.View) -> None:
+def render(view: layout.View) -> None:
     st.title("Orders")
     st.caption(view.caption())
     snap = view.snapshot
-    grain = shell.grain(view, "Order volume per", "order_grain")
-    volume = data.revenue(snap, grain, view.start, view.end)
+    grain = layout.grain(view, "Order volume per", "order_grain")
+    volume = data.series(snap, "revenue", grain, view.start, view.end)
     st.plotly_chart(charts.order_volume(volume, grain), key="order_volume_chart")
 
     st.subheader("Orders, newest first")
@@ -30,14 +30,14 @@ def render(view: shell.View) -> None:
         ("min_total", min_total),
         ("max_total", max_total),
     )
-    after = shell.page_cursor(LIST, (filters, snap.version))
+    after = layout.page_cursor(LIST, (filters, snap.version))
     page = data.orders(snap, filters, after, DEFAULT_PAGE)
-    order_id = shell.picked_list(page, (LIST, "orders_table", "order_id"), "order_id", "Order id", ("total_amount",))
+    order_id = layout.picked_list(page, (LIST, "orders_table", "order_id"), "order_id", "Order id", ("total_amount",))
     if order_id is not None:
         _detail(view, order_id)
 
 
-def _detail(view: shell.View, order_id: int) -> None:
+def _detail(view: layout.View, order_id: int) -> None:
     detail = data.order(view.snapshot, order_id)
     if detail is None:
         st.warning(f"There is no order {order_id}.")
@@ -45,18 +45,18 @@ def _detail(view: shell.View, order_id: int) -> None:
     o = detail.order
     st.markdown(f"#### Order {o['order_id']} · customer {o['customer_id']} · {o['order_date'].isoformat()}")
     total, lines, paid = st.columns(3)
-    total.metric("Total", fmt.money(o["total_amount"]))
-    lines.metric("Lines", fmt.count(detail.lines.height))
+    total.metric("Total", formats.money(o["total_amount"]))
+    lines.metric("Lines", formats.count(detail.lines.height))
     payment = o["payment"]
     if payment is None:
         paid.metric("Paid", "not paid")
     else:
-        paid.metric("Paid", fmt.money(payment["amount"]))
+        paid.metric("Paid", formats.money(payment["amount"]))
         st.caption(
             f"Payment {payment['payment_id']}: {payment['payment_method']} on {payment['payment_date'].isoformat()}."
         )
-    shell.table(detail.lines, "order_lines", money=("line_total",))
+    layout.table(detail.lines, "order_lines", money=("line_total",))
 
 
 if __name__ == "__main__":
-    shell.run(render)
+    layout.run(render)

@@ -4,31 +4,33 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, fmt, shell
+from dashboard import charts, data, formats, layout
 
 RECENT_ORDERS = 10
 
 
-def render(view: shell.View) -> None:
+def render(view: layout.View) -> None:
     st.title("Overview")
     st.caption(view.caption())
     totals = data.totals(view.snapshot, view.start, view.end)
     revenue, orders, customers, average = st.columns(4)
-    revenue.metric("Revenue", fmt.money(totals.revenue), help="Total of the orders placed in the date range.")
-    orders.metric("Orders", fmt.count(totals.orders), help="Orders placed in the date range.")
+    revenue.metric("Revenue", formats.money(totals.revenue), help="Total of the orders placed in the date range.")
+    orders.metric("Orders", formats.count(totals.orders), help="Orders placed in the date range.")
     customers.metric(
         "Customers",
-        fmt.count(totals.signups),
+        formats.count(totals.signups),
         help="Customers who signed up in the date range (every customer, over the whole window).",
     )
     aov = totals.average_order_value
     average.metric(
-        "Average order value", fmt.NOTHING if aov is None else fmt.money(aov), help="Revenue / orders, to the cent."
+        "Average order value",
+        formats.NOTHING if aov is None else formats.money(aov),
+        help="Revenue / orders, to the cent.",
     )
 
     grain = view.grain()
     st.subheader(f"Revenue and orders per {grain}")
-    series = data.revenue(view.snapshot, grain, view.start, view.end)
+    series = data.series(view.snapshot, "revenue", grain, view.start, view.end)
     st.plotly_chart(charts.revenue_over_time(series, grain), key="revenue_chart")
 
     st.subheader("Most recent orders")
@@ -36,7 +38,7 @@ def render(view: shell.View) -> None:
     if latest.is_empty():
         st.info("No orders in the date range.")
     else:
-        shell.table(latest, "recent_orders", money=("total_amount",))
+        layout.table(latest, "recent_orders", money=("total_amount",))
 
     st.subheader("The build shown")
     build = view.snapshot.build
@@ -44,13 +46,13 @@ def render(view: shell.View) -> None:
         "build": build.build_id,
         "built at (UTC)": build.built_at,
         "source": build.source,
-        "seed": fmt.NOTHING if build.seed is None else str(build.seed),
-        "scale": fmt.NOTHING if build.scale is None else f"{build.scale:g}",
-        "window ends": fmt.NOTHING if build.end_date is None else build.end_date.isoformat(),
-        "writes since the build": fmt.count(build.edits),
+        "seed": formats.NOTHING if build.seed is None else str(build.seed),
+        "scale": formats.NOTHING if build.scale is None else f"{build.scale:g}",
+        "window ends": formats.NOTHING if build.end_date is None else build.end_date.isoformat(),
+        "writes since the build": formats.count(build.edits),
     }
-    shell.facts(facts)
+    layout.facts(facts)
 
 
 if __name__ == "__main__":
-    shell.run(render)
+    layout.run(render)

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, shell
+from dashboard import charts, data, layout
 
 LIST = "product_list"
 ALL = "All categories"
 
 
-def render(view: shell.View) -> None:
+def render(view: layout.View) -> None:
     st.title("Products")
     st.caption(view.caption())
     snap = view.snapshot
     share, prices = st.columns(2)
     with share:
         st.subheader("Category revenue share")
-        categories = data.categories(snap, view.start, view.end)
-        shell.chart(charts.category_share, categories, "category_share_chart", "No sales in the date range.")
-    distribution = data.price_distribution(snap)
+        categories = data.series(snap, "category_revenue", None, view.start, view.end)
+        layout.chart(charts.category_share, categories, "category_share_chart", "No sales in the date range.")
+    distribution = data.whole_history(snap, "price_distribution")
     with prices:
         st.subheader("Prices per category")
         st.plotly_chart(charts.price_distribution(distribution), key="price_chart")
@@ -39,11 +39,11 @@ def render(view: shell.View) -> None:
     category = left.selectbox("Category", names, key="catalogue_category")
     search = right.text_input("Search", placeholder="part of a product name", key="product_search")
     chosen = None if category == ALL else category
-    after = shell.page_cursor(LIST, (chosen, search, snap.version))
+    after = layout.page_cursor(LIST, (chosen, search, snap.version))
     page = data.products(snap, chosen, search, after)
-    shell.table(page.items, "catalogue", money=("price",))
-    shell.page_buttons(LIST, page, page.items.height)
+    layout.table(page.items, "catalogue", money=("price",))
+    layout.page_buttons(LIST, page, page.items.height)
 
 
 if __name__ == "__main__":
-    shell.run(render)
+    layout.run(render)

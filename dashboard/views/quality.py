@@ -5,12 +5,12 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, fmt, shell
+from dashboard import charts, data, formats, layout
 
 FLAGGED_SHOWN = 100
 
 
-def render(view: shell.View) -> None:
+def render(view: layout.View) -> None:
     st.title("Data quality")
     snap = view.snapshot
     records = data.records(view.settings, snap.build)
@@ -28,16 +28,16 @@ def _validation(records: data.Records) -> None:
     failures = report.get("failures", [])
     verdict, frames, rules, failed = st.columns(4)
     verdict.metric("Verdict", "valid" if not failures else "invalid")
-    frames.metric("Frames validated", fmt.count(report.get("frames_validated", 0)))
-    rules.metric("Cross-table rules passed", fmt.count(report.get("rules_passed", 0)))
-    failed.metric("Failed checks", fmt.count(len(failures)))
+    frames.metric("Frames validated", formats.count(report.get("frames_validated", 0)))
+    rules.metric("Cross-table rules passed", formats.count(report.get("rules_passed", 0)))
+    failed.metric("Failed checks", formats.count(len(failures)))
     st.caption(f"The last validation, of `{report.get('source', '?')}`.")
     if failures:
         columns = ("table", "column", "rule", "failing_rows")
-        shell.table(pl.DataFrame([{c: f[c] for c in columns} for f in failures]), "failures", counts=("failing_rows",))
+        layout.table(pl.DataFrame([{c: f[c] for c in columns} for f in failures]), "failures", counts=("failing_rows",))
 
 
-def _build(view: shell.View, records: data.Records) -> None:
+def _build(view: layout.View, records: data.Records) -> None:
     st.subheader("The warehouse build")
     build = view.snapshot.build
     if not records.manifest_is_current:
@@ -51,10 +51,10 @@ def _build(view: shell.View, records: data.Records) -> None:
     check = described.get("integrity_check", "integrity_check")
     st.markdown(
         f"Build `{build.build_id}` passed `PRAGMA foreign_key_check` and `{check}` before it was swapped in, "
-        f"and its row counts matched the source's. Writes through the API since: {fmt.count(build.edits)}."
+        f"and its row counts matched the source's. Writes through the API since: {formats.count(build.edits)}."
     )
     rows = pl.DataFrame({"table": list(counts), "rows at build": list(counts.values())})
-    shell.table(rows, "row_counts", counts=("rows at build",))
+    layout.table(rows, "row_counts", counts=("rows at build",))
     lake = records.manifest.get("lake", {})
     left, right = st.columns([1, 2])
     with left:
@@ -66,7 +66,7 @@ def _build(view: shell.View, records: data.Records) -> None:
             "anomaly rate": lake.get("anomaly_rate"),
             **{name: version for name, version in records.manifest.get("versions", {}).items()},
         }
-        shell.facts(facts)
+        layout.facts(facts)
     with right:
         stages = records.manifest.get("stages", [])
         if stages:
@@ -75,7 +75,7 @@ def _build(view: shell.View, records: data.Records) -> None:
             st.plotly_chart(charts.stage_times(frame), key="stages_chart")
 
 
-def _anomalies(view: shell.View, records: data.Records) -> None:
+def _anomalies(view: layout.View, records: data.Records) -> None:
     st.subheader("Flagged anomalies")
     st.caption(view.caption())
     snap = view.snapshot
@@ -109,12 +109,12 @@ def _anomalies(view: shell.View, records: data.Records) -> None:
                 ]
             )
             # A table, not a chart as well: the same few numbers drawn twice cost the page a chart's drawing.
-            shell.table(table, "scores", percent=("precision", "recall"), counts=("flagged", "labelled"))
+            layout.table(table, "scores", percent=("precision", "recall"), counts=("flagged", "labelled"))
     kind = st.selectbox("Kind", ["all", *kinds["kind"].to_list()], key="anomaly_kind")
     shown = data.anomalies(snap, view.start, view.end, None if kind == "all" else kind, FLAGGED_SHOWN)
-    st.caption(f"The first {fmt.count(shown.height)} flagged order(s) of the date range by order id.")
-    shell.table(shown, "anomalies", money=("total_amount", "paid_amount"))
+    st.caption(f"The first {formats.count(shown.height)} flagged order(s) of the date range by order id.")
+    layout.table(shown, "anomalies", money=("total_amount", "paid_amount"))
 
 
 if __name__ == "__main__":
-    shell.run(render)
+    layout.run(render)

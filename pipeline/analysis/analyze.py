@@ -42,7 +42,7 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
     return given
 
 
-def plan(names: list[str] | None, given: dict[str, str]) -> list[tuple[Query, dict[str, Value]]]:
+def bound_queries(names: list[str] | None, given: dict[str, str]) -> list[tuple[Query, dict[str, Value]]]:
     """Every selected query with its bound values; all input is checked here, before anything runs."""
     queries = [get_query(name) for name in dict.fromkeys(names)] if names else list(all_queries().values())
     declared = {p.name for q in queries for p in q.params}
@@ -60,7 +60,7 @@ def plan(names: list[str] | None, given: dict[str, str]) -> list[tuple[Query, di
     return planned
 
 
-def publish(computed: list[Computed], directory: Path, replace_all: bool = False) -> list[Computed]:
+def publish_results(computed: list[Computed], directory: Path, replace_all: bool = False) -> list[Computed]:
     """Put each result at ``directory/<query>.parquet`` (hard links to the computed files, renamed into place).
 
     With ``replace_all`` the directory is swapped as a whole, so it holds exactly these results afterwards.
@@ -150,7 +150,7 @@ def analyze(
     directory: Path | None = None,
 ) -> list[Computed]:
     """The ``analyze`` command: check every parameter, run, publish each result, summarize, score."""
-    planned = plan(names, params or {})
+    planned = bound_queries(names, params or {})
     directory = directory if directory is not None else settings.analysis_dir
     with (
         resource_guard(directory, "writing the analysis results"),
@@ -159,6 +159,6 @@ def analyze(
         with duck.connection(scratch) as con:
             use(con, backend, settings.lake_dir, settings.warehouse_path)
             results, _ = compute(con, scratch, planned)
-        published = publish(results, directory)
+        published = publish_results(results, directory)
     report(settings, published, backend, directory)
     return published

@@ -14,14 +14,6 @@ Backend = Literal["lake", "warehouse"]
 BACKENDS: tuple[Backend, ...] = ("lake", "warehouse")
 
 
-def lake_tables(lake_dir: Path) -> dict[str, list[Path]]:
-    """The lake's Parquet parts per table; a missing lake is a usage error that says what to run."""
-    try:
-        return lake.lake_tables(lake_dir)
-    except FileNotFoundError as missing:
-        raise UsageError(str(missing)) from None
-
-
 def require_warehouse(path: Path) -> None:
     if not path.is_file():
         msg = f"no warehouse at {path}; run `just run` (or `just load`) first"
@@ -30,7 +22,7 @@ def require_warehouse(path: Path) -> None:
 
 def use_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> None:
     """Make the table names resolve to views over the lake's Parquet parts."""
-    duck.create_views(con, lake_tables(lake_dir))
+    duck.create_views(con, lake.lake_tables(lake_dir))
 
 
 def use_warehouse(con: duckdb.DuckDBPyConnection, path: Path) -> None:

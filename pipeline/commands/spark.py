@@ -101,13 +101,13 @@ def generate_main(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def analyze_main(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.analysis.analyze import parse_params, plan
-    from pipeline.analysis.sources import lake_tables
+    from pipeline.analysis.analyze import bound_queries, parse_params
     from pipeline.files import scratch_dir
+    from pipeline.lake import lake_tables
     from pipeline.spark.analyze import analyze
     from pipeline.spark.session import require_spark, spark_session
 
-    planned = plan(args.queries, parse_params(args.param))
+    planned = bound_queries(args.queries, parse_params(args.param))
     source = _directory("--source", args.source or settings.lake_dir)
     lake_tables(source)  # a missing lake is said before Spark starts
     output = _directory("--output", args.output or settings.data_dir / "analysis-spark")

@@ -42,10 +42,7 @@ def shell_setup_sql(lake_dir: Path, warehouse: Path) -> str:
     """What the shell runs first: the sqlite extension from its package, the lake views, the warehouse."""
     from pipeline import duck_sql, lake
 
-    try:
-        tables = lake.lake_tables(lake_dir)
-    except FileNotFoundError as missing:
-        raise UsageError(str(missing)) from None
+    tables = lake.lake_tables(lake_dir)
     if not warehouse.is_file():
         msg = f"no warehouse at {warehouse}; run `just run` (or `just load`) first"
         raise UsageError(msg)

@@ -166,7 +166,7 @@ RECORD_NAME = "_profiled.json"  # per table: the content hash and options its re
 
 
 @dataclass(frozen=True)
-class Job:
+class TableToProfile:
     """One table to profile (small and picklable: it goes to a worker process)."""
 
     lake_dir: Path
@@ -178,7 +178,7 @@ class Job:
     out_dir: Path
 
 
-def _work(jobs: Queue[Job | None], done: Queue[tuple[str, TableProfile | BaseException]]) -> None:
+def _work(jobs: Queue[TableToProfile | None], done: Queue[tuple[str, TableProfile | BaseException]]) -> None:
     """A worker process: import ydata-profiling at once (the slow part), then profile the tables it is sent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     _quiet_import()
@@ -198,7 +198,7 @@ class Profiler:
             raise ValueError(msg)
         self.sample_size, self.minimal_above = sample_size, minimal_above
         context = multiprocessing.get_context("spawn")
-        self._jobs: Queue[Job | None] = context.Queue()
+        self._jobs: Queue[TableToProfile | None] = context.Queue()
         self._done: Queue[tuple[str, TableProfile | BaseException]] = context.Queue()
         self._processes = [
             context.Process(target=_work, args=(self._jobs, self._done), daemon=True) for _ in range(workers)
@@ -243,7 +243,7 @@ class Profiler:
                     os.link(report, staged / report.name)
                     profiles[table] = TableProfile(**made["profile"], reused=True)
                     continue
-                todo.append(Job(settings.lake_dir, table, position, settings.seed, self.sample_size,
+                todo.append(TableToProfile(settings.lake_dir, table, position, settings.seed, self.sample_size,
                                 self.minimal_above, staged))  # fmt: skip
             for job in todo:
                 self._jobs.put(job)
@@ -306,7 +306,7 @@ def _quiet_import() -> None:
         import ydata_profiling  # noqa: F401
 
 
-def _profile_table(job: Job) -> TableProfile:
+def _profile_table(job: TableToProfile) -> TableProfile:
     parts = lake.lake_files(job.lake_dir, job.table)
     if not parts:
         msg = (

@@ -15,7 +15,7 @@ import polars as pl
 
 from pipeline import files
 from pipeline.analysis.queries import Query, Value
-from pipeline.analysis.sources import lake_tables
+from pipeline.lake import lake_tables
 from pipeline.spark.transpile import SparkQuery, to_spark
 
 if TYPE_CHECKING:

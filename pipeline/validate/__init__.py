@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,12 +12,11 @@ import polars as pl
 from pipeline import cancel, lake
 from pipeline.errors import Failure
 from pipeline.schema import TABLES
+from pipeline.settings import Window
 from pipeline.validate.frames import check_frame
 from pipeline.validate.report import Report
 from pipeline.validate.rules import check_rules
 from pipeline.validate.source import SourceDir, UnreadableFile
-
-Window = tuple[dt.date, dt.date]
 
 
 @dataclass

@@ -27,7 +27,7 @@ DECODE_BLOCK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
-class Problem:
+class FileProblem:
     """Why a file cannot be read as a table: the column it concerns ("" for the file), the rule, the rows."""
 
     column: str
@@ -42,7 +42,7 @@ class Problem:
 class UnreadableFile(Exception):
     """A file whose structure is wrong (encoding, header, ragged rows): the problems say what is expected."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[FileProblem]) -> None:
         self.problems = problems
         super().__init__("; ".join(p.rule for p in problems))
 
@@ -100,7 +100,7 @@ def _read_csv(path: Path) -> pl.DataFrame:
     repeated = sorted({name for name in header if header.count(name) > 1}, key=header.index)
     if repeated:
         rule = "duplicate column: the header names it {} times; expected each column once"
-        raise UnreadableFile([Problem(name, rule.format(header.count(name))) for name in repeated])
+        raise UnreadableFile([FileProblem(name, rule.format(header.count(name))) for name in repeated])
     try:
         frame = pl.read_csv(path, infer_schema=False)
     except pl.exceptions.ComputeError as error:
@@ -143,7 +143,7 @@ def _check_utf8(path: Path) -> None:
                     "cannot be decoded, as in Latin-1 (ISO-8859-1) or Windows-1252 text; expected UTF-8 "
                     "(convert it, e.g. `iconv -f latin1 -t utf-8`)"
                 )
-                raise UnreadableFile([Problem("", rule)]) from None
+                raise UnreadableFile([FileProblem("", rule)]) from None
             lines += block.count(b"\n")
 
 
@@ -160,4 +160,4 @@ def _check_row_widths(path: Path, width: int) -> None:
                     examples.append({"row": row, "fields": len(fields)})
     if ragged:
         rule = f"ragged rows: not the header's {width} fields"
-        raise UnreadableFile([Problem("", rule, ragged, tuple(examples))])
+        raise UnreadableFile([FileProblem("", rule, ragged, tuple(examples))])

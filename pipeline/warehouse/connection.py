@@ -47,7 +47,7 @@ State = tuple[FileState, FileState | None]  # the warehouse file's, and its -wal
 
 
 @dataclass(frozen=True)
-class Build:
+class ServedBuild:
     """The build being served, from the warehouse's own ``build_record``, and the writes made since."""
 
     build_id: str
@@ -142,7 +142,7 @@ class Warehouse:
         self._lock = threading.Lock()
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._idle: list[duckdb.DuckDBPyConnection] = []  # the pool of lease()
-        self._build: tuple[State, Build] | None = None
+        self._build: tuple[State, ServedBuild] | None = None
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor with the warehouse attached as ``wh`` (and in use); WarehouseMissing while there is none."""
@@ -193,7 +193,7 @@ class Warehouse:
             return None
         return main, wal
 
-    def build(self, cursor: duckdb.DuckDBPyConnection) -> Build:
+    def build(self, cursor: duckdb.DuckDBPyConnection) -> ServedBuild:
         """The build being served now (a rebuild may have swapped in another since the last call), read once per
         :meth:`state` of the file."""
         state = self.state()
@@ -202,7 +202,7 @@ class Warehouse:
             return cached[1]
         query = read_statement("build")
         (row,) = native_rows(cursor, query.sql, (), query.columns)
-        build = Build(**row)
+        build = ServedBuild(**row)
         if state is not None and self.state() == state:  # read from that state, not one written meanwhile
             self._build = state, build
         return build

@@ -47,18 +47,18 @@ def cents(values: object) -> list[int]:
 def test_revenue_and_orders_over_time(
     snap: data.Snapshot, shop: reference.Shop, grain: str, start: dt.date, end: dt.date
 ) -> None:
-    figure = charts.revenue_over_time(data.revenue(snap, grain, start, end), grain)
+    figure = charts.revenue_over_time(data.series(snap, "revenue", grain, start, end), grain)
     expected = reference.revenue_timeseries(shop, start, end, grain)
     bars, line = trace(figure, "Revenue"), trace(figure, "Orders")
     assert list(bars.x) == expected["period_start"].to_list()
     assert cents(bars.y) == cents(expected["revenue"])
     assert list(line.y) == expected["order_count"].to_list()
-    volume = trace(charts.order_volume(data.revenue(snap, grain, start, end), grain))
+    volume = trace(charts.order_volume(data.series(snap, "revenue", grain, start, end), grain))
     assert list(volume.y) == expected["order_count"].to_list()
 
 
 def test_signups(snap: data.Snapshot, db: sqlite3.Connection) -> None:
-    figure = charts.signups(data.signups(snap, "month", *YEAR_2024), "month")
+    figure = charts.signups(data.series(snap, "signups", "month", *YEAR_2024), "month")
     expected = db.execute(
         "SELECT date(signup_date, 'start of month'), count(*) FROM customers "
         "WHERE signup_date BETWEEN '2024-01-01' AND '2024-12-31' GROUP BY 1 ORDER BY 1"
@@ -98,7 +98,7 @@ def test_cohort_retention(snap: data.Snapshot, shop: reference.Shop) -> None:
 
 
 def test_rfm_segments(snap: data.Snapshot, shop: reference.Shop) -> None:
-    figure = charts.rfm_segments(data.rfm_segments(snap))
+    figure = charts.rfm_segments(data.whole_history(snap, "rfm_segments"))
     expected = {r["segment"].replace("_", " "): r for r in reference.rfm_segment_summary(shop).to_dicts()}
     bars = trace(figure)
     assert dict(zip(bars.x, bars.y, strict=True)) == {s: r["row_count"] for s, r in expected.items()}
@@ -132,10 +132,10 @@ def test_category_share_and_revenue(snap: data.Snapshot, db: sqlite3.Connection)
     for category, _, amount in rows:
         per_category[category] += amount
     total = sum(per_category.values())
-    bars = trace(charts.category_share(data.categories(snap, *YEAR_2024)))
+    bars = trace(charts.category_share(data.series(snap, "category_revenue", None, *YEAR_2024)))
     assert list(bars.y) == [c for c, _ in sorted(per_category.items(), key=lambda kv: (-kv[1], kv[0]))]
     assert dict(zip(bars.y, bars.x, strict=True)) == pytest.approx({c: v / total for c, v in per_category.items()})
-    stacked = charts.category_revenue(data.category_revenue(snap, "month", *YEAR_2024), "month")
+    stacked = charts.category_revenue(data.series(snap, "category_revenue", "month", *YEAR_2024), "month")
     drawn = {
         (t.name, x.isoformat()): round(y * 100) for t in stacked.data for x, y in zip(t.x, t.y, strict=True)
     }  # fmt: skip
@@ -147,14 +147,14 @@ def test_price_distribution(snap: data.Snapshot, db: sqlite3.Connection) -> None
     prices: defaultdict[str, list[float]] = defaultdict(list)
     for category, price in db.execute("SELECT category, price FROM products"):
         prices[category].append(price)
-    box = trace(charts.price_distribution(data.price_distribution(snap)))
+    box = trace(charts.price_distribution(data.whole_history(snap, "price_distribution")))
     assert set(box.y) == set(prices)
     for i, category in enumerate(box.y):
         q1, median, q3 = statistics.quantiles(prices[category], n=4, method="inclusive")
         assert (box.q1[i], box.median[i], box.q3[i]) == pytest.approx((q1, median, q3), abs=0.005 + 1e-9)
         assert (box.lowerfence[i], box.upperfence[i]) == (min(prices[category]), max(prices[category]))
         assert box.mean[i] == pytest.approx(statistics.fmean(prices[category]), abs=0.005 + 1e-9)
-    figure = charts.price_distribution(data.price_distribution(snap))
+    figure = charts.price_distribution(data.whole_history(snap, "price_distribution"))
     assert figure.layout.xaxis.type == "log"
 
 
@@ -168,7 +168,7 @@ def test_top_products(snap: data.Snapshot, shop: reference.Shop, rank_by: str) -
 
 
 def test_payment_mix(snap: data.Snapshot, db: sqlite3.Connection) -> None:
-    figure = charts.payment_mix(data.payment_mix(snap, "month", *YEAR_2024), "month")
+    figure = charts.payment_mix(data.series(snap, "payment_mix", "month", *YEAR_2024), "month")
     counts = db.execute(
         "SELECT date(payment_date, 'start of month'), payment_method, count(*) FROM payments "
         "WHERE payment_date BETWEEN '2024-01-01' AND '2024-12-31' GROUP BY 1, 2"
@@ -181,7 +181,7 @@ def test_payment_mix(snap: data.Snapshot, db: sqlite3.Connection) -> None:
 
 
 def test_bought_together(snap: data.Snapshot, shop: reference.Shop) -> None:
-    figure = charts.bought_together(data.bought_together(snap))
+    figure = charts.bought_together(data.whole_history(snap, "bought_together"))
     expected = reference.bought_together(shop, *WHOLE, 2, 20)
     bars = trace(figure)
     assert list(bars.x) == expected["orders_together"].to_list()
@@ -190,7 +190,7 @@ def test_bought_together(snap: data.Snapshot, shop: reference.Shop) -> None:
 
 
 def test_power_users(snap: data.Snapshot, shop: reference.Shop) -> None:
-    figure = charts.power_users(data.power_users(snap))
+    figure = charts.power_users(data.whole_history(snap, "power_users"))
     expected = reference.power_users(shop, *WHOLE, 10, 100)
     points = trace(figure)
     assert list(points.x) == expected["order_count"].to_list()

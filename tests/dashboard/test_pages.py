@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import fmt
+from dashboard import formats
 from dashboard.app import PAGES
 from dashboard.views import analytics, customers
 from tests.conftest import build
@@ -162,8 +162,8 @@ def test_customers_search_and_detail(scale1: Path, db: sqlite3.Connection, monke
     )
     test.number_input(key="customer_id").set_value(customer_id).run()
     shown = metrics(test)
-    assert shown["Orders"] == fmt.count(orders)  # type: ignore[arg-type]
-    assert shown["Spend"] == fmt.money(spend)  # type: ignore[arg-type]
+    assert shown["Orders"] == formats.count(orders)  # type: ignore[arg-type]
+    assert shown["Spend"] == formats.money(spend)  # type: ignore[arg-type]
     assert table(test, "order_date").shape[0] == orders
     assert len(test.get("plotly_chart")) == CHARTS["customers.py"] + 1  # their spend per month
     test.number_input(key="customer_id").set_value(10**8).run()
@@ -229,7 +229,7 @@ def test_orders_filters_and_detail(scale1: Path, db: sqlite3.Connection, monkeyp
     test.number_input(key="order_id").set_value(order_id).run()
     assert table(test, "order_item_id").shape[0] == lines
     (total,) = one(db, "SELECT total_amount FROM orders WHERE order_id = ?", order_id)
-    assert metrics(test)["Total"] == fmt.money(total)  # type: ignore[arg-type]
+    assert metrics(test)["Total"] == formats.money(total)  # type: ignore[arg-type]
     test.radio(key="order_grain").set_value("week").run()
     weeks = figures(test)[0]["data"][0]
     (first,) = one(db, "SELECT min(order_date) FROM orders")

@@ -11,7 +11,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from pipeline.analysis import compute
-from pipeline.analysis.analyze import plan
+from pipeline.analysis.analyze import bound_queries
 from pipeline.analysis.marts import MARTS
 from pipeline.analysis.queries import Value, all_queries, get_query
 from pipeline.analysis.sources import connect_lake
@@ -61,7 +61,7 @@ def test_no_query_runs_twice_at_the_same_parameters(
 
     monkeypatch.setattr(compute, "_copy", spy)
     with connect_lake(scale1 / "lake") as con:
-        compute.compute(con, tmp_path, plan(None, {}), MARTS)
+        compute.compute(con, tmp_path, bound_queries(None, {}), MARTS)
     for query in all_queries().values():
         runs = [tuple(sorted(values.items())) for sql, values in executed if query.sql in sql]
         assert runs, query.name

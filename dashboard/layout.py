@@ -16,13 +16,13 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboard import data, fmt
+from dashboard import data, formats
 from pipeline.errors import InvalidRequest, WarehouseMissing
 from pipeline.settings import Settings, SettingsError
 from pipeline.warehouse.reads.pages import RowsPage
 
 DATE_RANGE = "date_range"  # the sidebar's date-range widget
-_VIEW = "_view"  # what the sidebar found for this rerun: a View or a Problem
+_VIEW = "_view"  # what the sidebar found for this rerun: a View or a EmptyState
 _LAST_RANGE = "_last_range"  # the last complete range picked (a range half picked keeps showing it)
 _RERUNS = "_reruns"  # reruns in a row because the warehouse changed under a page
 MAX_RERUNS = 3
@@ -53,37 +53,37 @@ class View:
 
     def caption(self) -> str:
         scope = "the whole window of the data" if self.whole_window else "the sidebar's date range"
-        return f"{fmt.period(self.start, self.end)}: {scope}."
+        return f"{formats.period(self.start, self.end)}: {scope}."
 
 
 @dataclass(frozen=True)
-class Problem:
+class EmptyState:
     """Why there is nothing to show, and what to do about it."""
 
     title: str
     detail: str
 
 
-def _problem(settings: Settings | None) -> Problem | tuple[Settings, data.Snapshot, tuple[dt.date, dt.date]]:
+def _problem(settings: Settings | None) -> EmptyState | tuple[Settings, data.Snapshot, tuple[dt.date, dt.date]]:
     if settings is None:
         try:
             settings = Settings.load()
         except SettingsError as error:
-            return Problem("The dashboard's settings are invalid", f"{error}. Fix the `ECOM_*` variables.")
+            return EmptyState("The dashboard's settings are invalid", f"{error}. Fix the `ECOM_*` variables.")
     path = settings.warehouse_path
     try:
         snap = data.snapshot(path)
         window = data.window(snap)
     except WarehouseMissing:
-        return Problem("No warehouse yet", f"There is no warehouse at `{path}`. {BUILD_HINT}")
+        return EmptyState("No warehouse yet", f"There is no warehouse at `{path}`. {BUILD_HINT}")
     except (duckdb.Error, InvalidRequest) as error:
         first = str(error).splitlines()[0]
-        return Problem(
+        return EmptyState(
             "This warehouse cannot be shown",
             f"`{path}` is not a warehouse this dashboard can read ({first}). Rebuild it: {BUILD_HINT}",
         )
     if window is None:
-        return Problem("The warehouse is empty", f"`{path}` holds no orders, payments or signups. {BUILD_HINT}")
+        return EmptyState("The warehouse is empty", f"`{path}` holds no orders, payments or signups. {BUILD_HINT}")
     return settings, snap, window
 
 
@@ -111,10 +111,10 @@ def _reset_range(window: tuple[dt.date, dt.date]) -> None:
     st.session_state[_LAST_RANGE] = window
 
 
-def sidebar(settings: Settings | None = None) -> View | Problem:
+def sidebar(settings: Settings | None = None) -> View | EmptyState:
     """Find the build to show and draw the sidebar (date range, build); remembered for the page of this rerun."""
     found = _problem(settings)
-    if isinstance(found, Problem):
+    if isinstance(found, EmptyState):
         st.sidebar.info(found.title)
         st.session_state[_VIEW] = found
         return found
@@ -126,7 +126,7 @@ def sidebar(settings: Settings | None = None) -> View | Problem:
     st.sidebar.caption(f"Build `{build.build_id}`{seed}{scale} · built {build.built_at}")
     if build.marts_stale:
         st.sidebar.warning(
-            f"{fmt.count(build.edits)} write(s) through the API since the build: lists and single rows show them, "
+            f"{formats.count(build.edits)} write(s) through the API since the build: lists and single rows show them, "
             "charts not until `python -m pipeline refresh-marts`."
         )
     view = View(settings, snap, window, start, end)
@@ -139,7 +139,7 @@ def run(render: Callable[[View], None]) -> None:
     view = st.session_state.get(_VIEW)
     if view is None:  # a page run on its own (not through app.py)
         view = sidebar()
-    if isinstance(view, Problem):
+    if isinstance(view, EmptyState):
         st.info(f"**{view.title}.** {view.detail}")
         return
     try:
@@ -173,7 +173,7 @@ def page_buttons(key: str, page: RowsPage, shown: int) -> None:
     number = len(cursors)
     left, middle, right = st.columns([1, 3, 1])
     left.button("Previous page", key=f"{key}_previous", disabled=number == 1, on_click=_back, args=(cursors,))
-    middle.caption(f"Page {number}: {fmt.count(shown)} row(s){'' if page.next else ', the last page'}.")
+    middle.caption(f"Page {number}: {formats.count(shown)} row(s){'' if page.next else ', the last page'}.")
     right.button("Next page", key=f"{key}_next", disabled=page.next is None, on_click=cursors.append, args=(page.next,))
 
 
