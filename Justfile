@@ -121,13 +121,13 @@ test *args:
 test-fast *args:
     @python -m pytest -m fast "$@"
 
-# Lint and type-check: ruff, mypy, sqlfluff on queries/; hadolint, compose and workflow schemas, actionlint
+# Lint and type-check: ruff, mypy, sqlfluff on every .sql folder (its own dialect); hadolint, compose and workflow schemas, actionlint
 [group('check')]
 lint:
     ruff check .
     ruff format --check .
     mypy
-    sqlfluff lint queries/ pipeline/validate/rules/ pipeline/spark/queries/
+    sqlfluff lint queries/ pipeline/validate/rules/ pipeline/spark/queries/ warehouse/ benchmarks/sqlite_queries/
     hadolint Dockerfile
     check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
     check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml

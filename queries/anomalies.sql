@@ -14,17 +14,8 @@
 --   $burst_orders int = 4 [2, 1000000]  orders by one customer on one day that count as a burst
 -- Each rule first finds its few suspects; the per-order details are then computed for the suspects only,
 -- which keeps the query to a few passes over the big tables.
+-- uses: orders_in_range
 with
-
-orders_in_range as (
-    select
-        o.order_id,
-        o.customer_id,
-        o.order_date,
-        o.total_amount
-    from orders as o
-    where o.order_date between $start_date and $end_date
-),
 
 paid as (
     select

@@ -6,34 +6,14 @@
 --   $min_orders int = 10 [1, 1000000]  the fewest orders that make a power user
 --   $limit int = 100 [1, 1000000]  how many power users to return
 -- Active months (a distinct count) are counted for the power users returned only.
+-- uses: orders_in_range, customer_orders
 with
-
-orders_in_range as (
-    select
-        o.order_id,
-        o.customer_id,
-        o.order_date,
-        o.total_amount
-    from orders as o
-    where o.order_date between $start_date and $end_date
-),
-
-per_customer as (
-    select
-        r.customer_id,
-        count(*) as order_count,
-        round(sum(r.total_amount), 2) as total_spend,
-        min(r.order_date) as first_order_date,
-        max(r.order_date) as last_order_date
-    from orders_in_range as r
-    group by r.customer_id
-),
 
 with_share as (
     select
         pc.*,
         pc.total_spend / round(sum(pc.total_spend) over (), 2) as spend_share
-    from per_customer as pc
+    from customer_orders as pc
 ),
 
 ranked as (

@@ -6,16 +6,16 @@
 --   $start_date date = 1900-01-01  first order day included
 --   $end_date date = 9999-12-31  last order day included
 --   $grain choice(day|week|month) = month  the length of a period
+-- uses: orders_in_range
 with
 
-orders_in_range as (
+orders_by_period as (
     select
-        o.order_id,
-        o.customer_id,
-        date_trunc($grain, o.order_date)::date as period_start,
-        o.total_amount
-    from orders as o
-    where o.order_date between $start_date and $end_date
+        r.order_id,
+        r.customer_id,
+        date_trunc($grain, r.order_date)::date as period_start,
+        r.total_amount
+    from orders_in_range as r
 ),
 
 bounds as (
@@ -27,7 +27,7 @@ bounds as (
             when $grain = 'week' then interval 7 day
             else interval 1 month
         end as step
-    from orders_in_range as r
+    from orders_by_period as r
 ),
 
 periods as (
@@ -41,7 +41,7 @@ per_period as (
         count(*) as order_count,
         count(distinct r.customer_id) as customer_count,
         round(sum(r.total_amount), 2) as revenue
-    from orders_in_range as r
+    from orders_by_period as r
     group by r.period_start
 )
 

@@ -5,25 +5,8 @@
 --   $start_date date = 1900-01-01  first order day included
 --   $end_date date = 9999-12-31  last order day included
 --   $limit int = 10 [1, 1000000]  how many customers to return
+-- uses: customer_orders
 with
-
-orders_in_range as (
-    select
-        o.order_id,
-        o.customer_id,
-        o.total_amount
-    from orders as o
-    where o.order_date between $start_date and $end_date
-),
-
-spend as (
-    select
-        r.customer_id,
-        count(*) as order_count,
-        round(sum(r.total_amount), 2) as total_spend
-    from orders_in_range as r
-    group by r.customer_id
-),
 
 ranked as (
     select
@@ -31,7 +14,7 @@ ranked as (
         s.order_count,
         s.total_spend,
         row_number() over (order by s.total_spend desc, s.customer_id asc) as spend_rank
-    from spend as s
+    from customer_orders as s
 )
 
 select

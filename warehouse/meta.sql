@@ -2,30 +2,30 @@
 -- A column's trailing comment is its description in the data dictionary.
 
 -- One row: the build this file is. Readers (the API's /ready, the dashboard) trust this, not data/manifest.json.
-CREATE TABLE build_record (
-    build_id     TEXT NOT NULL PRIMARY KEY,  -- Identifies this build: a digest of built_at and source_hash.
-    built_at     TEXT NOT NULL,  -- When the build was swapped in, UTC, ISO-8601.
-    source       TEXT NOT NULL,  -- "lake" for a generated lake, else the --source directory loaded.
-    source_hash  TEXT NOT NULL,  -- Digest of the per-table content hashes of the rows loaded.
-    seed         INTEGER,  -- Generation seed; null for a --source load.
-    scale        REAL,  -- Generation scale factor; null for a --source load.
-    end_date     DATE,  -- Last day of the generation window; null for a --source load.
+create table build_record (
+    build_id TEXT not null primary key,  -- Identifies this build: a digest of built_at and source_hash.
+    built_at TEXT not null,  -- When the build was swapped in, UTC, ISO-8601.
+    source TEXT not null,  -- "lake" for a generated lake, else the --source directory loaded.
+    source_hash TEXT not null,  -- Digest of the per-table content hashes of the rows loaded.
+    seed INTEGER,  -- Generation seed; null for a --source load.
+    scale REAL,  -- Generation scale factor; null for a --source load.
+    end_date DATE,  -- Last day of the generation window; null for a --source load.
     anomaly_rate REAL  -- Share of orders that start an anomaly; null for a --source load.
 );
 
 -- One row per write made through the API, in the same transaction as the write.
-CREATE TABLE audit_log (
-    audit_id     INTEGER PRIMARY KEY,  -- Order of the writes.
-    at           TEXT NOT NULL,  -- When the write committed, UTC, ISO-8601.
-    key_id       TEXT NOT NULL,  -- Which API key made the write: a digest of it, never the key.
-    action       TEXT NOT NULL CHECK (action = 'create' OR action = 'update' OR action = 'delete'),  -- What was done.
-    resource     TEXT NOT NULL,  -- The table written: customers, products or orders (with its items and payment).
-    resource_id  INTEGER NOT NULL,  -- The key of the row written.
-    before       TEXT,  -- The row before the write, as JSON; null for a create.
-    after        TEXT  -- The row after the write, as JSON; null for a delete.
+create table audit_log (
+    audit_id INTEGER primary key,  -- Order of the writes.
+    at TEXT not null,  -- When the write committed, UTC, ISO-8601.
+    key_id TEXT not null,  -- Which API key made the write: a digest of it, never the key.
+    action TEXT not null check (action = 'create' or action = 'update' or action = 'delete'),  -- What was done.
+    resource TEXT not null,  -- The table written: customers, products or orders (with its items and payment).
+    resource_id INTEGER not null,  -- The key of the row written.
+    "before" TEXT,  -- The row before the write, as JSON; null for a create.
+    "after" TEXT  -- The row after the write, as JSON; null for a delete.
 );
 
 -- One row: how far the marts are up to date with the writes (marts are stale while audit rows are newer).
-CREATE TABLE mart_state (
-    refreshed_through INTEGER NOT NULL  -- The last audit_id the marts include (0: the build's own data).
+create table mart_state (
+    refreshed_through INTEGER not null  -- The last audit_id the marts include (0: the build's own data).
 );

@@ -6,56 +6,60 @@
 -- Vocabularies are written as OR chains: SQLite evaluates `x IN (...)` in a CHECK through a temporary lookup
 -- table, which doubled the cost of each inserted row.
 
-CREATE TABLE customers (
-    customer_id INTEGER PRIMARY KEY,
-    first_name  TEXT NOT NULL CHECK (length(first_name) > 0),
-    last_name   TEXT NOT NULL CHECK (length(last_name) > 0),
-    email       TEXT NOT NULL CHECK (email LIKE '%_@_%._%'),
-    signup_date DATE NOT NULL CHECK (signup_date IS date(signup_date, '+0 days'))
+create table customers (
+    customer_id INTEGER primary key,
+    first_name TEXT not null check (length(first_name) > 0),
+    last_name TEXT not null check (length(last_name) > 0),
+    email TEXT not null check (email like '%_@_%._%'),
+    signup_date DATE not null check (signup_date is date(signup_date, '+0 days'))
 );
 
-CREATE TABLE products (
-    product_id INTEGER PRIMARY KEY,
-    name       TEXT NOT NULL CHECK (length(name) > 0),
-    category   TEXT NOT NULL CHECK (category = 'Electronics' OR category = 'Clothing' OR category = 'Home & Garden'
-                                    OR category = 'Books' OR category = 'Sports' OR category = 'Beauty'
-                                    OR category = 'Toys' OR category = 'Automotive' OR category = 'Jewelry'
-                                    OR category = 'Health'),
-    price      REAL NOT NULL CHECK (price > 0)
+create table products (
+    product_id INTEGER primary key,
+    name TEXT not null check (length(name) > 0),
+    category TEXT not null check (
+        category = 'Electronics' or category = 'Clothing' or category = 'Home & Garden'
+        or category = 'Books' or category = 'Sports' or category = 'Beauty'
+        or category = 'Toys' or category = 'Automotive' or category = 'Jewelry'
+        or category = 'Health'
+    ),
+    price REAL not null check (price > 0)
 );
 
-CREATE TABLE orders (
-    order_id     INTEGER PRIMARY KEY,
-    customer_id  INTEGER NOT NULL REFERENCES customers (customer_id),
-    order_date   DATE NOT NULL CHECK (order_date IS date(order_date, '+0 days')),
-    total_amount REAL NOT NULL CHECK (total_amount >= 0)
+create table orders (
+    order_id INTEGER primary key,
+    customer_id INTEGER not null references customers (customer_id),
+    order_date DATE not null check (order_date is date(order_date, '+0 days')),
+    total_amount REAL not null check (total_amount >= 0)
 );
 
-CREATE TABLE order_items (
-    order_item_id INTEGER PRIMARY KEY,
-    order_id      INTEGER NOT NULL REFERENCES orders (order_id),
-    product_id    INTEGER NOT NULL REFERENCES products (product_id),
-    quantity      INTEGER NOT NULL CHECK (quantity > 0),
-    line_total    REAL NOT NULL CHECK (line_total >= 0)
+create table order_items (
+    order_item_id INTEGER primary key,
+    order_id INTEGER not null references orders (order_id),
+    product_id INTEGER not null references products (product_id),
+    quantity INTEGER not null check (quantity > 0),
+    line_total REAL not null check (line_total >= 0)
 );
 
-CREATE TABLE payments (
-    payment_id     INTEGER PRIMARY KEY,
-    order_id       INTEGER NOT NULL REFERENCES orders (order_id),
-    payment_method TEXT NOT NULL CHECK (payment_method = 'card' OR payment_method = 'paypal' OR payment_method = 'bank'),
-    amount         REAL NOT NULL CHECK (amount >= 0),
-    payment_date   DATE NOT NULL CHECK (payment_date IS date(payment_date, '+0 days'))
+create table payments (
+    payment_id INTEGER primary key,
+    order_id INTEGER not null references orders (order_id),
+    payment_method TEXT not null check (
+        payment_method = 'card' or payment_method = 'paypal' or payment_method = 'bank'
+    ),
+    amount REAL not null check (amount >= 0),
+    payment_date DATE not null check (payment_date is date(payment_date, '+0 days'))
 );
 
 -- indexes: built after the bulk load
 
 -- Unique indexes enforce the remaining keys: one email per customer, one payment per order.
-CREATE UNIQUE INDEX customers_email ON customers (email);
-CREATE UNIQUE INDEX payments_order ON payments (order_id);
+create unique index customers_email on customers (email);
+create unique index payments_order on payments (order_id);
 -- Foreign-key children (joins, PRAGMA foreign_key_check) and the filters of the API and queries.
-CREATE INDEX orders_customer ON orders (customer_id);
-CREATE INDEX orders_date ON orders (order_date);
-CREATE INDEX order_items_order ON order_items (order_id);
-CREATE INDEX order_items_product ON order_items (product_id);
-CREATE INDEX products_category ON products (category);
-CREATE INDEX payments_date ON payments (payment_date);
+create index orders_customer on orders (customer_id);
+create index orders_date on orders (order_date);
+create index order_items_order on order_items (order_id);
+create index order_items_product on order_items (product_id);
+create index products_category on products (category);
+create index payments_date on payments (payment_date);

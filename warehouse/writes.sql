@@ -1,22 +1,26 @@
--- The questions pipeline/access/writes.py asks inside a write transaction (SQLite's dialect, `?` placeholders),
+-- The questions pipeline/warehouse/writes asks inside a write transaction (SQLite's dialect, `?` placeholders),
 -- each after its `-- name:` line. Statements that need only a table's name, key and columns (insert, update,
 -- delete, "is this row referenced?") are built from warehouse/schema.sql instead.
 
 -- name: window_end
 -- The last day of the build's generation window; null for a --source load.
-SELECT end_date FROM build_record
+select end_date from build_record;
 
 -- name: signup_date
-SELECT signup_date FROM customers WHERE customer_id = ?
+select signup_date from customers
+where customer_id = ?;
 
 -- name: email_owner
-SELECT customer_id FROM customers WHERE email = ?
+select customer_id from customers
+where email = ?;
 
 -- name: first_order_date
-SELECT min(order_date) FROM orders WHERE customer_id = ?
+select min(order_date) from orders
+where customer_id = ?;
 
 -- name: price
-SELECT price FROM products WHERE product_id = ?
+select price from products
+where product_id = ?;
 
 -- name: audit
-INSERT INTO audit_log (at, key_id, action, resource, resource_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)
+insert into audit_log (at, key_id, action, resource, resource_id, "before", "after") values (?, ?, ?, ?, ?, ?, ?);

@@ -10,6 +10,11 @@ Each file starts with a comment header; its ``params:`` block declares every ``$
     --   $limit int? = 10 [1, 1000000]  nullable with a default: callers may ask for null (no limit)
 
 Values are always bound as DuckDB named parameters, never formatted into the SQL.
+
+A CTE that several queries share is written once, in ``queries/shared/<name>.sql`` (a header line, then its
+select), and a query names the ones it reads in its header (``-- uses: orders_in_range, customer_orders``; a
+shared CTE may use others the same way). The loader puts them first in the query's ``with``, so the text that
+runs (``Query.sql``) is one statement that runs as it is on the lake, the warehouse and, transpiled, on Spark.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -29,6 +35,7 @@ from pipeline.errors import UsageError
 from pipeline.settings import PROJECT_ROOT
 
 QUERIES_DIR = PROJECT_ROOT / "queries"
+SHARED_DIR_NAME = "shared"
 
 Value = dt.date | int | float | str | None
 
@@ -37,6 +44,8 @@ _PARAM_LINE = re.compile(
     r"\s*=\s*(?P<default>\S+)(?:\s+\[(?P<low>[-\d.]+),\s*(?P<high>[-\d.]+)\])?\s*(?P<doc>.*)$"
 )
 _SQL_PARAM = re.compile(r"\$(\w+)")
+_USES_LINE = re.compile(r"^--\s+uses:\s*(?P<names>[\w, ]+)$", re.MULTILINE)
+_WITH = re.compile(r"^\s*with\b", re.IGNORECASE)
 _PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {"date": dt.date, "int": int, "float": (int, float), "choice": str}
 
 
@@ -186,6 +195,7 @@ def parse_query(path: Path) -> Query:
         if param.default is not None:
             param.check(param.default)
         params.append(param)
+    sql = _with_shared(path, sql)
     body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
     used, declared = set(_SQL_PARAM.findall(body)), {p.name for p in params}
     if used != declared:
@@ -196,6 +206,40 @@ def parse_query(path: Path) -> Query:
         raise QueryFileError(msg)
     title = header[0].split(":", 1)[1].strip()
     return Query(path.stem, path, title, grain, tuple(params), sql)
+
+
+def _uses(text: str) -> list[str]:
+    found = _USES_LINE.search(text)
+    return [name.strip() for name in found["names"].split(",") if name.strip()] if found else []
+
+
+def _shared(path: Path, shared_dir: Path, names: list[str], done: dict[str, str]) -> None:
+    """Add the shared CTEs ``names`` (and those they use, first) to ``done``: name -> select, in order."""
+    for name in names:
+        if name in done:
+            continue
+        file = shared_dir / f"{name}.sql"
+        if not file.is_file():
+            msg = f"{path}: uses {name!r}, but there is no {file}"
+            raise QueryFileError(msg)
+        text = file.read_text()
+        _shared(file, shared_dir, _uses(text), done)
+        done[name] = "\n".join(line for line in text.splitlines() if not line.startswith("--")).strip()
+
+
+def _with_shared(path: Path, sql: str) -> str:
+    """The query's text with the shared CTEs it uses first in its ``with`` (or in a ``with`` of their own)."""
+    shared: dict[str, str] = {}
+    _shared(path, path.parent / SHARED_DIR_NAME, _uses(sql), shared)
+    if not shared:
+        return sql
+    lines = sql.splitlines()
+    header = lines[: next((i for i, line in enumerate(lines) if not line.startswith("--")), len(lines))]
+    rest = "\n".join(lines[len(header) :])
+    ctes = ",\n\n".join(f"{name} as (\n{textwrap.indent(body, '    ')}\n)" for name, body in shared.items())
+    if _WITH.match(rest):
+        return "\n".join([*header, "with", "", f"{ctes},", "", _WITH.sub("", rest, count=1).lstrip("\n")])
+    return "\n".join([*header, "with", "", ctes, "", rest.lstrip("\n")])
 
 
 @cache

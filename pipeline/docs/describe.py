@@ -47,12 +47,12 @@ def _meta_descriptions() -> dict[str, dict[str, str]]:
         if stripped.startswith("--"):
             comment.append(stripped.removeprefix("--").strip())
             continue
-        created = re.match(r"CREATE TABLE (\w+)", stripped)
+        created = re.match(r"create table (\w+)", stripped, re.IGNORECASE)
         if created:
             table = created.group(1)
             found[table] = {"": " ".join(comment[-1:])}
-        column = re.match(r"(\w+)\s+\w+.*--\s*(.+)$", stripped)
-        if table and column and not stripped.startswith("CREATE"):
+        column = re.match(r"\"?(\w+)\"?\s+\w+.*--\s*(.+)$", stripped)
+        if table and column and not created:
             found[table][column.group(1)] = column.group(2).strip()
         comment = [] if stripped else comment
     return found

@@ -63,3 +63,36 @@ def test_parameter_parsing_and_bounds() -> None:
     rfm = all_queries()["rfm_segments"]
     assert rfm.bind() == {"as_of": None}
     assert rfm.bind({"as_of": "null"}) == {"as_of": None}
+
+
+def test_a_shared_cte_is_written_once_and_put_first_in_the_with(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "small_orders.sql").write_text(
+        "-- small_orders: orders below a total.\nselect o.order_id from orders as o where o.total_amount < $below\n"
+    )
+    (shared / "counted.sql").write_text(
+        "-- counted: how many small orders.\n-- uses: small_orders\nselect count(*) as n from small_orders as s\n"
+    )
+    path = tmp_path / "uses_both.sql"
+    path.write_text(
+        "-- uses_both: a query.\n-- grain: one row\n-- params:\n--   $below float = 10 [0, 100]  the bound\n"
+        "-- uses: counted\nselect c.n from counted as c\n"
+    )
+    query = parse_query(path)
+    assert query.sql.startswith("-- uses_both: a query.\n")
+    body = query.sql[query.sql.index("with") :]
+    assert body.index("small_orders as (") < body.index("counted as (") < body.index("select c.n from counted")
+    assert [p.name for p in query.params] == ["below"]
+    (shared / "counted.sql").unlink()
+    with pytest.raises(QueryFileError, match=r"uses 'counted', but there is no"):
+        parse_query(path)
+
+
+def test_no_query_writes_out_a_shared_cte_again() -> None:
+    shared_dir = QUERIES_DIR / "shared"
+    names = [p.stem for p in shared_dir.glob("*.sql")]
+    assert {"orders_in_range", "customer_orders"} <= set(names)
+    for path in sorted(QUERIES_DIR.glob("*.sql")):
+        for name in names:
+            assert f"{name} as (" not in path.read_text(), f"{path.name} defines {name}: use `-- uses: {name}`"

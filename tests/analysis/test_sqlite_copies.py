@@ -57,3 +57,9 @@ def test_the_copies_round_as_duckdb_does() -> None:
     for path in sorted(sqlite_reference.SQLITE_DIR.glob("*.sql")):
         found = ROUND_TO_DIGITS.search(path.read_text())
         assert found is None, f"{path.name}: {found.group() if found else ''} rounds as SQLite, not as DuckDB"
+
+
+def test_every_copy_says_why_it_differs_from_its_query() -> None:
+    for path in sorted(sqlite_reference.SQLITE_DIR.glob("*.sql")):
+        first = path.read_text().splitlines()[0]
+        assert first.startswith(f"-- {path.stem}: queries/{path.stem}.sql in SQLite's dialect: "), path.name

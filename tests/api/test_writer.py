@@ -56,5 +56,5 @@ def test_a_writer_that_dies_is_replaced() -> None:
 def test_writes_run_in_a_process_that_never_imports_duckdb() -> None:
     """The writer's start-up stays light, and DuckDB's SQLite library never shares its process with sqlite3's."""
     with Writer() as writer:
-        assert "INSERT INTO audit_log" in writer.run(sql_files.write_statement, "audit")  # what every write job imports
+        assert "insert into audit_log" in writer.run(sql_files.write_statement, "audit")  # what every write job imports
         assert writer.run(eval, "'duckdb' in __import__('sys').modules") is False

@@ -100,7 +100,7 @@ def test_row_counts_grain_and_descriptions(text: str) -> None:
     email = next(line for line in sections["customers"].splitlines() if line.startswith("| **email**"))
     cells = [c.strip() for c in re.split(r"(?<!\\)\|", email)[1:-1]]
     assert cells[:4] == ["**email**", "TEXT", "no", "unique"]
-    assert cells[4] == "`NOT NULL`<br>`CHECK (email LIKE '%_@_%._%')`"
+    assert cells[4] == "`NOT NULL`<br>`CHECK (email like '%_@_%._%')`"
     assert cells[6] == "Contact address, unique across customers."
     method = next(line for line in sections["payments"].splitlines() if line.startswith("| **payment_method**"))
     assert method.endswith("| `bank`, `card`, `paypal` |")

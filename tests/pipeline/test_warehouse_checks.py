@@ -40,7 +40,7 @@ YEAR_10000 = pl.Series([dt.date(9999, 12, 31)]).cast(pl.Int32)[0] + 1
 
 
 def one_of(column: str, words: tuple[str, ...]) -> str:
-    return " OR ".join(f"{column} = '{word}'" for word in words)
+    return " or ".join(f"{column} = '{word}'" for word in words)
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,9 @@ def check(table: str, column: str, bad: Any, expression: str, csv_bad: Any = Non
 CHECKS = {
     "customers.first_name": check("customers", "first_name", "", "length(first_name) > 0"),
     "customers.last_name": check("customers", "last_name", "", "length(last_name) > 0"),
-    "customers.email": check("customers", "email", "ann.example.com", "email LIKE '%_@_%._%'"),
+    "customers.email": check("customers", "email", "ann.example.com", "email like '%_@_%._%'"),
     "customers.signup_date": check(
-        "customers", "signup_date", YEAR_10000, "signup_date IS date(signup_date, '+0 days')", "2024-02-30"
+        "customers", "signup_date", YEAR_10000, "signup_date is date(signup_date, '+0 days')", "2024-02-30"
     ),
     "products.name": check("products", "name", "", "length(name) > 0"),
     "products.category": check(
@@ -69,12 +69,12 @@ CHECKS = {
         "category",
         "Weapons",
         one_of("category", ("Electronics", "Clothing", "Home & Garden", "Books", "Sports", "Beauty", "Toys"))
-        + " OR "
+        + " or "
         + one_of("category", ("Automotive", "Jewelry", "Health")),
     ),
     "products.price": check("products", "price", 0.0, "price > 0"),
     "orders.order_date": check(
-        "orders", "order_date", YEAR_10000, "order_date IS date(order_date, '+0 days')", "2024-02-30"
+        "orders", "order_date", YEAR_10000, "order_date is date(order_date, '+0 days')", "2024-02-30"
     ),
     "orders.total_amount": check("orders", "total_amount", -0.01, "total_amount >= 0"),
     "order_items.quantity": check("order_items", "quantity", 0, "quantity > 0"),
@@ -84,7 +84,7 @@ CHECKS = {
     ),
     "payments.amount": check("payments", "amount", -0.01, "amount >= 0"),
     "payments.payment_date": check(
-        "payments", "payment_date", YEAR_10000, "payment_date IS date(payment_date, '+0 days')", "2024-02-30"
+        "payments", "payment_date", YEAR_10000, "payment_date is date(payment_date, '+0 days')", "2024-02-30"
     ),
 }
 
@@ -160,7 +160,7 @@ def test_every_check_has_a_case() -> None:
 
 
 def _create_table(table: str) -> str:
-    return next(s for s in schema().tables_ddl.split(";") if f"CREATE TABLE {table} (" in s)
+    return next(s for s in schema().tables_ddl.split(";") if f"create table {table} (" in s)
 
 
 # --- keys and foreign keys ---------------------------------------------------------------------------------------

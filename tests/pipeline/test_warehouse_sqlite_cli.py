@@ -104,11 +104,11 @@ REFUSED = {
     ),
     "unknown-category": (
         "INSERT INTO products VALUES (1000001, 'Sword', 'Weapons', 10.0);",
-        "CHECK constraint failed: category = 'Electronics' OR",
+        "CHECK constraint failed: category = 'Electronics' or",
     ),
     "category-wrong-case": (
         "INSERT INTO products VALUES (1000001, 'Lamp', 'electronics', 10.0);",
-        "CHECK constraint failed: category = 'Electronics' OR",
+        "CHECK constraint failed: category = 'Electronics' or",
     ),
     "date-not-a-date": (
         "INSERT INTO orders VALUES (1000001, 1, 'yesterday', 0);",
@@ -152,7 +152,7 @@ REFUSED = {
     ),
     "unknown-payment-method": (
         "INSERT INTO payments VALUES (1000001, 1, 'cash', 1.0, '2024-01-01');",
-        "CHECK constraint failed: payment_method = 'card' OR",
+        "CHECK constraint failed: payment_method = 'card' or",
     ),
     "quantity-zero": (
         "INSERT INTO order_items VALUES (1000001, 1, 1, 0, 0);",

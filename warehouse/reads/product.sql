@@ -1,9 +1,9 @@
 -- product: one product.
 -- columns: product_id bigint, name varchar, category varchar, price double
-SELECT
+select
     p.product_id,
     p.name,
     p.category,
     p.price
-FROM products AS p
-WHERE p.product_id = ?
+from products as p
+where p.product_id = ?
