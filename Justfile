@@ -14,7 +14,7 @@ default:
 install *args:
     @python3 -m uv sync --locked --no-dev "$@"
 
-# Install what the whole test suite needs: the dev and spark dependencies, and from apt a Java 17 runtime, Chromium and the sqlite3 shell (through sudo unless root)
+# Install what the whole test suite needs: the dev and spark dependencies, and from apt a Java 17 runtime, Chromium, libatomic (Playwright's driver) and the sqlite3 shell (through sudo unless root)
 [group('setup')]
 install-test:
     #!/usr/bin/env bash
@@ -23,6 +23,8 @@ install-test:
     command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
     command -v chromium >/dev/null || missing+=(chromium)
     command -v sqlite3 >/dev/null || missing+=(sqlite3)
+    # Playwright's driver is a Node.js binary that needs libatomic, which a minimal Debian lacks.
+    dpkg-query -W -f='${Status}' libatomic1 2>/dev/null | grep -q 'ok installed' || missing+=(libatomic1)
     if [ ${#missing[@]} -gt 0 ]; then
       sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
       "${sudo[@]}" apt-get update -qq
