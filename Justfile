@@ -179,7 +179,7 @@ bench-dashboard *args:
 # Screenshots of every dashboard page from a fresh scale-1 build -> docs/screenshots/ (commit them)
 [group('bench')]
 dashboard-screenshots *args:
-    @python -m tests.dashboard.screenshots "$@"
+    @python -m tools.screenshots "$@"
 
 # Build the container image (Docker if its daemon answers, else podman; `PYTHON_IMAGE=...` picks the base image)
 [group('containers')]

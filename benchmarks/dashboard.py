@@ -3,7 +3,7 @@
     python -m pipeline run --scale 1000 --no-profile --data-dir /tmp/ecom-1000     # once: ~90 s, ~2 GB
     python -m benchmarks.dashboard --data-dir /tmp/ecom-1000 [--rounds 3]           # or `just bench-dashboard`
 
-One recording server (tests/dashboard/recorder.py: the dashboard as ``python -m pipeline dashboard`` serves it,
+One recording server (tools/recorder.py: the dashboard as ``python -m pipeline dashboard`` serves it,
 each statement it sends written down) and Debian's Chromium through Playwright. The server first shows every page
 once (a warm process: modules imported, DuckDB connected, Plotly's figure classes loaded). Then, for every page
 and round, its caches are emptied (as a rebuild does) and four steps are timed, from the action to the end of the
@@ -44,7 +44,7 @@ from playwright.sync_api import Browser, Page
 from benchmarks.environment import command_line, machine, recorded_path
 from pipeline.manifest import versions
 from pipeline.settings import PROJECT_ROOT
-from tests.dashboard import browser, recorder
+from tools import browser, recorder
 
 DOCS = PROJECT_ROOT / "docs"
 STEPS = ("first render", "new session", "filter change", "cached rerender")
@@ -144,7 +144,7 @@ def run(data_dir: Path, rounds: int, only: list[str] | None, command: str) -> di
         floor = measure_views(chromium, empty, work, rounds + 1)[1:]  # the browser caches Streamlit's scripts
         cold = measure_views(chromium, data_dir, work, 1)[0]
         log = work / "statements.jsonl"
-        launcher = ("-m", "tests.dashboard.recorder", str(log), "--preload")
+        launcher = ("-m", "tools.recorder", str(log), "--preload")
         with browser.serve(data_dir, work / "server.log", launcher=launcher) as served:
             page = browser.new_page(chromium)
             for path in pages:  # a warm process

@@ -1,7 +1,7 @@
 """SQLite's own answer to each query: ``sqlite_queries/<name>.sql``, the SQLite-dialect copy of ``queries/<name>.sql``.
 
-The query benchmark times it as the reference for DuckDB's scanner; ``tests/analysis/test_sqlite_copies.py`` proves
-every copy gives the query's answer, so a copy that did not follow a change of its query fails the suite.
+The query benchmark times it as the reference for DuckDB's scanner; ``tests/pipeline/analysis/test_sqlite_copies.py``
+proves every copy gives the query's answer, so a copy that did not follow a change of its query fails the suite.
 """
 
 from __future__ import annotations

@@ -1,29 +1,24 @@
-"""Shared fixtures: run the CLI in-process, and one scale-1 build shared by the whole session."""
+"""Shared fixtures: run the CLI in-process, one scale-1 build shared by the whole session, and its warehouse opened
+with plain sqlite3 (the independent side of comparisons) and through the serving layer's ``Warehouse``."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import pytest
 
 from pipeline.cli import main
+from pipeline.warehouse.connection import Warehouse
+from tests.support.cli import Outcome, RunCli, run_pipeline
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: int
-    out: str
-    err: str
-
-
-RunCli = Callable[..., Outcome]
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,17 +67,20 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
     return run
 
 
-def build(data_dir: Path, *options: str) -> Path:
-    """A full in-process `run` without profiling (one worker: the spawn pool is exercised by its own tests)."""
-    status = main(["run", "--data-dir", str(data_dir), "--workers", "1", "--no-profile", *options])
-    assert status == 0, f"run {options} failed with status {status}"
-    return data_dir
-
-
 @pytest.fixture(scope="session")
-def scale1(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default run (scale 1, seed 42) built once; tests must not modify it."""
-    return build(tmp_path_factory.mktemp("scale1"))
+def scale1(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The default run (scale 1, seed 42) built once and shared by every package's tests, which must not change its
+    outputs (checked at the end; a command run over it only adds to its log)."""
+    data_dir = run_pipeline(tmp_path_factory.mktemp("scale1"))
+    before = _outputs(data_dir)
+    yield data_dir
+    after = _outputs(data_dir)
+    changed = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+    assert not changed, f"a test changed the shared scale-1 run: {changed[:20]}"
+
+
+def _outputs(data_dir: Path) -> dict[str, tuple[int, int]]:
+    return {path: state for path, state in _snapshot(data_dir).items() if not path.startswith("logs/")}
 
 
 @pytest.fixture(scope="session")
@@ -95,3 +93,30 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
 
     with spark_session("local[2]", tmp_path_factory.mktemp("spark")) as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def warehouse_path(scale1: Path) -> Path:
+    return scale1 / "warehouse.sqlite"
+
+
+@pytest.fixture(scope="session")
+def db(warehouse_path: Path) -> Iterator[sqlite3.Connection]:
+    """The warehouse through plain sqlite3, read only: the independent side of every comparison."""
+    with closing(sqlite3.connect(f"file:{warehouse_path}?mode=ro", uri=True)) as connection:
+        yield connection
+
+
+@pytest.fixture(scope="session")
+def warehouse(warehouse_path: Path) -> Iterator[Warehouse]:
+    with Warehouse(warehouse_path) as opened:
+        yield opened
+
+
+@pytest.fixture
+def cursor(warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    opened = warehouse.cursor()
+    try:
+        yield opened
+    finally:
+        opened.close()

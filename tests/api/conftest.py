@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.support import KEY, OTHER_KEY, client, settings
-from tests.conftest import build
+from tests.support.api import KEY, OTHER_KEY, client, settings
+from tests.support.cli import run_pipeline
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def writer(scale1: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 @pytest.fixture(scope="session")
 def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A scale-0.05 run (lake and warehouse) for the tests that rebuild: each copies it first."""
-    return build(tmp_path_factory.mktemp("api-small"), "--scale", "0.05")
+    return run_pipeline(tmp_path_factory.mktemp("api-small"), "--scale", "0.05")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from api.answers import Answers
 from pipeline.warehouse import connection as access
 from pipeline.warehouse.connection import SETTLED_NS, Warehouse
-from tests.api.support import KEY, client, settings
+from tests.support.api import KEY, client, settings
 
 pytestmark = pytest.mark.fast
 

@@ -8,7 +8,7 @@ import pytest
 
 from api.deps import _known, key_id
 from tests.api.conftest import Served
-from tests.api.support import KEY, OTHER_KEY, audit, contents, problem
+from tests.support.api import KEY, OTHER_KEY, audit, contents, problem
 
 pytestmark = pytest.mark.fast
 

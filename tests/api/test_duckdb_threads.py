@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.warehouse.connection import Warehouse
-from tests.api.support import client, settings
+from tests.support.api import client, settings
 
 pytestmark = pytest.mark.fast
 

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.api.conftest import Served
-from tests.api.support import contents, dicts
+from tests.support.api import contents, dicts
 
 pytestmark = pytest.mark.fast
 

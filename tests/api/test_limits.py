@@ -11,7 +11,7 @@ import pytest
 from api.limits import QueriesBusy, QueryGate, QueryTimeout
 from pipeline import duck
 from tests.api.conftest import Served
-from tests.api.support import client, problem, settings
+from tests.support.api import client, problem, settings
 
 pytestmark = pytest.mark.fast
 

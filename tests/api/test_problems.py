@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import Served
-from tests.api.support import problem
+from tests.support.api import problem
 
 pytestmark = pytest.mark.fast
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.api.support import KEY, audit, client, contents, settings, sql
-from tests.conftest import RunCli
+from tests.support.api import KEY, audit, client, contents, settings, sql
+from tests.support.cli import RunCli
 
 CUSTOMER = {"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com", "signup_date": "2024-02-02"}
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from pipeline.settings import PROJECT_ROOT
-from tests.api.support import KEY, server, sql
+from tests.support.api import KEY, server, sql
 
 READS = ["/customers/3", "/orders/7", "/orders?min_total=50&limit=20", "/analytics/category-revenue", "/ready"]
 

@@ -11,7 +11,7 @@ import pytest
 from api.writer import Writer, WriterUnavailable
 from pipeline.warehouse import sql_files
 from tests.api.conftest import Served
-from tests.api.support import contents, problem
+from tests.support.api import contents, problem
 
 HOLD_READ = """
 import sqlite3, sys, time

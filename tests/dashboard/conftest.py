@@ -3,48 +3,17 @@ the dashboard's own snapshot, and the same shop as frames for the analysis refer
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 import sys
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
 from dashboard import data
 from pipeline.schema import TABLES
-from pipeline.warehouse.connection import Warehouse
-from tests.analysis import reference
-
-
-@pytest.fixture(scope="session")
-def warehouse_path(scale1: Path) -> Path:
-    return scale1 / "warehouse.sqlite"
-
-
-@pytest.fixture(scope="session")
-def db(warehouse_path: Path) -> Iterator[sqlite3.Connection]:
-    """The warehouse through plain sqlite3, read only: the independent side of every comparison."""
-    with closing(sqlite3.connect(f"file:{warehouse_path}?mode=ro", uri=True)) as connection:
-        yield connection
-
-
-@pytest.fixture(scope="session")
-def warehouse(warehouse_path: Path) -> Iterator[Warehouse]:
-    with Warehouse(warehouse_path) as opened:
-        yield opened
-
-
-@pytest.fixture
-def cursor(warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
-    opened = warehouse.cursor()
-    try:
-        yield opened
-    finally:
-        opened.close()
+from tests.support import reference
 
 
 @pytest.fixture(scope="session")
@@ -62,18 +31,8 @@ def _frame(db: sqlite3.Connection, table: str) -> pl.DataFrame:
 
 @pytest.fixture(scope="session")
 def shop(db: sqlite3.Connection) -> reference.Shop:
-    """The warehouse's five tables read with sqlite3, for the Polars references of tests/analysis/reference.py."""
+    """The warehouse's five tables read with sqlite3, for the Polars references of tests/support/reference.py."""
     return reference.Shop(*(_frame(db, table) for table in TABLES))
-
-
-def one(db: sqlite3.Connection, sql: str, *params: object) -> tuple[object, ...]:
-    row = db.execute(sql, params).fetchone()
-    assert row is not None
-    return tuple(row)
-
-
-def day(text: str) -> dt.date:
-    return dt.date.fromisoformat(text)
 
 
 @pytest.fixture(autouse=True)

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.dashboard import browser
-from tests.dashboard.conftest import one
-from tests.dashboard.test_pages import CHARTS, EVERY_SECTION, SECTIONS
+from tests.support.dashboard import CHARTS, EVERY_SECTION, SECTIONS
+from tests.support.sqlite import one
+from tools import browser
 
 FILES = {path: name for name, _, path, _ in browser.APP_PAGES}
 

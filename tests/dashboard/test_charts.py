@@ -22,8 +22,8 @@ import pytest
 from dashboard import charts, data
 from pipeline.settings import Settings
 from pipeline.warehouse.reads.pages import MAX_PAGE
-from tests.analysis import reference
-from tests.dashboard.conftest import day, one
+from tests.support import reference
+from tests.support.sqlite import day, one
 
 pytestmark = pytest.mark.fast
 

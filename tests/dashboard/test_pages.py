@@ -18,21 +18,12 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import formats
 from dashboard.app import PAGES
-from dashboard.views import analytics, customers
-from tests.conftest import build
-from tests.dashboard.conftest import one
+from tests.support.cli import run_pipeline
+from tests.support.dashboard import APP, CHARTS, EVERY_SECTION, SECTIONS
+from tests.support.sqlite import one
 
 pytestmark = pytest.mark.fast
 
-APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
-# Plotly charts each page draws over the scale-1 build, with no widget touched.
-CHARTS = {"overview.py": 1, "customers.py": 1, "products.py": 3, "orders.py": 1, "analytics.py": 1, "quality.py": 2}
-# The pages that show one section at a time: their picker's key and sections. Each section draws one chart.
-SECTIONS = {
-    "customers.py": ("customers_section", list(customers.SECTIONS)),
-    "analytics.py": ("analytics_section", list(analytics.SECTIONS)),
-}
-EVERY_SECTION = [(page, name) for page, (_, names) in SECTIONS.items() for name in names]
 Q1_2025 = (dt.date(2025, 1, 1), dt.date(2025, 3, 31))
 
 
@@ -291,7 +282,7 @@ def test_a_rebuild_shows_on_the_next_rerun(
     shutil.copytree(scale1, data_dir)
     test = app(data_dir, monkeypatch)
     assert metrics(test)["Orders"] == "4,000"
-    build(data_dir, "--scale", "0.5", "--seed", "7")
+    run_pipeline(data_dir, "--scale", "0.5", "--seed", "7")
     test.run()
     assert not test.exception
     rebuilt = metrics(test)

@@ -1,4 +1,5 @@
-"""Shared fixtures for the pipeline tests: one tiny good run, built once, and exports of its lake.
+"""Shared fixtures for the pipeline tests: the session's runs as ``Built`` (scale 1 and 10, the tiny hand-made shop)
+with DuckDB over their lakes and warehouses, and exports of the scale-1 lake.
 
 Every bad-input test copies a good export (CSV or Parquet, one ``<table>.<ext>`` per table), breaks exactly one
 thing and runs ``load``; the session-scoped run is never modified.
@@ -7,16 +8,23 @@ thing and runs ``load``; the session-scoped run is never modified.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
+from pipeline.analysis.sources import connect_lake, connect_warehouse
 from pipeline.cli import main
 from pipeline.lake import lake_files
 from pipeline.schema import TABLES
+from pipeline.settings import Settings
+from tests.support import reference
+from tests.support.builds import Built, tiny
+from tests.support.cli import run_pipeline
+from tests.support.exports import export
 
 
 @dataclass(frozen=True)
@@ -31,18 +39,6 @@ class GoodRun:
     @property
     def row_counts(self) -> dict[str, int]:
         return {table: frame.height for table, frame in self.frames.items()}
-
-
-def export(frames: dict[str, pl.DataFrame], directory: Path, fmt: str) -> Path:
-    """Write one ``<table>.<fmt>`` per table, the layout of a user's own export."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for table, frame in frames.items():
-        path = directory / f"{table}.{fmt}"
-        if fmt == "csv":
-            frame.write_csv(path, date_format="%Y-%m-%d")
-        else:
-            frame.write_parquet(path)
-    return directory
 
 
 @pytest.fixture(scope="session")
@@ -93,3 +89,51 @@ def small_lake(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFra
     data_dir = tmp_path_factory.mktemp("small")
     assert main(["generate", "--data-dir", str(data_dir), "--scale", "0.05", "--workers", "1"]) == 0
     return {table: pl.read_parquet(lake_files(data_dir / "lake", table)) for table in TABLES}
+
+
+@pytest.fixture(scope="session")
+def built1(scale1: Path) -> Built:
+    """The session's scale-1, seed-42 run (tests/conftest.py), with its settings."""
+    return Built(scale1, Settings(data_dir=scale1, workers=1))
+
+
+@pytest.fixture(scope="session")
+def scale10(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """A scale-10, seed-42 run (206,000 rows), shared by the tests that need more than scale 1."""
+    data_dir = run_pipeline(tmp_path_factory.mktemp("scale10"), "--scale", "10")
+    return Built(data_dir, Settings(data_dir=data_dir, scale=10, workers=1))
+
+
+@pytest.fixture(scope="session")
+def tiny_shop(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return tiny(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture(scope="session")
+def lake1(built1: Built) -> Iterator[duckdb.DuckDBPyConnection]:
+    with connect_lake(built1.lake_dir) as con:
+        yield con
+
+
+@pytest.fixture(scope="session")
+def warehouse1(built1: Built) -> Iterator[duckdb.DuckDBPyConnection]:
+    with connect_warehouse(built1.warehouse) as con:
+        yield con
+
+
+@pytest.fixture(scope="session")
+def tiny_lake(tiny_shop: Built) -> Iterator[duckdb.DuckDBPyConnection]:
+    with connect_lake(tiny_shop.lake_dir) as con:
+        yield con
+
+
+@pytest.fixture(scope="session")
+def tiny_warehouse(tiny_shop: Built) -> Iterator[duckdb.DuckDBPyConnection]:
+    with connect_warehouse(tiny_shop.warehouse) as con:
+        yield con
+
+
+@pytest.fixture(scope="session")
+def shop1(built1: Built) -> reference.Shop:
+    """The scale-1 lake's tables, for the independent Polars answers of tests/support/reference.py."""
+    return reference.Shop(*(built1.table(t) for t in ("customers", "products", "orders", "order_items", "payments")))

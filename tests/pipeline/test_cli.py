@@ -9,7 +9,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,10 @@ import polars as pl
 import pytest
 
 from pipeline.schema import TABLES
+from tests.support.cli import RunCli, one_error_line
 
 pytestmark = pytest.mark.fast
 
-CliResult = Any  # tests/conftest.py Outcome: status, out, err
 GoodRun = Any  # conftest.GoodRun
 COMMANDS = ("generate", "validate", "load", "run")
 
@@ -33,16 +32,6 @@ def sha256(path: Path) -> str:
 def counts(warehouse: Path) -> dict[str, int]:
     with closing(sqlite3.connect(f"file:{warehouse}?mode=ro", uri=True)) as db:
         return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
-
-
-def one_error_line(result: CliResult) -> str:
-    """The whole of stderr must be a single ``error: ...`` line; stdout must be empty."""
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}:\n{result.err}"
-    assert lines[0].startswith("error: "), lines[0]
-    assert "Traceback" not in result.out + result.err
-    assert result.out == ""
-    return str(lines[0])
 
 
 # (argv after the command, fragments the one line must contain: the option, what is expected, what was given)
@@ -60,7 +49,7 @@ GENERATION_ERRORS = {
 @pytest.mark.parametrize("command", ["run", "generate"])
 @pytest.mark.parametrize(("argv", "fragments"), list(GENERATION_ERRORS.values()), ids=list(GENERATION_ERRORS))
 def test_bad_generation_option_is_one_line_and_writes_nothing(
-    command: str, argv: list[str], fragments: list[str], tmp_path: Path, run_cli: Callable[..., CliResult]
+    command: str, argv: list[str], fragments: list[str], tmp_path: Path, run_cli: RunCli
 ) -> None:
     data_dir = tmp_path / "data"
 
@@ -73,9 +62,7 @@ def test_bad_generation_option_is_one_line_and_writes_nothing(
     assert not data_dir.exists(), f"a usage error wrote {sorted(p.name for p in data_dir.rglob('*'))}"
 
 
-def test_bad_end_date_for_load_leaves_the_warehouse(
-    good_run: GoodRun, prior_warehouse: Path, run_cli: Callable[..., CliResult]
-) -> None:
+def test_bad_end_date_for_load_leaves_the_warehouse(good_run: GoodRun, prior_warehouse: Path, run_cli: RunCli) -> None:
     before = sha256(prior_warehouse)
 
     result = run_cli(
@@ -93,7 +80,7 @@ def test_bad_end_date_for_load_leaves_the_warehouse(
 
 @pytest.mark.parametrize("command", ["validate", "load"])
 def test_missing_source_dir_is_a_usage_error_that_writes_nothing(
-    command: str, tmp_path: Path, prior_warehouse: Path, run_cli: Callable[..., CliResult]
+    command: str, tmp_path: Path, prior_warehouse: Path, run_cli: RunCli
 ) -> None:
     data_dir = tmp_path / "fresh-data"
     missing = tmp_path / "no-such-export"
@@ -115,7 +102,7 @@ def test_missing_source_dir_is_a_usage_error_that_writes_nothing(
 
 @pytest.mark.parametrize("command", ["validate", "load"])
 def test_unknown_format_is_a_usage_error_that_writes_nothing(
-    command: str, good_run: GoodRun, tmp_path: Path, prior_warehouse: Path, run_cli: Callable[..., CliResult]
+    command: str, good_run: GoodRun, tmp_path: Path, prior_warehouse: Path, run_cli: RunCli
 ) -> None:
     data_dir = tmp_path / "fresh-data"
     before = sha256(prior_warehouse)
@@ -132,9 +119,7 @@ def test_unknown_format_is_a_usage_error_that_writes_nothing(
     assert not data_dir.exists(), f"a usage error wrote {sorted(str(p) for p in data_dir.rglob('*'))}"
 
 
-def test_warehouse_that_is_a_directory_is_a_usage_error(
-    good_run: GoodRun, tmp_path: Path, run_cli: Callable[..., CliResult]
-) -> None:
+def test_warehouse_that_is_a_directory_is_a_usage_error(good_run: GoodRun, tmp_path: Path, run_cli: RunCli) -> None:
     """Said before any work is done, as one line, not as a traceback after validating and building."""
     directory = tmp_path / "warehouse-dir"
     directory.mkdir()
@@ -150,9 +135,7 @@ def test_warehouse_that_is_a_directory_is_a_usage_error(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse-dir"]
 
 
-def test_data_dir_that_is_a_file_is_a_usage_error(
-    good_run: GoodRun, tmp_path: Path, run_cli: Callable[..., CliResult]
-) -> None:
+def test_data_dir_that_is_a_file_is_a_usage_error(good_run: GoodRun, tmp_path: Path, run_cli: RunCli) -> None:
     a_file = tmp_path / "notes.txt"
     a_file.write_text("not a directory\n")
 
@@ -164,7 +147,7 @@ def test_data_dir_that_is_a_file_is_a_usage_error(
     assert a_file.read_text() == "not a directory\n"
 
 
-def test_unknown_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Callable[..., CliResult]) -> None:
+def test_unknown_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli) -> None:
     monkeypatch.chdir(tmp_path)
 
     result = run_cli("frobnicate", "--data-dir", tmp_path / "data")
@@ -177,7 +160,7 @@ def test_unknown_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cl
     assert list(tmp_path.iterdir()) == []
 
 
-def test_no_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Callable[..., CliResult]) -> None:
+def test_no_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli) -> None:
     monkeypatch.chdir(tmp_path)
 
     result = run_cli()
@@ -218,7 +201,7 @@ def test_usage_error_from_the_real_entry_point(argv: list[str], fragment: str, t
 # --- good input ------------------------------------------------------------------------------------------
 
 
-def test_validate_the_generated_lake(good_run: GoodRun, tmp_path: Path, run_cli: Callable[..., CliResult]) -> None:
+def test_validate_the_generated_lake(good_run: GoodRun, tmp_path: Path, run_cli: RunCli) -> None:
     """With no --source, validate checks the lake of --data-dir."""
     data_dir = tmp_path / "data"
     shutil.copytree(good_run.lake_dir, data_dir / "lake")
@@ -240,7 +223,7 @@ def test_validate_the_generated_lake(good_run: GoodRun, tmp_path: Path, run_cli:
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_load_an_export_builds_a_warehouse_with_its_rows(
-    fmt: str, good_run: GoodRun, tmp_path: Path, run_cli: Callable[..., CliResult]
+    fmt: str, good_run: GoodRun, tmp_path: Path, run_cli: RunCli
 ) -> None:
     source = good_run.csv_dir if fmt == "csv" else good_run.parquet_dir
     data_dir = tmp_path / "data"
@@ -278,9 +261,7 @@ def test_load_an_export_builds_a_warehouse_with_its_rows(
     assert f"warehouse: {warehouse}" in result.out.replace("\n", "")
 
 
-def test_load_replaces_a_previous_warehouse(
-    good_run: GoodRun, prior_warehouse: Path, run_cli: Callable[..., CliResult]
-) -> None:
+def test_load_replaces_a_previous_warehouse(good_run: GoodRun, prior_warehouse: Path, run_cli: RunCli) -> None:
     """A good load over an older, different warehouse swaps the new one in and leaves no build file."""
     with closing(sqlite3.connect(prior_warehouse)) as db:
         db.execute("DELETE FROM payments WHERE payment_id > 10")

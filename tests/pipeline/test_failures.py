@@ -29,8 +29,8 @@ from pipeline.chunks import worker_pool
 from pipeline.errors import DataInvalid, Failure, ResourceError, as_resource_error
 from pipeline.schema import ForeignKey
 from pipeline.warehouse.checks import foreign_key_failures
-from tests.conftest import RunCli
-from tests.pipeline import pool_support
+from tests.support import pools
+from tests.support.cli import RunCli
 
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
 TIMEOUT = 180
@@ -63,14 +63,14 @@ def test_data_invalid_survives_pickling() -> None:
 
 def test_invalid_data_in_a_worker_reaches_the_parent_as_invalid_data() -> None:
     with worker_pool(2) as pool, pytest.raises(DataInvalid) as raised:
-        pool.submit(pool_support.fail_validation).result(timeout=TIMEOUT)
+        pool.submit(pools.fail_validation).result(timeout=TIMEOUT)
     assert raised.value.failures[0].failing_rows == 3
 
 
 def test_each_worker_runs_polars_on_its_share_of_the_cores() -> None:
     cores = os.cpu_count() or 1
     with worker_pool(2) as pool:
-        threads = {pool.submit(pool_support.polars_threads).result(timeout=TIMEOUT) for _ in range(4)}
+        threads = {pool.submit(pools.polars_threads).result(timeout=TIMEOUT) for _ in range(4)}
     assert threads == {max(1, cores // 2)}
     assert "POLARS_MAX_THREADS" not in os.environ  # the budget is for the workers, not left behind here
 

@@ -27,6 +27,7 @@ import pytest
 from pipeline import cli
 from pipeline.files import OWNER_LOCK
 from pipeline.schema import TABLES
+from tests.support.builds import Built
 
 POLL_SECONDS = 0.005
 TIMEOUT_SECONDS = 120
@@ -34,7 +35,7 @@ ENV = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
 
 
 @dataclass(frozen=True)
-class Built:
+class Previous:
     lake_dir: Path
     warehouse: Path
     sha256: str
@@ -72,13 +73,9 @@ def size(directories: list[Path]) -> int:
 
 
 @pytest.fixture(scope="module")
-def scale10(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """A scale-10 lake and a warehouse built from it: the 'previous' warehouse of every kill test."""
-    data_dir = tmp_path_factory.mktemp("scale10") / "data"
-    assert cli.main(["run", "--data-dir", str(data_dir), "--scale", "10", "--seed", "7", "--workers", "1",
-                     "--no-profile"]) == 0  # fmt: skip
-    warehouse = data_dir / "warehouse.sqlite"
-    return Built(data_dir / "lake", warehouse, sha256(warehouse), counts(warehouse))
+def previous(scale10: Built) -> Previous:
+    """The session's scale-10 lake and warehouse: the 'previous' warehouse of every kill test."""
+    return Previous(scale10.lake_dir, scale10.warehouse, sha256(scale10.warehouse), counts(scale10.warehouse))
 
 
 def wait_for(condition: Callable[[], bool], process: subprocess.Popen[Any], what: str) -> None:
@@ -136,13 +133,13 @@ KILL_POINTS: dict[str, Callable[[Path], bool]] = {
     ids=["1-build-created", "2-mid-insert", "2-mid-insert-as-pid-1"],
 )
 def test_killed_load_leaves_the_previous_warehouse(
-    workers: str, kill_point: str, namespace: bool, scale10: Built, tmp_path: Path
+    workers: str, kill_point: str, namespace: bool, previous: Previous, tmp_path: Path
 ) -> None:
     warehouse = tmp_path / "wh" / "warehouse.sqlite"
     warehouse.parent.mkdir()
-    warehouse.write_bytes(scale10.warehouse.read_bytes())
+    warehouse.write_bytes(previous.warehouse.read_bytes())
     data_dir = tmp_path / "data"
-    load = ("load", "--data-dir", data_dir, "--source", scale10.lake_dir, "--warehouse", warehouse)
+    load = ("load", "--data-dir", data_dir, "--source", previous.lake_dir, "--warehouse", warehouse)
 
     process = start(*load, "--workers", workers, namespace=namespace)
     try:
@@ -154,8 +151,8 @@ def test_killed_load_leaves_the_previous_warehouse(
             process.wait()
 
     # The previous warehouse: the same bytes, and a usable database with the previous counts.
-    assert sha256(warehouse) == scale10.sha256
-    assert counts(warehouse) == scale10.counts
+    assert sha256(warehouse) == previous.sha256
+    assert counts(warehouse) == previous.counts
     assert integrity(warehouse) == ["ok"]
     # The killed run could not clean up after itself: its build is still there, beside the warehouse.
     left = builds(warehouse)
@@ -165,13 +162,13 @@ def test_killed_load_leaves_the_previous_warehouse(
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert builds(warehouse) == []  # the stale build is removed, and the new one was swapped in
-    assert counts(warehouse) == scale10.counts
+    assert counts(warehouse) == previous.counts
     assert integrity(warehouse) == ["ok"]
     assert sorted(p.name for p in warehouse.parent.iterdir()) == [".warehouse.sqlite.lock", "warehouse.sqlite"]
 
 
 @pytest.mark.root
-def test_killed_generate_as_pid_1_leaves_nothing_in_the_next_lake(scale10: Built, tmp_path: Path) -> None:
+def test_killed_generate_as_pid_1_leaves_nothing_in_the_next_lake(previous: Previous, tmp_path: Path) -> None:
     """A large generate killed while staging, then a small one with the same PID: the small lake is exact."""
     data_dir = tmp_path / "data"
     assert run("generate", "--data-dir", data_dir, "--scale", "0.1", "--workers", "1").returncode == 0
@@ -219,10 +216,10 @@ def owned(directory: Path) -> Iterator[None]:
         holder.wait()
 
 
-def test_sweeping_spares_the_scratch_space_of_a_live_run(scale10: Built, tmp_path: Path) -> None:
+def test_sweeping_spares_the_scratch_space_of_a_live_run(previous: Previous, tmp_path: Path) -> None:
     """An abandoned build (its lock free) is removed; a live run's (its lock held) is left alone."""
     warehouse = tmp_path / "warehouse.sqlite"
-    warehouse.write_bytes(scale10.warehouse.read_bytes())
+    warehouse.write_bytes(previous.warehouse.read_bytes())
     abandoned = tmp_path / ".warehouse.sqlite.build-abandoned"
     abandoned.mkdir()
     (abandoned / OWNER_LOCK).touch()
@@ -231,10 +228,10 @@ def test_sweeping_spares_the_scratch_space_of_a_live_run(scale10: Built, tmp_pat
     with owned(live):
         (live / "warehouse.sqlite").write_bytes(b"being written by a concurrent load")
 
-        result = cli.main(["load", "--data-dir", str(tmp_path / "data"), "--source", str(scale10.lake_dir),
+        result = cli.main(["load", "--data-dir", str(tmp_path / "data"), "--source", str(previous.lake_dir),
                            "--warehouse", str(warehouse)])  # fmt: skip
 
         assert result == 0
         assert not abandoned.exists()
         assert (live / "warehouse.sqlite").read_bytes() == b"being written by a concurrent load"
-        assert counts(warehouse) == scale10.counts
+        assert counts(warehouse) == previous.counts

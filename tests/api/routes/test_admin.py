@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import Served
-from tests.api.support import audit, problem, sql
+from tests.support.api import audit, problem, sql
 
 pytestmark = pytest.mark.fast
 

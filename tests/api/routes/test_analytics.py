@@ -18,7 +18,7 @@ import pytest
 from pipeline.analysis.queries import all_queries
 from pipeline.settings import PROJECT_ROOT
 from tests.api.conftest import Served
-from tests.api.support import dicts, problem, sql
+from tests.support.api import dicts, problem, sql
 
 pytestmark = pytest.mark.fast
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import Served
-from tests.api.support import audit, contents, dicts, problem, sql, walk
+from tests.support.api import audit, contents, dicts, problem, sql, walk
 
 pytestmark = pytest.mark.fast
 

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.schema import TABLES
 from tests.api.conftest import Served
-from tests.api.support import client, dicts, problem, settings, sql
+from tests.support.api import client, dicts, problem, settings, sql
 
 pytestmark = pytest.mark.fast
 

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.domain import CATEGORIES
 from tests.api.conftest import Served
-from tests.api.support import audit, contents, dicts, problem, sql, walk
+from tests.support.api import audit, contents, dicts, problem, sql, walk
 
 pytestmark = pytest.mark.fast
 

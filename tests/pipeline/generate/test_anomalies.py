@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from pipeline.domain import KIND_NAMES
-from tests.conftest import build
+from tests.support.cli import run_pipeline
 
 pytestmark = pytest.mark.fast
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.fast
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
     # The highest allowed rate: the run succeeding proves that anomalies break no hard rule.
-    data_dir = build(tmp_path_factory.mktemp("anomalous"), "--anomaly-rate", "0.2", "--scale", "2")
+    data_dir = run_pipeline(tmp_path_factory.mktemp("anomalous"), "--anomaly-rate", "0.2", "--scale", "2")
     frames = {
         t: pl.read_parquet(sorted((data_dir / "lake" / t).glob("*.parquet")))
         for t in ("orders", "order_items", "payments")

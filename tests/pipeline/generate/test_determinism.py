@@ -13,7 +13,7 @@ from pipeline import chunks
 from pipeline.generate import baskets, customers, order_items, orders, payments, products
 from pipeline.generate.plan import Plan
 from pipeline.schema import TABLES
-from tests.conftest import RunCli
+from tests.support.cli import RunCli
 
 START = dt.date(2023, 1, 1)
 

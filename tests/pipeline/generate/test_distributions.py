@@ -23,8 +23,8 @@ from pipeline.generate.plan import Plan, Stream
 from pipeline.generate.tasks import Job
 from pipeline.schema import TABLES
 from pipeline.settings import Settings
-from tests.conftest import RunCli
-from tests.pipeline.generate.laws import LAWS, Frames, Verdict
+from tests.support.cli import RunCli
+from tests.support.laws import LAWS, Frames, Verdict
 
 SEED, SCALE = 7, 10.0  # 206,000 rows: every law has a few hundred draws or more per check
 GENERATORS = (anomalies, baskets, calendar, customers, plan, products, vocab)

@@ -18,19 +18,10 @@ from pipeline.generate.partition import assign
 from pipeline.generate.plan import Plan
 from pipeline.generate.tasks import Task
 from pipeline.settings import PROJECT_ROOT
-from tests.conftest import RunCli
-from tests.pipeline.test_cli import one_error_line
+from tests.support.cli import RunCli, one_error_line
+from tests.support.exports import files_of
 
 TABLES = ("customers", "products", "orders", "order_items", "payments")
-
-
-def files_of(directory: Path) -> dict[str, bytes]:
-    """Every file under ``directory`` by relative path, but the record that only a whole `generate` writes."""
-    return {
-        str(p.relative_to(directory)): p.read_bytes()
-        for p in sorted(directory.rglob("*"))
-        if p.is_file() and p.name != "_lake.json"
-    }
 
 
 def rows_by_table(directory: Path) -> dict[str, int]:

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from pipeline.generate.plan import Stream
-from tests.conftest import RunCli
+from tests.support.cli import RunCli
 
 pytestmark = pytest.mark.fast
 

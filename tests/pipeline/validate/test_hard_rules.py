@@ -14,14 +14,14 @@ from pipeline.generate.plan import Plan
 from pipeline.schema import TABLES
 from pipeline.settings import Settings
 from pipeline.validate.rules import all_rules, check_rules
-from tests.conftest import build
+from tests.support.cli import run_pipeline
 
 pytestmark = pytest.mark.fast
 
 
 @pytest.fixture(scope="module", params=[1.0, 0.37, 0.0007])
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[float, Path]:
-    return request.param, build(tmp_path_factory.mktemp("rules"), "--scale", str(request.param))
+    return request.param, run_pipeline(tmp_path_factory.mktemp("rules"), "--scale", str(request.param))
 
 
 def test_counts_are_exact_in_lake_and_warehouse(built: tuple[float, Path]) -> None:

@@ -22,7 +22,7 @@ from pipeline.validate.frames import check_frame
 from pipeline.validate.models import EMAIL_PATTERN, MODELS
 from pipeline.validate.source import SourceDir
 from tests.pipeline.conftest import export
-from tests.pipeline.planting import set_row
+from tests.support.planting import set_row
 
 pytestmark = pytest.mark.fast
 

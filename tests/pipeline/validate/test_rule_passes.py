@@ -20,7 +20,7 @@ from pipeline import duck, lake
 from pipeline.schema import TABLES
 from pipeline.settings import Settings
 from pipeline.validate.rules import all_rules, check_rules, passes
-from tests.pipeline.planting import append_copy, set_row
+from tests.support.planting import append_copy, set_row
 
 pytestmark = pytest.mark.fast
 

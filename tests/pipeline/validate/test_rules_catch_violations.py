@@ -21,9 +21,9 @@ import pytest
 from pipeline import lake
 from pipeline.settings import Settings
 from pipeline.validate.rules import PARAMETER, all_rules
-from tests.conftest import RunCli
 from tests.pipeline.conftest import export
-from tests.pipeline.planting import append_copy, set_row
+from tests.support.cli import RunCli
+from tests.support.planting import append_copy, set_row
 
 pytestmark = pytest.mark.fast
 

@@ -1,0 +1,292 @@
+"""Every constraint of ``warehouse/schema.sql`` (each CHECK, each key, each foreign key) refuses one planted row.
+
+Validation stops bad rows before the warehouse sees them, so these cases go around it on purpose, the two ways
+rows reach SQLite: the lake path (``warehouse_build`` over Parquet parts, DuckDB inserting through its sqlite
+extension) and the CSV path (the ``sqlite3`` shell's ``.import`` of the five tables, foreign keys on). Each
+case breaks one row of the small generated lake, and the constraint named in the error is that one alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from pipeline import lake
+from pipeline.docs.ddl import checks_of
+from pipeline.errors import DataInvalid, Failure
+from pipeline.schema import TABLES, schema
+from pipeline.warehouse.build import BuildRecord, EditPolicy, warehouse_build
+from tests.pipeline.conftest import export
+from tests.support.planting import set_row
+
+pytestmark = pytest.mark.fast
+
+Frames = dict[str, pl.DataFrame]
+SQLITE3 = shutil.which("sqlite3") or "/usr/bin/sqlite3"
+ROW = 10  # the row broken (0-based); line ROW + 2 of its CSV file
+NOWHERE = 1_000_000
+# A day after 9999-12-31: a real date to Polars and DuckDB, but not to SQLite's date(), which stops at year 9999.
+YEAR_10000 = pl.Series([dt.date(9999, 12, 31)]).cast(pl.Int32)[0] + 1
+
+
+def one_of(column: str, words: tuple[str, ...]) -> str:
+    return " or ".join(f"{column} = '{word}'" for word in words)
+
+
+@dataclass(frozen=True)
+class Case:
+    table: str
+    lake_value: dict[str, Any]  # the broken row's new values in the Parquet part
+    csv_value: dict[str, Any]  # ... and in the CSV file (text: any date the shell is given)
+    error: str  # SQLite's message, whitespace collapsed
+
+
+def check(table: str, column: str, bad: Any, expression: str, csv_bad: Any = None) -> Case:
+    csv = bad if csv_bad is None else csv_bad
+    return Case(table, {column: bad}, {column: csv}, f"CHECK constraint failed: {expression}")
+
+
+CHECKS = {
+    "customers.first_name": check("customers", "first_name", "", "length(first_name) > 0"),
+    "customers.last_name": check("customers", "last_name", "", "length(last_name) > 0"),
+    "customers.email": check("customers", "email", "ann.example.com", "email like '%_@_%._%'"),
+    "customers.signup_date": check(
+        "customers", "signup_date", YEAR_10000, "signup_date is date(signup_date, '+0 days')", "2024-02-30"
+    ),
+    "products.name": check("products", "name", "", "length(name) > 0"),
+    "products.category": check(
+        "products",
+        "category",
+        "Weapons",
+        one_of("category", ("Electronics", "Clothing", "Home & Garden", "Books", "Sports", "Beauty", "Toys"))
+        + " or "
+        + one_of("category", ("Automotive", "Jewelry", "Health")),
+    ),
+    "products.price": check("products", "price", 0.0, "price > 0"),
+    "orders.order_date": check(
+        "orders", "order_date", YEAR_10000, "order_date is date(order_date, '+0 days')", "2024-02-30"
+    ),
+    "orders.total_amount": check("orders", "total_amount", -0.01, "total_amount >= 0"),
+    "order_items.quantity": check("order_items", "quantity", 0, "quantity > 0"),
+    "order_items.line_total": check("order_items", "line_total", -0.01, "line_total >= 0"),
+    "payments.payment_method": check(
+        "payments", "payment_method", "cash", one_of("payment_method", ("card", "paypal", "bank"))
+    ),
+    "payments.amount": check("payments", "amount", -0.01, "amount >= 0"),
+    "payments.payment_date": check(
+        "payments", "payment_date", YEAR_10000, "payment_date is date(payment_date, '+0 days')", "2024-02-30"
+    ),
+}
+
+
+def write_lake(frames: Frames, lake_dir: Path) -> dict[str, list[Path]]:
+    for table, frame in frames.items():
+        lake.write_parquet(frame, lake.part_path(lake_dir, table, 0))
+    return lake.lake_tables(lake_dir)
+
+
+@dataclass(frozen=True)
+class Built:
+    target: Path  # a good warehouse, there before the broken build
+    before: bytes
+
+    def untouched(self) -> bool:
+        leftovers = [p for p in self.target.parent.iterdir() if p.name.startswith(f".{self.target.name}.build-")]
+        return self.target.read_bytes() == self.before and not leftovers
+
+
+@pytest.fixture(scope="module")
+def good_warehouse(small_lake: Frames, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small lake's warehouse, built once (the control: the unbroken lake goes in)."""
+    directory = tmp_path_factory.mktemp("good-warehouse")
+    target = directory / "warehouse.sqlite"
+    build(write_lake(small_lake, directory / "lake"), small_lake, target)
+    return target
+
+
+@pytest.fixture
+def previous(good_warehouse: Path, tmp_path: Path) -> Built:
+    """A copy of the good warehouse where the broken build is aimed: it must stay as it is."""
+    target = tmp_path / "warehouse" / "warehouse.sqlite"
+    target.parent.mkdir()
+    shutil.copy2(good_warehouse, target)
+    return Built(target, target.read_bytes())
+
+
+def build(files: dict[str, list[Path]], frames: Frames, target: Path) -> None:
+    """The warehouse build of ``load``, without the validation before it."""
+    rows = {table: frame.height for table, frame in frames.items()}
+    with warehouse_build(target, files, rows) as built:
+        built.fill(1, lambda _: None)
+        built.complete()
+        built.publish(BuildRecord("test", "test"), EditPolicy(target.parent / "edits"))
+
+
+def collapsed(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("case", CHECKS.values(), ids=CHECKS.keys())
+def test_lake_path_check(case: Case, small_lake: Frames, previous: Built, tmp_path: Path) -> None:
+    frames = small_lake | {case.table: set_row(small_lake[case.table], ROW, **case.lake_value)}
+    files = write_lake(frames, tmp_path / "broken")
+
+    with pytest.raises(DataInvalid) as refused:
+        build(files, frames, previous.target)
+
+    assert refused.value.failures == [Failure(case.table, "", f"rejected by SQLite: {case.error}", 1)]
+    assert previous.untouched()
+
+
+def test_every_check_has_a_case() -> None:
+    declared = {
+        (table, column, collapsed(expression))
+        for table in TABLES
+        for column, expressions in checks_of(_create_table(table)).columns.items()
+        for expression in expressions
+    }
+    cases = {(c.table, *c.lake_value, c.error.removeprefix("CHECK constraint failed: ")) for c in CHECKS.values()}
+    assert cases == declared
+
+
+def _create_table(table: str) -> str:
+    return next(s for s in schema().tables_ddl.split(";") if f"create table {table} (" in s)
+
+
+# --- keys and foreign keys ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyCase:
+    table: str
+    column: str
+    change: Callable[[pl.DataFrame], pl.DataFrame]  # the good table -> the broken one
+    parent: str = ""  # for a foreign key: the table it references
+
+    @property
+    def message(self) -> str:
+        return (
+            "FOREIGN KEY constraint failed" if self.parent else f"UNIQUE constraint failed: {self.table}.{self.column}"
+        )
+
+
+def _repeated(table: str, column: str) -> KeyCase:
+    """The broken row takes the key of the row before it."""
+    return KeyCase(table, column, lambda frame: set_row(frame, ROW, **{column: frame[column][ROW - 1]}))
+
+
+def _orphan(table: str, column: str, parent: str) -> KeyCase:
+    return KeyCase(table, column, lambda frame: set_row(frame, ROW, **{column: NOWHERE}), parent)
+
+
+KEYS = {
+    "customers.customer_id": _repeated("customers", "customer_id"),
+    "products.product_id": _repeated("products", "product_id"),
+    "orders.order_id": _repeated("orders", "order_id"),
+    "order_items.order_item_id": _repeated("order_items", "order_item_id"),
+    "payments.payment_id": _repeated("payments", "payment_id"),
+    "customers.email": _repeated("customers", "email"),
+    "payments.order_id": _repeated("payments", "order_id"),  # the order's payment is then missing: no constraint
+    "orders.customer_id->customers": _orphan("orders", "customer_id", "customers"),
+    "order_items.order_id->orders": _orphan("order_items", "order_id", "orders"),
+    "order_items.product_id->products": _orphan("order_items", "product_id", "products"),
+    "payments.order_id->orders": _orphan("payments", "order_id", "orders"),
+}
+
+
+@pytest.mark.parametrize("case", KEYS.values(), ids=KEYS.keys())
+def test_lake_path_key(case: KeyCase, small_lake: Frames, previous: Built, tmp_path: Path) -> None:
+    frames = small_lake | {case.table: case.change(small_lake[case.table])}
+    files = write_lake(frames, tmp_path / "broken")
+
+    if case.parent:
+        # Inserted, then found by the foreign-key check, which shows the row by its rowid (the primary key).
+        with pytest.raises(DataInvalid) as invalid:
+            build(files, frames, previous.target)
+        rowid = frames[case.table][schema().primary_keys[case.table]][ROW]
+        rule = f"foreign key to {case.parent} does not resolve"
+        assert invalid.value.failures == [Failure(case.table, case.column, rule, 1, [{"rowid": rowid}])]
+    else:
+        # Refused by DuckDB's insert (a primary key) or by the unique index built after it.
+        with pytest.raises(DataInvalid) as refused:
+            build(files, frames, previous.target)
+        assert refused.value.failures == [Failure(case.table, "", f"rejected by SQLite: {case.message}", 1)]
+    assert previous.untouched()
+
+
+def test_every_key_has_a_case() -> None:
+    declared = {(table, key, "") for table, key in schema().primary_keys.items()}
+    declared |= {(table, column, "") for table, column in schema().unique_keys}
+    declared |= {(fk.table, fk.column, fk.parent) for fk in schema().foreign_keys}
+    assert {(c.table, c.column, c.parent) for c in KEYS.values()} == declared
+
+
+# --- the CSV path: the sqlite3 shell imports the five tables into an empty warehouse -----------------------------
+
+
+def empty_warehouse(path: Path) -> Path:
+    with closing(sqlite3.connect(path)) as db:
+        db.executescript(schema().tables_ddl + schema().indexes_ddl)
+    return path
+
+
+def import_csv(frames: Frames, directory: Path, last: str) -> subprocess.CompletedProcess[str]:
+    """Import the tables up to ``last`` (parents first): a refused row would also orphan rows of later tables."""
+    source = export(frames, directory / "csv", "csv")
+    database = empty_warehouse(directory / "warehouse.sqlite")
+    tables = TABLES[: TABLES.index(last) + 1]
+    imports = [f".import --csv --skip 1 {source / table}.csv {table}" for table in tables]
+    return subprocess.run(
+        [SQLITE3, "-cmd", "PRAGMA foreign_keys = ON", str(database), *imports],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def imported(frames: Frames, last: str) -> dict[str, int]:
+    """Rows each table holds when every row up to ``last`` goes in but one of ``last``."""
+    return {t: f.height - (t == last) if TABLES.index(t) <= TABLES.index(last) else 0 for t, f in frames.items()}
+
+
+def counts(database: Path) -> dict[str, int]:
+    with closing(sqlite3.connect(database)) as db:
+        return {table: db.execute(f"select count(*) from {table}").fetchone()[0] for table in TABLES}
+
+
+CSV_CASES = {name: (c.table, c.csv_value, c.error) for name, c in CHECKS.items()}
+
+
+@pytest.mark.parametrize(("table", "values", "error"), CSV_CASES.values(), ids=CSV_CASES.keys())
+def test_csv_path_check(table: str, values: dict[str, Any], error: str, small_lake: Frames, tmp_path: Path) -> None:
+    text = small_lake[table].with_columns(pl.col(pl.Date).dt.to_string())
+    done = import_csv(small_lake | {table: set_row(text, ROW, **values)}, tmp_path, table)
+
+    assert collapsed(done.stderr) == collapsed(f"{tmp_path / 'csv' / table}.csv:{ROW + 2}: INSERT failed: {error}")
+    assert counts(tmp_path / "warehouse.sqlite") == imported(small_lake, table)
+
+
+@pytest.mark.parametrize("case", KEYS.values(), ids=KEYS.keys())
+def test_csv_path_key(case: KeyCase, small_lake: Frames, tmp_path: Path) -> None:
+    done = import_csv(small_lake | {case.table: case.change(small_lake[case.table])}, tmp_path, case.table)
+
+    assert done.stderr == f"{tmp_path / 'csv' / case.table}.csv:{ROW + 2}: INSERT failed: {case.message}\n"
+    assert counts(tmp_path / "warehouse.sqlite") == imported(small_lake, case.table)
+
+
+def test_the_unbroken_lake_imports_without_a_word(small_lake: Frames, tmp_path: Path) -> None:
+    """The control of the CSV path: every row of the good lake goes in (``good_warehouse`` is the lake path's)."""
+    done = import_csv(small_lake, tmp_path, TABLES[-1])
+    assert (done.returncode, done.stderr) == (0, "")
+    assert counts(tmp_path / "warehouse.sqlite") == {t: f.height for t, f in small_lake.items()}

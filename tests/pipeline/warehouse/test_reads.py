@@ -1,0 +1,243 @@
+"""The reads pipeline.warehouse.reads added for the dashboard, each against the same answer computed with sqlite3.
+
+``rollup`` sums the daily marts over a date range; it must give what the big tables give. ``newest_orders`` pages
+the orders newest first; walked to the end it must list exactly what sqlite3 lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import Counter, defaultdict
+
+import duckdb
+import pytest
+
+from pipeline.errors import InvalidRequest
+from pipeline.warehouse import connection
+from pipeline.warehouse.reads import marts, pages, rows
+from tests.support.sqlite import day, one
+
+pytestmark = pytest.mark.fast
+
+YEAR_2024 = (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+SPRING = (dt.date(2025, 3, 12), dt.date(2025, 5, 20))  # a Wednesday to a Tuesday
+
+
+def monday(d: dt.date) -> dt.date:
+    return d - dt.timedelta(days=d.weekday())
+
+
+PERIOD = {"day": lambda d: d, "week": monday, "month": lambda d: d.replace(day=1)}
+
+
+def cents(amount: float) -> int:
+    return round(amount * 100)
+
+
+@pytest.mark.parametrize(("start", "end"), [YEAR_2024, SPRING, (dt.date(2025, 12, 31), dt.date(2025, 12, 31))])
+def test_rollup_totals_equal_the_orders_table(
+    cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection, start: dt.date, end: dt.date
+) -> None:
+    total = marts.rollup(
+        cursor, "mart_revenue_daily", sums=("order_count", "revenue"), between={"period_start": (start, end)}
+    )
+    orders, revenue_cents = one(
+        db,
+        "SELECT count(*), sum(round(total_amount * 100)) FROM orders WHERE order_date BETWEEN ? AND ?",
+        start.isoformat(),
+        end.isoformat(),
+    )
+    assert total.height == 1
+    assert total["order_count"][0] == orders > 0
+    assert cents(total["revenue"][0]) == revenue_cents
+
+
+def test_rollup_of_nothing_is_one_row_of_zeros(cursor: duckdb.DuckDBPyConnection) -> None:
+    far = (dt.date(1990, 1, 1), dt.date(1990, 12, 31))
+    total = marts.rollup(cursor, "mart_revenue_daily", sums=("order_count", "revenue"), between={"period_start": far})
+    assert total.rows() == [(0, 0.0, 0)]
+
+
+@pytest.mark.parametrize("grain", ["day", "week", "month"])
+def test_rollup_per_period_equals_the_orders_table(
+    cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection, grain: str
+) -> None:
+    start, end = SPRING
+    series = marts.rollup(
+        cursor, "mart_revenue_daily", sums=("order_count", "revenue"), grain=grain, between={"period_start": SPRING}
+    )
+    expected_orders: Counter[dt.date] = Counter()
+    expected_cents: Counter[dt.date] = Counter()
+    for order_date, amount in db.execute(
+        "SELECT order_date, total_amount FROM orders WHERE order_date BETWEEN ? AND ?",
+        (start.isoformat(), end.isoformat()),
+    ):
+        period = PERIOD[grain](day(order_date))
+        expected_orders[period] += 1
+        expected_cents[period] += cents(amount)
+    # The daily mart has a row for every day from the first to the last order, so no period is missing.
+    assert series["period_start"].to_list() == sorted(expected_orders)
+    assert dict(zip(series["period_start"], series["order_count"], strict=True)) == expected_orders
+    assert {p: cents(r) for p, r in zip(series["period_start"], series["revenue"], strict=True)} == expected_cents
+
+
+def test_rollup_by_category_and_by_payment_method(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
+    start, end = YEAR_2024
+    by_category = marts.rollup(
+        cursor,
+        "mart_category_revenue_daily",
+        sums=("order_count", "units", "revenue"),
+        by=("category",),
+        between={"period_start": YEAR_2024},
+    )
+    expected = db.execute(
+        "SELECT p.category, count(DISTINCT i.order_id), sum(i.quantity), sum(round(i.line_total * 100)) "
+        "FROM order_items i JOIN orders o ON o.order_id = i.order_id JOIN products p ON p.product_id = i.product_id "
+        "WHERE o.order_date BETWEEN ? AND ? GROUP BY p.category ORDER BY p.category",
+        (start.isoformat(), end.isoformat()),
+    ).fetchall()
+    assert [(c, o, u, cents(r)) for c, o, u, r, _ in by_category.rows()] == expected
+    mix = marts.rollup(
+        cursor,
+        "mart_payment_mix_daily",
+        sums=("payment_count", "amount"),
+        by=("payment_method",),
+        grain="month",
+        between={"period_start": YEAR_2024},
+    )
+    paid = db.execute(
+        "SELECT date(payment_date, 'start of month'), payment_method, count(*), sum(round(amount * 100)) "
+        "FROM payments WHERE payment_date BETWEEN ? AND ? GROUP BY 1, 2 ORDER BY 1, 2",
+        (start.isoformat(), end.isoformat()),
+    ).fetchall()
+    assert [(p.isoformat(), m, n, cents(a)) for p, m, n, a, _ in mix.rows()] == paid
+    assert mix.height == 12 * 3
+
+
+def test_rollup_of_signups_and_without_a_date(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
+    weekly = marts.rollup(
+        cursor, "mart_signups_daily", sums=("signups",), grain="week", between={"period_start": SPRING}
+    )
+    expected: Counter[dt.date] = Counter(
+        monday(day(d))
+        for (d,) in db.execute(
+            "SELECT signup_date FROM customers WHERE signup_date BETWEEN ? AND ?",
+            (SPRING[0].isoformat(), SPRING[1].isoformat()),
+        )
+    )
+    assert dict(zip(weekly["period_start"], weekly["signups"], strict=True)) == expected
+    kinds = marts.rollup(cursor, "mart_anomalies", sums=("total_amount", "payment_lag_days"), by=("kind",))
+    grouped = db.execute(
+        "SELECT kind, round(sum(total_amount), 2), sum(payment_lag_days), count(*) FROM mart_anomalies "
+        "GROUP BY kind ORDER BY kind"
+    ).fetchall()
+    assert kinds.rows() == grouped
+
+
+def test_rollup_rejects_what_it_cannot_do(cursor: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(InvalidRequest, match="unknown mart"):
+        marts.rollup(cursor, "orders", sums=("total_amount",))
+    with pytest.raises(InvalidRequest, match="has no column nope"):
+        marts.rollup(cursor, "mart_revenue_daily", sums=("nope",))
+    with pytest.raises(InvalidRequest, match="grain must be one of"):
+        marts.rollup(cursor, "mart_revenue_daily", sums=("revenue",), grain="year")
+    with pytest.raises(InvalidRequest, match="is not a date"):
+        marts.rollup(cursor, "mart_anomalies", sums=("total_amount",), grain="month", date="kind")
+
+
+def test_data_window(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
+    first, last = one(
+        db,
+        "SELECT min(d), max(d) FROM (SELECT order_date AS d FROM orders UNION ALL SELECT payment_date FROM payments "
+        "UNION ALL SELECT signup_date FROM customers)",
+    )
+    assert marts.data_window(cursor) == (day(str(first)), day(str(last)))
+
+
+def _walk(cursor: duckdb.DuckDBPyConnection, filters: dict[str, connection.SqlValue | None], limit: int) -> list[int]:
+    seen: list[int] = []
+    after = None
+    while True:
+        page = pages.newest_orders(cursor, filters, limit=limit, after=after)
+        assert page.items.height <= limit
+        seen += page.items["order_id"].to_list()
+        if page.next is None:
+            return seen
+        after = page.next
+
+
+def test_newest_orders_walked_to_the_end_are_every_order_newest_first(
+    cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection
+) -> None:
+    start, end = SPRING
+    expected = [
+        order_id
+        for (order_id,) in db.execute(
+            "SELECT order_id FROM orders WHERE order_date BETWEEN ? AND ? ORDER BY order_date DESC, order_id DESC",
+            (start.isoformat(), end.isoformat()),
+        )
+    ]
+    # 37 is not a divisor of the count, and days hold several orders: pages end inside a day.
+    assert _walk(cursor, {"date_from": start, "date_to": end}, 37) == expected
+    first = pages.newest_orders(cursor, {}, limit=5)
+    latest = [r[0] for r in db.execute("SELECT order_id FROM orders ORDER BY order_date DESC, order_id DESC LIMIT 5")]
+    assert first.items["order_id"].to_list() == latest
+
+
+def test_newest_orders_with_the_other_filters(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
+    (customer_id,) = one(db, "SELECT customer_id FROM orders GROUP BY customer_id ORDER BY count(*) DESC LIMIT 1")
+    mine = [
+        r[0]
+        for r in db.execute(
+            "SELECT order_id FROM orders WHERE customer_id = ? ORDER BY order_date DESC, order_id DESC", (customer_id,)
+        )
+    ]
+    assert len(mine) >= 10
+    assert _walk(cursor, {"customer_id": customer_id}, 4) == mine
+    large = [
+        r[0]
+        for r in db.execute(
+            "SELECT order_id FROM orders WHERE total_amount BETWEEN 1000 AND 1500 "
+            "ORDER BY order_date DESC, order_id DESC"
+        )
+    ]
+    assert _walk(cursor, {"min_total": 1000.0, "max_total": 1500.0, "customer_id": None}, 50) == large
+
+
+def test_newest_orders_rejects_bad_input(cursor: duckdb.DuckDBPyConnection) -> None:
+    someone_elses = pages.encode_cursor("orders", 10)
+    with pytest.raises(InvalidRequest, match="is not a cursor of the newest orders"):
+        pages.newest_orders(cursor, {}, after=someone_elses)
+    with pytest.raises(InvalidRequest, match="cannot be filtered by 'email'"):
+        pages.newest_orders(cursor, {"email": "a@b.c"})
+    with pytest.raises(InvalidRequest, match="limit must be between"):
+        pages.newest_orders(cursor, {}, limit=0)
+
+
+def test_products_by_id(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
+    found = rows.products_by_id(cursor, [7, 3, 7, 999_999])
+    assert (
+        found.rows() == db.execute("SELECT * FROM products WHERE product_id IN (3, 7) ORDER BY product_id").fetchall()
+    )
+    assert rows.products_by_id(cursor, []).is_empty()
+    with pytest.raises(InvalidRequest, match="at most"):
+        rows.products_by_id(cursor, list(range(pages.MAX_PAGE + 1)))
+
+
+def test_mart_columns_and_a_composite_key(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
+    chosen = marts.mart(cursor, "mart_anomalies", columns=("order_id", "kind"), order_by="order_id")
+    assert chosen.columns == ["order_id", "kind"]
+    assert chosen.rows() == db.execute("SELECT order_id, kind FROM mart_anomalies ORDER BY order_id").fetchall()
+    # Ties of the order are broken by the whole key: (cohort_month, months_since_signup).
+    cohorts = marts.mart(cursor, "mart_signup_cohorts", order_by="-cohort_size", limit=20)
+    expected = db.execute(
+        "SELECT cohort_month, months_since_signup FROM mart_signup_cohorts "
+        "ORDER BY cohort_size DESC, cohort_month, months_since_signup LIMIT 20"
+    ).fetchall()
+    assert [(m.isoformat(), n) for m, n in cohorts.select("cohort_month", "months_since_signup").rows()] == expected
+    groups: defaultdict[str, int] = defaultdict(int)
+    for (kind,) in db.execute("SELECT kind FROM mart_anomalies"):
+        groups[kind] += 1
+    kinds = marts.rollup(cursor, "mart_anomalies", by=("kind",))
+    assert dict(kinds.select("kind", "row_count").rows()) == groups
