@@ -123,12 +123,13 @@ test *args:
 test-fast *args:
     @python -m pytest -m fast "$@"
 
-# Lint and type-check: ruff, mypy, sqlfluff on every .sql folder (its own dialect); hadolint, compose and workflow schemas, actionlint
+# Lint and type-check (as the pre-commit hooks do): ruff, mypy, the import contracts, sqlfluff on every .sql folder (its own dialect); hadolint, compose and workflow schemas, actionlint
 [group('check')]
 lint:
     ruff check .
     ruff format --check .
     mypy
+    lint-imports
     sqlfluff lint queries/ pipeline/validate/rules/ pipeline/spark/queries/ warehouse/ benchmarks/sqlite_queries/
     hadolint Dockerfile
     check-jsonschema --builtin-schema vendor.compose-spec compose.yaml

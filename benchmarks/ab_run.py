@@ -434,14 +434,8 @@ def parse(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argparse.Nam
     return parser, args
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser, args = parse(argv)
-    if args.render is not None:
-        try:
-            print(write_render(args.render))
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            parser.error(f"--render {args.render}: not an ab_run result ({error!r})")
-        return 0
+def _checked_sides(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[Side]:
+    """Both sides, their refs resolved, refused before anything is installed if they cannot be run."""
     work_dir = args.work_dir.resolve()
     if work_dir.is_relative_to(REPO):
         parser.error(f"--work-dir {work_dir}: must be outside the repository (`worktree` would take it in)")
@@ -451,9 +445,12 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{role}: {ref!r} is not a commit of {REPO} (nor {WORKTREE!r}, the working tree)")
     if args.output is not None:
         args.output.parent.mkdir(parents=True, exist_ok=True)  # fails now rather than after the runs
+    return [Side(role, ref, work_dir, sorted(set(args.extra))) for role, ref in zip(ROLES, refs, strict=True)]
+
+
+def _prepared(sides: list[Side], args: argparse.Namespace, env: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Install both sides alike and probe them; each side's run environment."""
     extras = sorted(set(args.extra))
-    env, removed = base_env()
-    sides = [Side(role, ref, work_dir, extras) for role, ref in zip(ROLES, refs, strict=True)]
     for side in sides:
         print(f"{side.name()}: {side.describe} {side.subject}", flush=True)
     for side in sides:
@@ -469,15 +466,33 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"--memory-limit {args.memory_limit}: given to {' and '.join(got) or 'neither side'}{lacking}", flush=True
         )
+    return envs
 
+
+def _alternated(sides: list[Side], args: argparse.Namespace, envs: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    """Every round's runs, ABBA: the baseline first in odd rounds, the candidate first in even ones."""
     runs: list[dict[str, Any]] = []
     for round_ in range(1, args.rounds + 1):
         for side in sides if round_ % 2 else sides[::-1]:
             flags = ["--scale", args.scale, *([] if args.profile else ["--no-profile"])]
             flags += ["--memory-limit", args.memory_limit] if side.gets_memory_limit else []
-            runs.append(run_once(side, round_, flags, envs[side.role], work_dir / "runs"))
+            runs.append(run_once(side, round_, flags, envs[side.role], args.work_dir.resolve() / "runs"))
             print(run_line(runs[-1], side.ref), flush=True)
+    return runs
 
+
+def main(argv: list[str] | None = None) -> int:
+    parser, args = parse(argv)
+    if args.render is not None:
+        try:
+            print(write_render(args.render))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            parser.error(f"--render {args.render}: not an ab_run result ({error!r})")
+        return 0
+    sides = _checked_sides(parser, args)
+    env, removed = base_env()
+    runs = _alternated(sides, args, _prepared(sides, args, env))
+    extras = sorted(set(args.extra))
     results: dict[str, Any] = {
         "command": command_line(args),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -23,7 +23,6 @@ from typing import Any
 import duckdb
 import pytest
 
-from benchmarks import sqlite_reference
 from pipeline import stages
 from pipeline.analysis.queries import all_queries, get_query
 from pipeline.analysis.sources import connect_lake, connect_warehouse
@@ -31,6 +30,7 @@ from pipeline.generate.plan import Plan
 from pipeline.manifest import Timings
 from pipeline.settings import Settings
 from pipeline.warehouse.reads.marts import mart as read_mart
+from tools import sqlite_copies
 
 QUERIES = list(all_queries())
 
@@ -149,8 +149,8 @@ def test_sqlite_native(
     query = get_query(name)
     benchmark.group = f"query {name}"
     values = query.bind()
-    sqlite_reference.assert_same_answer(sqlite_reference.run(native, name, values), query.run(lake, values))
-    result = timed(benchmark, info, rounds, lambda: sqlite_reference.run(native, name, values))
+    sqlite_copies.assert_same_answer(sqlite_copies.run(native, name, values), query.run(lake, values))
+    result = timed(benchmark, info, rounds, lambda: sqlite_copies.run(native, name, values))
     benchmark.extra_info["rows"] = result.height
 
 

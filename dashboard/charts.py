@@ -35,7 +35,7 @@ def _figure(title: str | None = None, height: int = HEIGHT) -> go.Figure:
     return figure
 
 
-def revenue_over_time(frame: pl.DataFrame, grain: str) -> go.Figure:
+def revenue_over_time_chart(frame: pl.DataFrame, grain: str) -> go.Figure:
     """Revenue per period as bars, orders as a line on a second axis (``rollup`` of mart_revenue_daily)."""
     figure = _figure()
     x = frame["period_start"].to_list()
@@ -51,12 +51,12 @@ def revenue_over_time(frame: pl.DataFrame, grain: str) -> go.Figure:
     return figure
 
 
-def order_volume(frame: pl.DataFrame, grain: str) -> go.Figure:
+def order_volume_chart(frame: pl.DataFrame, grain: str) -> go.Figure:
     """Orders per period (``rollup`` of mart_revenue_daily)."""
     return _per_period(frame, grain, "order_count", "Orders", "#F58518")
 
 
-def signups(frame: pl.DataFrame, grain: str) -> go.Figure:
+def signups_chart(frame: pl.DataFrame, grain: str) -> go.Figure:
     """Customers who signed up per period (``rollup`` of mart_signups_daily)."""
     return _per_period(frame, grain, "signups", "Customers who signed up", "#54A24B")
 
@@ -68,7 +68,7 @@ def _per_period(frame: pl.DataFrame, grain: str, column: str, title: str, color:
     return figure
 
 
-def cohort_retention(frame: pl.DataFrame) -> go.Figure:
+def cohort_retention_chart(frame: pl.DataFrame) -> go.Figure:
     """Share of each signup month's customers who ordered N months later (mart_signup_cohorts), as a heatmap.
 
     Months after the last order in the data are not in the mart, so they stay blank rather than read as zero.
@@ -103,7 +103,7 @@ def _cell(cells: dict[tuple[object, object], dict[str, object]], cohort: object,
 SEGMENT_ORDER = ("champions", "loyal", "new", "needs_attention", "at_risk", "hibernating")
 
 
-def rfm_segments(frame: pl.DataFrame) -> go.Figure:
+def rfm_segments_chart(frame: pl.DataFrame) -> go.Figure:
     """Customers per RFM segment (mart_rfm_segment_summary), best segments first; hover: their averages."""
     rank = {name: i for i, name in enumerate(SEGMENT_ORDER)}
     rows = sorted(frame.iter_rows(named=True), key=lambda r: rank.get(r["segment"], len(rank)))
@@ -121,7 +121,7 @@ def rfm_segments(frame: pl.DataFrame) -> go.Figure:
     return figure
 
 
-def customer_spend(frame: pl.DataFrame) -> go.Figure:
+def customer_spend_chart(frame: pl.DataFrame) -> go.Figure:
     """One customer's spend per month, from their orders (order_date, total_amount)."""
     monthly = (
         frame.group_by(pl.col("order_date").dt.truncate("1mo").alias("month"))
@@ -141,7 +141,7 @@ def customer_spend(frame: pl.DataFrame) -> go.Figure:
     return figure
 
 
-def category_share(frame: pl.DataFrame) -> go.Figure:
+def category_share_chart(frame: pl.DataFrame) -> go.Figure:
     """Each category's share of revenue (``rollup`` of mart_category_revenue_daily by category), largest first.
 
     The share is the category's revenue over the sum of all of them.
@@ -169,7 +169,7 @@ def category_share(frame: pl.DataFrame) -> go.Figure:
     return figure
 
 
-def category_revenue(frame: pl.DataFrame, grain: str) -> go.Figure:
+def category_revenue_chart(frame: pl.DataFrame, grain: str) -> go.Figure:
     """Revenue per period, stacked by category (``rollup`` of mart_category_revenue_daily)."""
     figure = _figure()
     for category in sorted(set(frame["category"].to_list())):
@@ -179,7 +179,7 @@ def category_revenue(frame: pl.DataFrame, grain: str) -> go.Figure:
     return figure
 
 
-def price_distribution(frame: pl.DataFrame) -> go.Figure:
+def price_distribution_chart(frame: pl.DataFrame) -> go.Figure:
     """List prices per category as box plots on a log scale, from the quartiles of mart_price_distribution."""
     ordered = frame.sort("median_price")
     figure = _figure(height=max(HEIGHT, 34 * frame.height + 60))
@@ -211,7 +211,7 @@ def price_distribution(frame: pl.DataFrame) -> go.Figure:
     return figure
 
 
-def top_products(frame: pl.DataFrame, rank_by: str) -> go.Figure:
+def top_products_chart(frame: pl.DataFrame, rank_by: str) -> go.Figure:
     """The best products by revenue or units (``top_products`` over mart_product_summary), best at the top."""
     figure = _figure(height=max(HEIGHT, 22 * frame.height + 60))
     figure.add_bar(
@@ -228,7 +228,7 @@ def top_products(frame: pl.DataFrame, rank_by: str) -> go.Figure:
     return figure
 
 
-def payment_mix(frame: pl.DataFrame, grain: str) -> go.Figure:
+def payment_mix_chart(frame: pl.DataFrame, grain: str) -> go.Figure:
     """Each method's share of the payments per period (``rollup`` of mart_payment_mix_daily), stacked to 100%."""
     totals = frame.group_by("period_start").agg(pl.col("payment_count").sum().alias("period_payments"))
     shares = frame.join(totals, on="period_start").with_columns(
@@ -250,7 +250,7 @@ def payment_mix(frame: pl.DataFrame, grain: str) -> go.Figure:
     return figure
 
 
-def bought_together(frame: pl.DataFrame) -> go.Figure:
+def bought_together_chart(frame: pl.DataFrame) -> go.Figure:
     """The product pairs most often in one order (mart_bought_together), most frequent at the top."""
     ordered = frame.sort(
         ["orders_together", "lift", "product_a_id", "product_b_id"], descending=[True, True, False, False]
@@ -272,7 +272,7 @@ def bought_together(frame: pl.DataFrame) -> go.Figure:
     return figure
 
 
-def power_users(frame: pl.DataFrame) -> go.Figure:
+def power_users_chart(frame: pl.DataFrame) -> go.Figure:
     """Power users by orders and spend (mart_power_users); marker size: months with an order."""
     names = [
         f"{f} {last} (#{c})"
@@ -293,7 +293,7 @@ def power_users(frame: pl.DataFrame) -> go.Figure:
     return figure
 
 
-def repeat_purchases(frame: pl.DataFrame) -> go.Figure:
+def repeat_purchases_chart(frame: pl.DataFrame) -> go.Figure:
     """New buyers per month of first order (bars) and the share who bought again (line; mart_repeat_purchase_rate)."""
     figure = _figure()
     x = frame["first_order_month"].to_list()
@@ -315,7 +315,7 @@ def repeat_purchases(frame: pl.DataFrame) -> go.Figure:
     return figure
 
 
-def anomaly_kinds(frame: pl.DataFrame) -> go.Figure:
+def anomaly_kinds_chart(frame: pl.DataFrame) -> go.Figure:
     """Flagged orders per kind (``rollup`` of mart_anomalies by kind)."""
     ordered = frame.sort(["row_count", "kind"], descending=[True, False])
     figure = _figure()
@@ -326,7 +326,7 @@ def anomaly_kinds(frame: pl.DataFrame) -> go.Figure:
     return figure
 
 
-def stage_times(frame: pl.DataFrame) -> go.Figure:
+def stage_times_chart(frame: pl.DataFrame) -> go.Figure:
     """Seconds per pipeline stage (the manifest's stages: name, seconds, peak_rss_mib)."""
     figure = _figure(height=max(220, 28 * frame.height + 60))
     peaks = ["" if p is None else f", peak {p:,.0f} MiB" for p in frame["peak_rss_mib"].to_list()]

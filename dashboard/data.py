@@ -93,7 +93,7 @@ def month_start(day: dt.date) -> dt.date:
 
 
 @_by_build
-def window(snap: Snapshot) -> tuple[dt.date, dt.date] | None:
+def data_window(snap: Snapshot) -> tuple[dt.date, dt.date] | None:
     """The first and last day with an order, a payment or a signup; None for a warehouse without any."""
     return _read(snap, marts.data_window)
 
@@ -210,19 +210,19 @@ def customers(
 
 
 @dataclass(frozen=True)
-class CustomerDetail:
+class CustomerWithOrders:
     customer: dict[str, Any]  # with order_count and total_spend
     orders: pages.RowsPage  # their latest orders, newest first
 
 
 @_by_build
-def customer(snap: Snapshot, customer_id: int) -> CustomerDetail | None:
-    def read(cursor: duckdb.DuckDBPyConnection) -> CustomerDetail | None:
+def customer(snap: Snapshot, customer_id: int) -> CustomerWithOrders | None:
+    def read(cursor: duckdb.DuckDBPyConnection) -> CustomerWithOrders | None:
         found = rows.customer(cursor, customer_id)
         if found is None:
             return None
         orders = pages.newest_orders(cursor, {"customer_id": customer_id}, limit=pages.MAX_PAGE)
-        return CustomerDetail(found, orders)
+        return CustomerWithOrders(found, orders)
 
     return _read(snap, read)
 
@@ -240,21 +240,21 @@ def orders(snap: Snapshot, filters: tuple[tuple[str, Any], ...], after: str | No
 
 
 @dataclass(frozen=True)
-class OrderDetail:
+class OrderWithLines:
     order: dict[str, Any]  # with items and payment
     lines: pl.DataFrame  # the items with their product's name and category
 
 
 @_by_build
-def order(snap: Snapshot, order_id: int) -> OrderDetail | None:
-    def read(cursor: duckdb.DuckDBPyConnection) -> OrderDetail | None:
+def order(snap: Snapshot, order_id: int) -> OrderWithLines | None:
+    def read(cursor: duckdb.DuckDBPyConnection) -> OrderWithLines | None:
         found = rows.order(cursor, order_id)
         if found is None:
             return None
         items = pl.DataFrame(found["items"], schema_overrides={"line_total": pl.Float64})
         named = rows.products_by_id(cursor, items["product_id"].to_list()).select("product_id", "name", "category")
         lines = items.join(named, on="product_id", how="left").sort("order_item_id")
-        return OrderDetail(
+        return OrderWithLines(
             found, lines.select("order_item_id", "product_id", "name", "category", "quantity", "line_total")
         )
 
@@ -272,7 +272,7 @@ def anomaly_kinds(snap: Snapshot, start: dt.date, end: dt.date) -> pl.DataFrame:
 
 
 @_by_build
-def anomalies(snap: Snapshot, start: dt.date, end: dt.date, kind: str | None, limit: int) -> pl.DataFrame:
+def flagged_orders(snap: Snapshot, start: dt.date, end: dt.date, kind: str | None, limit: int) -> pl.DataFrame:
     """The first flagged orders of the range by order_id, of one kind or all."""
     where = {"kind": kind} if kind else None
     days = {"order_date": (start, end)}

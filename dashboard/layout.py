@@ -73,7 +73,7 @@ def _problem(settings: Settings | None) -> EmptyState | tuple[Settings, data.Sna
     path = settings.warehouse_path
     try:
         snap = data.snapshot(path)
-        window = data.window(snap)
+        window = data.data_window(snap)
     except WarehouseMissing:
         return EmptyState("No warehouse yet", f"There is no warehouse at `{path}`. {BUILD_HINT}")
     except (duckdb.Error, InvalidRequest) as error:
@@ -134,7 +134,7 @@ def sidebar(settings: Settings | None = None) -> View | EmptyState:
     return view
 
 
-def run(render: Callable[[View], None]) -> None:
+def run_page(render: Callable[[View], None]) -> None:
     """Draw a page: its empty state when there is nothing to show, else ``render(view)``."""
     view = st.session_state.get(_VIEW)
     if view is None:  # a page run on its own (not through app.py)
@@ -246,7 +246,7 @@ def section(names: Sequence[str], key: str) -> str:
 GRAINS = ["day", "week", "month"]
 
 
-def grain(view: View, label: str, key: str) -> str:
+def grain_picker(view: View, label: str, key: str) -> str:
     """A day / week / month switch, starting at the period that suits the date range."""
     chosen: str = st.radio(label, GRAINS, index=GRAINS.index(view.grain()), horizontal=True, key=key)
     return chosen

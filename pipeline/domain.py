@@ -40,7 +40,7 @@ MISMATCH_UNDERPAY_SHARE = (0.2, 0.8)  # an underpayment pays this share of the t
 MISMATCH_OVERPAY_CENTS = (500, 20_001)  # an overpayment pays this much more than the total
 
 # In words, for people (the data dictionary), from the numbers above.
-DESCRIPTIONS = {
+ANOMALY_DESCRIPTIONS = {
     AnomalyKind.EXTREME_AMOUNT: (
         f"every line of the order has a wholesale quantity ({EXTREME_QUANTITY[0]} to {EXTREME_QUANTITY[1] - 1} "
         "units), so its total is extreme"

@@ -24,7 +24,7 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM: `docker stop`, `kill`
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, with its traceback in the log
 
 
-EXAMPLES = 3  # examples shown per failed check
+FAILURE_EXAMPLES = 3  # examples shown per failed check
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Failure:
 
     def line(self) -> str:
         where = f"{self.table}.{self.column}" if self.column else self.table
-        shown = "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in self.examples[:EXAMPLES])
+        shown = "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in self.examples[:FAILURE_EXAMPLES])
         source = f" [{self.file}]" if self.file else ""
         example = f" e.g. {shown}" if shown else ""
         count = f": {self.failing_rows} failing row(s)" if self.failing_rows else ""

@@ -26,7 +26,7 @@ ROW_GROUP_SIZE = 128 * 1024
 STAGING_PREFIX = ".staging-"
 # What a lake says about itself (seed, scale, row counts, content hashes), inside the lake directory, so that
 # it is swapped in with the data it describes and can never describe another lake.
-RECORD_NAME = "_lake.json"
+LAKE_RECORD_NAME = "_lake.json"
 # The anomaly labels of each order chunk, beside the chunk's tables: whoever writes a chunk (one process, one
 # partition of `generate --parts`, one Spark task) writes its labels too, so any set of partitions that covers
 # every chunk holds every label. The leading underscore keeps Spark and Hive readers from taking it for data.
@@ -61,12 +61,12 @@ def lake_tables(lake_dir: Path) -> dict[str, list[Path]]:
 
 
 def write_record(lake_dir: Path, record: dict[str, Any]) -> None:
-    files.write_text(lake_dir / RECORD_NAME, json.dumps(record, indent=2, default=str) + "\n")
+    files.write_text(lake_dir / LAKE_RECORD_NAME, json.dumps(record, indent=2, default=str) + "\n")
 
 
 def read_record(lake_dir: Path) -> dict[str, Any]:
     """The lake's own record ({} for a lake written by an older version or by hand)."""
-    path = lake_dir / RECORD_NAME
+    path = lake_dir / LAKE_RECORD_NAME
     return dict(json.loads(path.read_text())) if path.exists() else {}
 
 

@@ -23,6 +23,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WINDOW_DAYS = 3 * 365 + 1
 DEFAULT_END_DATE = dt.date(2025, 12, 31)
 Window = tuple[dt.date, dt.date]  # the first and the last day of the data's date window, both included
+SOURCE_FORMATS = ("parquet", "csv")  # what a --source directory of validate and load may hold
 
 
 class SettingsError(ValueError):

@@ -103,7 +103,7 @@ def _publish_lake(settings: Settings, scratch: Path, summary: LakeSummary, timin
     manifest.describe(settings.manifest_path, "lake", record, timings)
 
 
-def generate(settings: Settings, timings: Timings) -> tuple[LakeSummary, Report]:
+def make_lake(settings: Settings, timings: Timings) -> tuple[LakeSummary, Report]:
     """Generate into scratch space, check the cross-table rules there, then swap the lake and labels in."""
     rows = sum(Plan.of(settings.seed, settings.scale).row_counts.values())
     with (

@@ -21,8 +21,8 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from dashboard.app import PAGES as APP_PAGES
+from pipeline.settings import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -108,7 +108,7 @@ def serve(data_dir: Path, log: Path, launcher: Sequence[str] = ("-m", "pipeline"
     command = [sys.executable, *launcher, "--data-dir", str(data_dir), "--dashboard-port", str(port)]
     variables = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
     with log.open("w") as output:
-        server = subprocess.Popen(command, cwd=ROOT, env=variables, stdout=output, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=variables, stdout=output, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + START_TIMEOUT_S

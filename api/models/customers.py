@@ -14,14 +14,14 @@ Name = Annotated[str, Field(min_length=1, max_length=100, pattern=TEXT_PATTERN)]
 # What the schema's CHECK (email LIKE '%_@_%._%') needs, without whitespace, NUL or a second @.
 Email = Annotated[str, Field(pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$", max_length=254)]
 
-EXAMPLE: JsonDict = {
+_EXAMPLE: JsonDict = {
     "customer_id": 1,
     "first_name": "Kari",
     "last_name": "Miller",
     "email": "kari.miller1@gmail.com",
     "signup_date": "2023-01-01",
 }
-NEW: JsonDict = {
+_NEW: JsonDict = {
     "first_name": "Ada",
     "last_name": "Lovelace",
     "email": "ada.lovelace@example.com",
@@ -30,7 +30,7 @@ NEW: JsonDict = {
 
 
 class Customer(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
     customer_id: int
     first_name: str
@@ -42,14 +42,14 @@ class Customer(BaseModel):
 class CustomerDetail(Customer):
     """A customer with what they have ordered so far (live, not from a mart)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{**EXAMPLE, "order_count": 6, "total_spend": 2619.34}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{**_EXAMPLE, "order_count": 6, "total_spend": 2619.34}]})
 
     order_count: int = Field(description="orders the customer has placed")
     total_spend: float = Field(description="the sum of their order totals")
 
 
 class CustomerCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [NEW]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_NEW]})
 
     first_name: Name
     last_name: Name

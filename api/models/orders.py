@@ -32,7 +32,7 @@ PAYMENT: JsonDict = {
     "payment_date": "2023-01-03",
 }
 ORDER: JsonDict = {"order_id": 1, "customer_id": 7, "order_date": "2023-01-01", "total_amount": 90.98}
-NEW: JsonDict = {
+_NEW: JsonDict = {
     "customer_id": 1,
     "order_date": "2025-06-01",
     "items": [{"product_id": 1, "quantity": 2}, {"product_id": 2, "quantity": 1}],
@@ -98,7 +98,7 @@ class PaymentUpdate(BaseModel):
 
 
 class OrderCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [NEW]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_NEW]})
 
     customer_id: Key
     order_date: IsoDate = Field(description="on or after the customer's signup_date, inside the data's date window")

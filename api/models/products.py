@@ -18,12 +18,12 @@ else:  # the generators' list, which a test keeps equal to the schema's CHECK
 ProductName = Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
 Price = Annotated[float, Field(ge=0.01, le=1_000_000, allow_inf_nan=False, description="rounded to the cent")]
 
-EXAMPLE: JsonDict = {"product_id": 1, "name": "Solace Modern Cookbook", "category": "Books", "price": 33.81}
-NEW: JsonDict = {"name": "Atlas Rugged Backpack", "category": "Sports", "price": 89.9}
+_EXAMPLE: JsonDict = {"product_id": 1, "name": "Solace Modern Cookbook", "category": "Books", "price": 33.81}
+_NEW: JsonDict = {"name": "Atlas Rugged Backpack", "category": "Sports", "price": 89.9}
 
 
 class Product(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
     product_id: int
     name: str
@@ -32,7 +32,7 @@ class Product(BaseModel):
 
 
 class ProductCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [NEW]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_NEW]})
 
     name: ProductName
     category: Category

@@ -30,10 +30,11 @@ from api.problems import responses
 from api.routes.shared import read_with_build
 from pipeline.warehouse.connection import Warehouse
 from pipeline.warehouse.reads import marts
+from pipeline.warehouse.reads.pages import RowsPage
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
-GRAINS = {"daily": "day", "weekly": "week", "monthly": "month"}
+GRAIN_OF_PATH = {"daily": "day", "weekly": "week", "monthly": "month"}
 Limit = Annotated[int, Query(ge=1, le=1000, description="how many rows", examples=[10])]
 StartDate = Annotated[IsoDate | None, Query(description="first period start included", examples=["2025-01-01"])]
 EndDate = Annotated[
@@ -87,7 +88,7 @@ async def revenue(
         answers,
         Analytics[RevenuePeriod],
         ("revenue", grain, start_date, end_date),
-        lambda cursor: _items(marts.revenue(cursor, GRAINS[grain], start_date, end_date)),
+        lambda cursor: _items(marts.revenue(cursor, GRAIN_OF_PATH[grain], start_date, end_date)),
     )
 
 
@@ -132,8 +133,7 @@ async def category_revenue(warehouse: WarehouseDep, answers: AnswersDep) -> Resp
     )
 
 
-def _anomalies(cursor: duckdb.DuckDBPyConnection, query: AnomalyQuery) -> dict[str, Any]:
-    page = marts.anomalies(cursor, query.kind, limit=query.limit, after=query.cursor)
+def _page_fields(page: RowsPage) -> dict[str, Any]:
     return {"items": page.items.to_dicts(), "next": page.next}
 
 
@@ -145,5 +145,5 @@ async def anomalies(warehouse: WarehouseDep, answers: AnswersDep, query: Annotat
         answers,
         AnalyticsPage[Anomaly],
         ("anomalies", query.kind, query.limit, query.cursor),
-        lambda cursor: _anomalies(cursor, query),
+        lambda cursor: _page_fields(marts.anomalies(cursor, query.kind, limit=query.limit, after=query.cursor)),
     )

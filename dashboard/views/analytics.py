@@ -14,31 +14,31 @@ from dashboard import charts, data, formats, layout
 
 
 def _revenue(view: layout.View) -> None:
-    grain = layout.grain(view, "Per", "analytics_grain")
+    grain = layout.grain_picker(view, "Per", "analytics_grain")
     st.subheader("Revenue")
     frame = data.series(view.snapshot, "revenue", grain, view.start, view.end)
-    st.plotly_chart(charts.revenue_over_time(frame, grain), key="revenue")
+    st.plotly_chart(charts.revenue_over_time_chart(frame, grain), key="revenue")
 
 
 def _category_revenue(view: layout.View) -> None:
-    grain = layout.grain(view, "Per", "analytics_grain")
+    grain = layout.grain_picker(view, "Per", "analytics_grain")
     st.subheader("Revenue by category")
     frame = data.series(view.snapshot, "category_revenue", grain, view.start, view.end)
-    st.plotly_chart(charts.category_revenue(frame, grain), key="category_revenue_chart")
+    st.plotly_chart(charts.category_revenue_chart(frame, grain), key="category_revenue_chart")
 
 
 def _payment_mix(view: layout.View) -> None:
-    grain = layout.grain(view, "Per", "analytics_grain")
+    grain = layout.grain_picker(view, "Per", "analytics_grain")
     st.subheader("Payment mix")
     frame = data.series(view.snapshot, "payment_mix", grain, view.start, view.end)
-    st.plotly_chart(charts.payment_mix(frame, grain), key="mix")
+    st.plotly_chart(charts.payment_mix_chart(frame, grain), key="mix")
     st.caption("By the day of the payment.")
 
 
 def _repeat_purchases(view: layout.View) -> None:
     st.subheader("Repeat purchases")
     layout.chart(
-        charts.repeat_purchases,
+        charts.repeat_purchases_chart,
         data.repeat_purchases(view.snapshot, view.start, view.end),
         "repeat_chart",
         "Nobody ordered for the first time in a month of the date range.",
@@ -50,7 +50,9 @@ def _repeat_purchases(view: layout.View) -> None:
 def _bought_together(view: layout.View) -> None:
     st.subheader("Bought together")
     st.caption("Over the whole history.")
-    st.plotly_chart(charts.bought_together(data.whole_history(view.snapshot, "bought_together")), key="pairs_chart")
+    st.plotly_chart(
+        charts.bought_together_chart(data.whole_history(view.snapshot, "bought_together")), key="pairs_chart"
+    )
     st.caption("The pairs of products most often in one order; lift: how much likelier together than apart.")
 
 
@@ -59,7 +61,7 @@ def _power_users(view: layout.View) -> None:
     st.caption("Over the whole history.")
     users = data.whole_history(view.snapshot, "power_users")
     note = f"The {formats.count(users.height)} customers with the most orders (at least ten); size: active months."
-    layout.chart(charts.power_users, users, "power_chart", "Nobody has ordered ten times yet.", note)
+    layout.chart(charts.power_users_chart, users, "power_chart", "Nobody has ordered ten times yet.", note)
     with st.expander("Power users as a table"):
         layout.table(users, "power_table", money=("total_spend",))
 
@@ -81,4 +83,4 @@ def render(view: layout.View) -> None:
 
 
 if __name__ == "__main__":
-    layout.run(render)
+    layout.run_page(render)

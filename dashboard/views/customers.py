@@ -8,20 +8,20 @@ import streamlit as st
 
 from dashboard import charts, data, formats, layout
 
-LIST = "customer_list"
+_LIST_KEY = "customer_list"
 
 
 def _signups(view: layout.View) -> None:
     grain = view.grain()
     st.subheader(f"Signups per {grain}")
     frame = data.series(view.snapshot, "signups", grain, view.start, view.end)
-    st.plotly_chart(charts.signups(frame, grain), key="signups_chart")
+    st.plotly_chart(charts.signups_chart(frame, grain), key="signups_chart")
 
 
 def _cohorts(view: layout.View) -> None:
     st.subheader("Cohort retention")
     layout.chart(
-        charts.cohort_retention,
+        charts.cohort_retention_chart,
         data.cohorts(view.snapshot, view.start, view.end),
         "cohort_chart",
         "No customer signed up in a month of the date range.",
@@ -31,7 +31,7 @@ def _cohorts(view: layout.View) -> None:
 
 def _segments(view: layout.View) -> None:
     st.subheader("RFM segments")
-    st.plotly_chart(charts.rfm_segments(data.whole_history(view.snapshot, "rfm_segments")), key="rfm_chart")
+    st.plotly_chart(charts.rfm_segments_chart(data.whole_history(view.snapshot, "rfm_segments")), key="rfm_chart")
     st.caption("Recency, frequency and monetary quintiles over the whole history, as of the last order day.")
 
 
@@ -53,11 +53,11 @@ def render(view: layout.View) -> None:
     st.subheader("Find a customer")
     search = st.text_input("Search", placeholder="part of a name, or an e-mail address", key="customer_search")
     signed_up = None if view.whole_window else (view.start, view.end)
-    after = layout.page_cursor(LIST, (search, signed_up, snap.version))
+    after = layout.page_cursor(_LIST_KEY, (search, signed_up, snap.version))
     page = data.customers(snap, search, signed_up, after)
     if signed_up is not None:
         st.caption("Customers who signed up in the date range, by customer id.")
-    customer_id = layout.picked_list(page, (LIST, "customers_table", "customer_id"), "customer_id", "Customer id")
+    customer_id = layout.picked_list(page, (_LIST_KEY, "customers_table", "customer_id"), "customer_id", "Customer id")
     if customer_id is not None:
         _detail(view, customer_id)
 
@@ -79,7 +79,7 @@ def _detail(view: layout.View, customer_id: int) -> None:
     if items.is_empty():
         st.info("No orders yet.")
         return
-    st.plotly_chart(charts.customer_spend(items), key="customer_spend_chart")
+    st.plotly_chart(charts.customer_spend_chart(items), key="customer_spend_chart")
     shown = (
         "their latest " + formats.count(items.height) if detail.orders.next else "all " + formats.count(items.height)
     )
@@ -88,4 +88,4 @@ def _detail(view: layout.View, customer_id: int) -> None:
 
 
 if __name__ == "__main__":
-    layout.run(render)
+    layout.run_page(render)

@@ -7,16 +7,16 @@ import streamlit as st
 from dashboard import charts, data, formats, layout
 from pipeline.warehouse.reads.pages import DEFAULT_PAGE
 
-LIST = "order_list"
+_LIST_KEY = "order_list"
 
 
 def render(view: layout.View) -> None:
     st.title("Orders")
     st.caption(view.caption())
     snap = view.snapshot
-    grain = layout.grain(view, "Order volume per", "order_grain")
+    grain = layout.grain_picker(view, "Order volume per", "order_grain")
     volume = data.series(snap, "revenue", grain, view.start, view.end)
-    st.plotly_chart(charts.order_volume(volume, grain), key="order_volume_chart")
+    st.plotly_chart(charts.order_volume_chart(volume, grain), key="order_volume_chart")
 
     st.subheader("Orders, newest first")
     customer, low, high = st.columns(3)
@@ -30,9 +30,11 @@ def render(view: layout.View) -> None:
         ("min_total", min_total),
         ("max_total", max_total),
     )
-    after = layout.page_cursor(LIST, (filters, snap.version))
+    after = layout.page_cursor(_LIST_KEY, (filters, snap.version))
     page = data.orders(snap, filters, after, DEFAULT_PAGE)
-    order_id = layout.picked_list(page, (LIST, "orders_table", "order_id"), "order_id", "Order id", ("total_amount",))
+    order_id = layout.picked_list(
+        page, (_LIST_KEY, "orders_table", "order_id"), "order_id", "Order id", ("total_amount",)
+    )
     if order_id is not None:
         _detail(view, order_id)
 
@@ -59,4 +61,4 @@ def _detail(view: layout.View, order_id: int) -> None:
 
 
 if __name__ == "__main__":
-    layout.run(render)
+    layout.run_page(render)

@@ -31,7 +31,7 @@ def render(view: layout.View) -> None:
     grain = view.grain()
     st.subheader(f"Revenue and orders per {grain}")
     series = data.series(view.snapshot, "revenue", grain, view.start, view.end)
-    st.plotly_chart(charts.revenue_over_time(series, grain), key="revenue_chart")
+    st.plotly_chart(charts.revenue_over_time_chart(series, grain), key="revenue_chart")
 
     st.subheader("Most recent orders")
     latest = data.orders(view.snapshot, (("date_from", view.start), ("date_to", view.end)), None, RECENT_ORDERS).items
@@ -55,4 +55,4 @@ def render(view: layout.View) -> None:
 
 
 if __name__ == "__main__":
-    layout.run(render)
+    layout.run_page(render)

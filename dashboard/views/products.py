@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import charts, data, layout
 
-LIST = "product_list"
+_LIST_KEY = "product_list"
 ALL = "All categories"
 
 
@@ -18,11 +18,11 @@ def render(view: layout.View) -> None:
     with share:
         st.subheader("Category revenue share")
         categories = data.series(snap, "category_revenue", None, view.start, view.end)
-        layout.chart(charts.category_share, categories, "category_share_chart", "No sales in the date range.")
+        layout.chart(charts.category_share_chart, categories, "category_share_chart", "No sales in the date range.")
     distribution = data.whole_history(snap, "price_distribution")
     with prices:
         st.subheader("Prices per category")
-        st.plotly_chart(charts.price_distribution(distribution), key="price_chart")
+        st.plotly_chart(charts.price_distribution_chart(distribution), key="price_chart")
         st.caption("List prices of the catalogue: box from the first to the third quartile, whiskers to the extremes.")
 
     st.subheader("Top products")
@@ -30,7 +30,7 @@ def render(view: layout.View) -> None:
     rank_by = left.radio("Rank by", ["revenue", "units"], horizontal=True, key="rank_by")
     limit = right.slider("How many", min_value=5, max_value=50, value=15, step=5, key="top_limit")
     top = data.top_products(snap, limit, rank_by)
-    st.plotly_chart(charts.top_products(top, rank_by), key="top_products_chart")
+    st.plotly_chart(charts.top_products_chart(top, rank_by), key="top_products_chart")
     st.caption("Over the whole history.")
 
     st.subheader("Catalogue")
@@ -39,11 +39,11 @@ def render(view: layout.View) -> None:
     category = left.selectbox("Category", names, key="catalogue_category")
     search = right.text_input("Search", placeholder="part of a product name", key="product_search")
     chosen = None if category == ALL else category
-    after = layout.page_cursor(LIST, (chosen, search, snap.version))
+    after = layout.page_cursor(_LIST_KEY, (chosen, search, snap.version))
     page = data.products(snap, chosen, search, after)
     layout.table(page.items, "catalogue", money=("price",))
-    layout.page_buttons(LIST, page, page.items.height)
+    layout.page_buttons(_LIST_KEY, page, page.items.height)
 
 
 if __name__ == "__main__":
-    layout.run(render)
+    layout.run_page(render)

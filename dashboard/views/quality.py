@@ -72,7 +72,7 @@ def _build(view: layout.View, records: data.Records) -> None:
         if stages:
             st.markdown("**Stage times and peak memory**")
             frame = pl.DataFrame(stages).select("name", "seconds", "peak_rss_mib")
-            st.plotly_chart(charts.stage_times(frame), key="stages_chart")
+            st.plotly_chart(charts.stage_times_chart(frame), key="stages_chart")
 
 
 def _anomalies(view: layout.View, records: data.Records) -> None:
@@ -84,7 +84,7 @@ def _anomalies(view: layout.View, records: data.Records) -> None:
     chart, scores = st.columns(2)
     with chart:
         if flagged:
-            st.plotly_chart(charts.anomaly_kinds(kinds), key="anomaly_chart")
+            st.plotly_chart(charts.anomaly_kinds_chart(kinds), key="anomaly_chart")
         else:
             st.info("No order of the date range was flagged.")
     with scores:
@@ -111,10 +111,10 @@ def _anomalies(view: layout.View, records: data.Records) -> None:
             # A table, not a chart as well: the same few numbers drawn twice cost the page a chart's drawing.
             layout.table(table, "scores", percent=("precision", "recall"), counts=("flagged", "labelled"))
     kind = st.selectbox("Kind", ["all", *kinds["kind"].to_list()], key="anomaly_kind")
-    shown = data.anomalies(snap, view.start, view.end, None if kind == "all" else kind, FLAGGED_SHOWN)
+    shown = data.flagged_orders(snap, view.start, view.end, None if kind == "all" else kind, FLAGGED_SHOWN)
     st.caption(f"The first {formats.count(shown.height)} flagged order(s) of the date range by order id.")
     layout.table(shown, "anomalies", money=("total_amount", "paid_amount"))
 
 
 if __name__ == "__main__":
-    layout.run(render)
+    layout.run_page(render)

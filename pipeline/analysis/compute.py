@@ -22,7 +22,7 @@ from pipeline import cancel, duck
 from pipeline.analysis.marts import Mart, MartResult
 from pipeline.analysis.queries import Query, Value, get_query
 
-Key = tuple[str, tuple[tuple[str, Value], ...]]
+RunKey = tuple[str, tuple[tuple[str, Value], ...]]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Computed:
     seconds: float
 
 
-def _key(query: Query, values: dict[str, Value]) -> Key:
+def _key(query: Query, values: dict[str, Value]) -> RunKey:
     return query.name, tuple(sorted(values.items()))
 
 
@@ -91,7 +91,7 @@ def compute(
     Results go to ``directory/results/<query>.parquet``, marts to ``directory/marts/<mart>.parquet`` unless they
     share a result's file.
     """
-    done: dict[Key, Computed] = {}
+    done: dict[RunKey, Computed] = {}
     mart_results = []
     for mart in marts:
         query = get_query(mart.query)

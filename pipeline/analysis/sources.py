@@ -11,7 +11,6 @@ from pipeline import duck, lake
 from pipeline.errors import UsageError
 
 Backend = Literal["lake", "warehouse"]
-BACKENDS: tuple[Backend, ...] = ("lake", "warehouse")
 
 
 def require_warehouse(path: Path) -> None:

@@ -89,6 +89,6 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
     if request is not None:
         return generate_partition(settings, *request)
     timings = Timings()
-    summary, report = stages.generate(settings, timings)
+    summary, report = stages.make_lake(settings, timings)
     print_lake_summary(settings, summary, report, timings)
     return 0

@@ -6,8 +6,9 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline.settings import SOURCE_FORMATS
+
 SUPPRESS = argparse.SUPPRESS  # an option not given leaves its ECOM_ variable (or the default) in force
-FORMATS = ("parquet", "csv")
 DEFAULT_SAMPLE_ROWS = 100_000  # a table with more rows is profiled on a seeded sample of this size
 DEFAULT_MINIMAL_ABOVE = 50_000  # a table with more rows gets ydata-profiling's minimal mode
 
@@ -31,7 +32,7 @@ def add_workers_option(parser: argparse.ArgumentParser) -> None:
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", type=Path, help="directory with the five tables (default: the lake)")
-    parser.add_argument("--format", default="parquet", help=f"file format of --source: {' or '.join(FORMATS)}")
+    parser.add_argument("--format", default="parquet", help=f"file format of --source: {' or '.join(SOURCE_FORMATS)}")
     parser.add_argument("--end-date", default=SUPPRESS, help="last day of the allowed date window (default 2025-12-31)")
 
 

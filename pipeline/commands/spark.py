@@ -79,7 +79,7 @@ def generate_main(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.generate.plan import Plan
     from pipeline.generate.tasks import Job, tasks
     from pipeline.logs import out
-    from pipeline.spark.generate import generate
+    from pipeline.spark.generate import generate_on_spark
     from pipeline.spark.session import require_spark, spark_session
 
     output = _directory("--output", args.output)
@@ -88,7 +88,7 @@ def generate_main(settings: Settings, args: argparse.Namespace) -> int:
     job = Job(settings.seed, settings.scale, settings.start_date, settings.anomaly_rate, output)
     with scratch_dir(settings.data_dir, SCRATCH_PREFIX) as scratch, spark_session(args.master, scratch) as spark:
         started = time.perf_counter()
-        summary = generate(spark, job, plan)
+        summary = generate_on_spark(spark, job, plan)
         seconds = time.perf_counter() - started
     out.print(tables_table(summary))
     out.print(
@@ -104,7 +104,7 @@ def analyze_main(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.analysis.analyze import bound_queries, parse_params
     from pipeline.files import scratch_dir
     from pipeline.lake import lake_tables
-    from pipeline.spark.analyze import analyze
+    from pipeline.spark.analyze import analyze_on_spark
     from pipeline.spark.session import require_spark, spark_session
 
     planned = bound_queries(args.queries, parse_params(args.param))
@@ -113,12 +113,12 @@ def analyze_main(settings: Settings, args: argparse.Namespace) -> int:
     output = _directory("--output", args.output or settings.data_dir / "analysis-spark")
     require_spark()
     with scratch_dir(settings.data_dir, SCRATCH_PREFIX) as scratch, spark_session(args.master, scratch) as spark:
-        results = analyze(spark, source, planned, output)
-    print_results(results, output)
+        results = analyze_on_spark(spark, source, planned, output)
+    print_spark_results(results, output)
     return 0
 
 
-def print_results(results: list[SparkResult], directory: Path) -> None:
+def print_spark_results(results: list[SparkResult], directory: Path) -> None:
     from rich.table import Table
 
     from pipeline.logs import out

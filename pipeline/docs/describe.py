@@ -77,7 +77,7 @@ def _mart(table: str) -> Mart | None:
     return next((m for m in MARTS if m.table == table), None)
 
 
-def grain(table: str) -> str:
+def table_grain(table: str) -> str:
     if is_meta(table):
         return _meta_descriptions()[table][""]
     mart = _mart(table)

@@ -18,13 +18,13 @@ from pipeline import files
 from pipeline.docs.describe import (
     DictionaryError,
     description,
-    grain,
     is_meta,
     pandera_checks,
+    table_grain,
     table_pandera_checks,
 )
-from pipeline.docs.introspect import EXAMPLE_ROWS, EXAMPLES, Column, Table, read_tables, relationships
-from pipeline.domain import DESCRIPTIONS
+from pipeline.docs.introspect import COLUMN_EXAMPLES, EXAMPLE_ROWS, Column, Table, read_tables, relationships
+from pipeline.domain import ANOMALY_DESCRIPTIONS
 from pipeline.settings import DEFAULT_END_DATE, WINDOW_DAYS
 from pipeline.validate.rules import MONEY_TOLERANCE, all_rules
 
@@ -98,7 +98,7 @@ def _table_section(table: Table, tables: tuple[Table, ...]) -> list[str]:
     lines = [
         f"### {table.name}",
         "",
-        f"**Grain:** {grain(table.name)}  ",
+        f"**Grain:** {table_grain(table.name)}  ",
         f"**Rows:** {table.rows:,}  ",
         f"**Primary key:** {', '.join(pk) if pk else '(none)'}  ",
     ]
@@ -110,7 +110,7 @@ def _table_section(table: Table, tables: tuple[Table, ...]) -> list[str]:
     lines += [
         "",
         "| Column | Type | Nullable | Key | Constraint in SQLite | Checked on load (pandera) | Description "
-        f"| Examples (lowest {EXAMPLES} values in the first {EXAMPLE_ROWS:,} rows) |",
+        f"| Examples (lowest {COLUMN_EXAMPLES} values in the first {EXAMPLE_ROWS:,} rows) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for column in table.columns:
@@ -175,7 +175,7 @@ def _business_rules(tables: tuple[Table, ...]) -> list[str]:
         "precision and recall can be measured:",
         "",
     ]
-    lines += [f"- **{kind.name.lower()}**: {words}." for kind, words in DESCRIPTIONS.items()]
+    lines += [f"- **{kind.name.lower()}**: {words}." for kind, words in ANOMALY_DESCRIPTIONS.items()]
     return [*lines, ""]
 
 
@@ -213,7 +213,7 @@ def render(tables: tuple[Table, ...], build: Mapping[str, Any] | None = None) ->
         "| Table | Grain | Rows |",
         "|---|---|---:|",
     ]
-    lines += [f"| [{t.name}](#{_anchor(t.name)}) | {_cell(grain(t.name))} | {t.rows:,} |" for t in tables]
+    lines += [f"| [{t.name}](#{_anchor(t.name)}) | {_cell(table_grain(t.name))} | {t.rows:,} |" for t in tables]
     lines.append("")
     for table in tables:
         lines += _table_section(table, tables)

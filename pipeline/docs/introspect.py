@@ -15,7 +15,7 @@ from pipeline.docs.ddl import checks_of
 from pipeline.schema import ForeignKey
 from pipeline.validate.rules import all_rules
 
-EXAMPLES = 3
+COLUMN_EXAMPLES = 3
 EXAMPLE_ROWS = 1_000  # examples come from the first rows (by rowid), so they cost the same at any scale
 
 
@@ -83,7 +83,7 @@ def read_tables(db: sqlite3.Connection) -> tuple[Table, ...]:
             examples = db.execute(
                 f"SELECT DISTINCT {_ident(column)} AS v FROM "
                 f"(SELECT {_ident(column)} FROM {_ident(name)} ORDER BY rowid LIMIT {EXAMPLE_ROWS}) "
-                f"WHERE v IS NOT NULL ORDER BY v LIMIT {EXAMPLES}"
+                f"WHERE v IS NOT NULL ORDER BY v LIMIT {COLUMN_EXAMPLES}"
             ).fetchall()
             columns.append(
                 Column(

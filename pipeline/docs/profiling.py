@@ -162,7 +162,7 @@ td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
 
 
 STOP_SECONDS = 0.5  # idle workers exit at once; one still importing ydata-profiling is terminated after this
-RECORD_NAME = "_profiled.json"  # per table: the content hash and options its report was made from
+PROFILES_RECORD_NAME = "_profiled.json"  # per table: the content hash and options its report was made from
 
 
 @dataclass(frozen=True)
@@ -258,7 +258,7 @@ class Profiler:
                 p.table: {"content_hash": hashes.get(p.table), "options": options, "profile": p.as_record()}
                 for p in ordered
             }
-            (staged / RECORD_NAME).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+            (staged / PROFILES_RECORD_NAME).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         manifest.describe(
             settings.manifest_path,
             "profiling",
@@ -292,7 +292,7 @@ def profiler_for(
 
 
 def _read_record(reports_dir: Path) -> dict[str, dict[str, Any]]:
-    path = reports_dir / RECORD_NAME
+    path = reports_dir / PROFILES_RECORD_NAME
     return dict(json.loads(path.read_text())) if path.exists() else {}
 
 

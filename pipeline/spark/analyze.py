@@ -49,11 +49,11 @@ def collect(frame: DataFrame) -> pl.DataFrame:
     )
 
 
-def run_query(spark: SparkSession, query: Query, values: dict[str, Value]) -> pl.DataFrame:
+def run_on_spark(spark: SparkSession, query: Query, values: dict[str, Value]) -> pl.DataFrame:
     return collect(spark_frame(spark, query, values))
 
 
-def analyze(
+def analyze_on_spark(
     spark: SparkSession, lake_dir: Path, planned: list[tuple[Query, dict[str, Value]]], directory: Path
 ) -> list[SparkResult]:
     """Run each query over the lake and write its result right away."""
@@ -62,7 +62,7 @@ def analyze(
     results = []
     for spark_query, (query, values) in zip(spark_queries, planned, strict=True):
         started = time.perf_counter()
-        frame = run_query(spark, query, values)
+        frame = run_on_spark(spark, query, values)
         seconds = time.perf_counter() - started
         files.write_atomically(directory / f"{query.name}.parquet", frame.write_parquet)
         results.append(SparkResult(spark_query, frame.height, seconds))

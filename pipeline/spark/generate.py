@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
-def generate(spark: SparkSession, job: Job, plan: Plan) -> LakeSummary:
+def generate_on_spark(spark: SparkSession, job: Job, plan: Plan) -> LakeSummary:
     """Write every chunk of ``plan`` under ``job.lake_dir``, one Spark task each, biggest chunks first."""
     todo = tasks(plan)
     # One element per partition: Spark schedules each chunk as its own task, in this order.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandera.errors
 import polars as pl
 
-from pipeline.errors import EXAMPLES, Failure
+from pipeline.errors import FAILURE_EXAMPLES, Failure
 from pipeline.validate.models import MODELS
 
 ROW_NUMBER = "_row"
@@ -43,7 +43,7 @@ def _typed(table: str, frame: pl.DataFrame, file: str, parse_text: bool) -> tupl
             parsed = _parse(column, expected)
             bad = frame.with_row_index(ROW_NUMBER, offset=1).filter(pl.col(column).is_not_null() & parsed.is_null())
             if bad.height:
-                examples = [{"row": r[ROW_NUMBER], column: r[column]} for r in bad.head(EXAMPLES).to_dicts()]
+                examples = [{"row": r[ROW_NUMBER], column: r[column]} for r in bad.head(FAILURE_EXAMPLES).to_dicts()]
                 rule = f"cannot be read as {expected}"
                 failures.append(Failure(table, column, rule, bad.height, examples, file))
             casts.append(parsed)
@@ -85,11 +85,11 @@ def check_frame(
 def _from_pandera(table: str, frame: pl.DataFrame, cases: pl.DataFrame, file: str) -> list[Failure]:
     failures = []
     for (column, check), group in cases.group_by(["column", "check"], maintain_order=True):
-        rows = group.get_column("index").drop_nulls().head(EXAMPLES).to_list()
+        rows = group.get_column("index").drop_nulls().head(FAILURE_EXAMPLES).to_list()
         examples = (
             [{"row": r + 1, **frame.row(r, named=True)} for r in rows]
             if rows
-            else [{"value": v} for v in group.get_column("failure_case").head(EXAMPLES).to_list()]
+            else [{"value": v} for v in group.get_column("failure_case").head(FAILURE_EXAMPLES).to_list()]
         )
         name = "" if column == MODELS[table].__name__ else str(column)
         failures.append(Failure(table, name, str(check), group.height, examples, file))

@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline.errors import EXAMPLES, Failure
+from pipeline.errors import FAILURE_EXAMPLES, Failure
 from pipeline.schema import schema
 
 RULES_DIR = Path(__file__).parent / "rules"
@@ -191,7 +191,7 @@ def _failure(
     (rows,) = con.execute(f"select coalesce({count or 'count(*)'}, 0) from failing{condition}").fetchone() or (0,)
     if rows == 0:
         return None
-    examples = con.execute(f"select distinct {columns} from failing{condition} limit {EXAMPLES}")
+    examples = con.execute(f"select distinct {columns} from failing{condition} limit {FAILURE_EXAMPLES}")
     names = [d[0] for d in examples.description]
     shown = [dict(zip(names, row, strict=True)) for row in examples.fetchall()]
     name = PARAMETER.sub(lambda m: str(values[m.group(1)]), rule.name)

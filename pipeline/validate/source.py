@@ -18,10 +18,10 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.errors import EXAMPLES, Failure, UsageError
+from pipeline.errors import FAILURE_EXAMPLES, Failure, UsageError
 from pipeline.schema import TABLES
+from pipeline.settings import SOURCE_FORMATS
 
-FORMATS = ("parquet", "csv")
 # The UTF-8 check reads a file that Polars could not decode in blocks of this size (never all at once).
 DECODE_BLOCK_BYTES = 1 << 20
 
@@ -54,8 +54,8 @@ class SourceDir:
 
     @classmethod
     def open(cls, root: Path, fmt: str) -> SourceDir:
-        if fmt not in FORMATS:
-            msg = f"--format {fmt!r} is not supported; expected one of {', '.join(FORMATS)}"
+        if fmt not in SOURCE_FORMATS:
+            msg = f"--format {fmt!r} is not supported; expected one of {', '.join(SOURCE_FORMATS)}"
             raise UsageError(msg)
         root = root.expanduser().resolve()
         if not root.is_dir():
@@ -156,7 +156,7 @@ def _check_row_widths(path: Path, width: int) -> None:
         for row, fields in enumerate(records, start=1):
             if len(fields) != width:
                 ragged += 1
-                if len(examples) < EXAMPLES:
+                if len(examples) < FAILURE_EXAMPLES:
                     examples.append({"row": row, "fields": len(fields)})
     if ragged:
         rule = f"ragged rows: not the header's {width} fields"

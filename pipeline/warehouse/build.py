@@ -39,7 +39,7 @@ from pipeline.settings import PROJECT_ROOT
 from pipeline.warehouse import checks, guard
 from pipeline.warehouse.lock import write_lock
 from pipeline.warehouse.marts import load_marts
-from pipeline.warehouse.sqlite import connect
+from pipeline.warehouse.sqlite import sqlite_connection
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def _constraints_of(table: str) -> Iterator[None]:
 
 def _fill_part(part: Path, tables: list[str], files_by_table: dict[str, list[Path]], advance: Advance) -> None:
     """Create the schema in ``part``, bulk-insert ``tables`` with DuckDB, then build their indexes."""
-    with connect(part) as db:
+    with sqlite_connection(part) as db:
         db.executescript(schema().tables_ddl)
     # Streams Parquet parts into SQLite: little memory needed, and nothing to spill but into the build's own place.
     with duck.connection(part.parent, memory_limit="256MB", threads=1) as con:
@@ -123,7 +123,7 @@ def _fill_part(part: Path, tables: list[str], files_by_table: dict[str, list[Pat
                 advance(1)
     # SQLite's defaults build these indexes fastest here: a larger cache or in-memory sorting was measured
     # 2.5-5x slower for the unsorted product_id index.
-    with connect(part) as db:
+    with sqlite_connection(part) as db:
         for table in tables:
             for statement in schema().indexes[table]:
                 with _constraints_of(table):
@@ -135,7 +135,7 @@ def _merge(build: Path, parts: Sequence[tuple[Path, list[str]]]) -> None:
 
     A table the build does not have yet (a mart) is created from the part's own statement first.
     """
-    with connect(build) as db:
+    with sqlite_connection(build) as db:
         for part, tables in parts:
             if part == build:
                 continue
@@ -162,7 +162,7 @@ def _build_id(record: BuildRecord, built_at: str) -> str:
 def _write_record(build: Path, record: BuildRecord) -> str:
     built_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     build_id = _build_id(record, built_at)
-    with connect(build) as db:
+    with sqlite_connection(build) as db:
         db.execute(
             "INSERT INTO build_record (build_id, built_at, source, source_hash, seed, scale, end_date, anomaly_rate) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -250,10 +250,10 @@ class WarehouseBuild:
         with _phase(self.summary, "merge"):
             if self.mart_tables:
                 _merge(self.build, [(self.marts_part, self.mart_tables)])
-            with connect(self.build) as db:
+            with sqlite_connection(self.build) as db:
                 db.executescript(META_PATH.read_text())
         with _phase(self.summary, "checks"):
-            self.summary.integrity_check = checks.check(self.build, self.summary.rows)
+            self.summary.integrity_check = checks.check_build(self.build, self.summary.rows)
 
     def publish(self, record: BuildRecord, edit_policy: EditPolicy) -> LoadSummary:
         """Write the build record and swap the build in, holding the write lock that API writes take too."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from pipeline import cancel
 from pipeline.errors import DataInvalid, Failure
 from pipeline.schema import TABLES, ForeignKey, schema
-from pipeline.warehouse.sqlite import connect
+from pipeline.warehouse.sqlite import sqlite_connection
 
 # Above this many rows the full integrity_check (which re-verifies every index entry) is replaced by
 # quick_check (page and record structure only), which is linear in the file size.
@@ -24,7 +24,7 @@ def _unresolved_keys(build: Path, fk: ForeignKey) -> int:
     Each distinct value is looked up once, through the child column's index, instead of once per child row
     as PRAGMA foreign_key_check does: 3-7x less work on the big tables (measured at scale 1000).
     """
-    with connect(build, read_only=True, mapped=True) as db:
+    with sqlite_connection(build, read_only=True, mapped=True) as db:
         (missing,) = db.execute(
             f"SELECT count(*) FROM (SELECT DISTINCT {fk.column} AS value FROM {fk.table}) AS child "
             f"WHERE NOT EXISTS (SELECT 1 FROM {fk.parent} AS p WHERE p.{fk.parent_column} = child.value)"
@@ -36,7 +36,7 @@ def foreign_key_failures(build: Path, fk: ForeignKey) -> list[Failure]:
     """Nothing when the foreign key holds; else its broken rows counted by SQLite, with a few rowids."""
     if _unresolved_keys(build, fk) == 0:
         return []
-    with connect(build, read_only=True, mapped=True) as db:
+    with sqlite_connection(build, read_only=True, mapped=True) as db:
         rows = db.execute(
             "SELECT parent, count(*), json_group_array(rowid) FROM "
             "(SELECT parent, rowid FROM pragma_foreign_key_check(?) WHERE parent = ?) GROUP BY parent",
@@ -54,14 +54,14 @@ def _first(json_ids: str, n: int = 3) -> list[int]:
 
 
 def _integrity_failures(build: Path, check: str) -> list[Failure]:
-    with connect(build, read_only=True) as db:
+    with sqlite_connection(build, read_only=True) as db:
         verdict = [row[0] for row in db.execute(f"PRAGMA {check}").fetchmany(20)]
     return [] if verdict == ["ok"] else [Failure("", "", f"PRAGMA {check}: {'; '.join(verdict)}", len(verdict))]
 
 
-def check(build: Path, expected_rows: dict[str, int]) -> str:
+def check_build(build: Path, expected_rows: dict[str, int]) -> str:
     """Foreign keys, integrity and row counts, checked by SQLite on read-only connections in parallel."""
-    with connect(build, read_only=True) as db:
+    with sqlite_connection(build, read_only=True) as db:
         counts = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
     failures = [
         Failure(t, "", f"row count {counts[t]} differs from the source's {expected_rows[t]}", 1)
@@ -76,7 +76,7 @@ def check(build: Path, expected_rows: dict[str, int]) -> str:
         failures += found
     if failures:
         raise DataInvalid(failures)
-    with connect(build) as db:
+    with sqlite_connection(build) as db:
         # Statistics for the query planner, sampled so that they cost little at any scale.
         db.execute("PRAGMA analysis_limit = 1000")
         db.execute("ANALYZE")

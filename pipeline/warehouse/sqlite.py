@@ -20,7 +20,7 @@ MMAP_BYTES = 1 << 40
 
 
 @contextmanager
-def connect(path: Path, *, read_only: bool = False, mapped: bool = False) -> Iterator[sqlite3.Connection]:
+def sqlite_connection(path: Path, *, read_only: bool = False, mapped: bool = False) -> Iterator[sqlite3.Connection]:
     """A Python sqlite3 connection, interrupted on cancellation, closed afterwards."""
     if read_only:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)

@@ -47,18 +47,18 @@ def cents(values: object) -> list[int]:
 def test_revenue_and_orders_over_time(
     snap: data.Snapshot, shop: reference.Shop, grain: str, start: dt.date, end: dt.date
 ) -> None:
-    figure = charts.revenue_over_time(data.series(snap, "revenue", grain, start, end), grain)
+    figure = charts.revenue_over_time_chart(data.series(snap, "revenue", grain, start, end), grain)
     expected = reference.revenue_timeseries(shop, start, end, grain)
     bars, line = trace(figure, "Revenue"), trace(figure, "Orders")
     assert list(bars.x) == expected["period_start"].to_list()
     assert cents(bars.y) == cents(expected["revenue"])
     assert list(line.y) == expected["order_count"].to_list()
-    volume = trace(charts.order_volume(data.series(snap, "revenue", grain, start, end), grain))
+    volume = trace(charts.order_volume_chart(data.series(snap, "revenue", grain, start, end), grain))
     assert list(volume.y) == expected["order_count"].to_list()
 
 
 def test_signups(snap: data.Snapshot, db: sqlite3.Connection) -> None:
-    figure = charts.signups(data.series(snap, "signups", "month", *YEAR_2024), "month")
+    figure = charts.signups_chart(data.series(snap, "signups", "month", *YEAR_2024), "month")
     expected = db.execute(
         "SELECT date(signup_date, 'start of month'), count(*) FROM customers "
         "WHERE signup_date BETWEEN '2024-01-01' AND '2024-12-31' GROUP BY 1 ORDER BY 1"
@@ -68,7 +68,7 @@ def test_signups(snap: data.Snapshot, db: sqlite3.Connection) -> None:
 
 
 def test_cohort_retention(snap: data.Snapshot, shop: reference.Shop) -> None:
-    figure = charts.cohort_retention(data.cohorts(snap, dt.date(2024, 3, 15), dt.date(2024, 8, 31)))
+    figure = charts.cohort_retention_chart(data.cohorts(snap, dt.date(2024, 3, 15), dt.date(2024, 8, 31)))
 
     def month(d: dt.date) -> int:
         return d.year * 12 + d.month - 1
@@ -93,12 +93,12 @@ def test_cohort_retention(snap: data.Snapshot, shop: reference.Shop) -> None:
     cells = zip(heatmap.y, heatmap.z, strict=True)
     assert {(y, x): z for y, row in cells for x, z in zip(heatmap.x, row, strict=True)} == expected
     # Months after the last order are not in the mart: blank, not zero.
-    latest = trace(charts.cohort_retention(data.cohorts(snap, dt.date(2025, 11, 1), dt.date(2025, 12, 31))))
+    latest = trace(charts.cohort_retention_chart(data.cohorts(snap, dt.date(2025, 11, 1), dt.date(2025, 12, 31))))
     assert [[z is not None for z in row] for row in latest.z] == [[True, True], [True, False]]
 
 
 def test_rfm_segments(snap: data.Snapshot, shop: reference.Shop) -> None:
-    figure = charts.rfm_segments(data.whole_history(snap, "rfm_segments"))
+    figure = charts.rfm_segments_chart(data.whole_history(snap, "rfm_segments"))
     expected = {r["segment"].replace("_", " "): r for r in reference.rfm_segment_summary(shop).to_dicts()}
     bars = trace(figure)
     assert dict(zip(bars.x, bars.y, strict=True)) == {s: r["row_count"] for s, r in expected.items()}
@@ -112,7 +112,7 @@ def test_customer_spend(snap: data.Snapshot, db: sqlite3.Connection) -> None:
     (customer_id,) = one(db, "SELECT customer_id FROM orders GROUP BY customer_id ORDER BY count(*) DESC LIMIT 1")
     detail = data.customer(snap, int(customer_id))  # type: ignore[call-overload]
     assert detail is not None
-    figure = charts.customer_spend(detail.orders.items)
+    figure = charts.customer_spend_chart(detail.orders.items)
     expected = db.execute(
         "SELECT date(order_date, 'start of month'), round(sum(total_amount), 2), count(*) FROM orders "
         "WHERE customer_id = ? GROUP BY 1 ORDER BY 1",
@@ -132,10 +132,10 @@ def test_category_share_and_revenue(snap: data.Snapshot, db: sqlite3.Connection)
     for category, _, amount in rows:
         per_category[category] += amount
     total = sum(per_category.values())
-    bars = trace(charts.category_share(data.series(snap, "category_revenue", None, *YEAR_2024)))
+    bars = trace(charts.category_share_chart(data.series(snap, "category_revenue", None, *YEAR_2024)))
     assert list(bars.y) == [c for c, _ in sorted(per_category.items(), key=lambda kv: (-kv[1], kv[0]))]
     assert dict(zip(bars.y, bars.x, strict=True)) == pytest.approx({c: v / total for c, v in per_category.items()})
-    stacked = charts.category_revenue(data.series(snap, "category_revenue", "month", *YEAR_2024), "month")
+    stacked = charts.category_revenue_chart(data.series(snap, "category_revenue", "month", *YEAR_2024), "month")
     drawn = {
         (t.name, x.isoformat()): round(y * 100) for t in stacked.data for x, y in zip(t.x, t.y, strict=True)
     }  # fmt: skip
@@ -147,20 +147,20 @@ def test_price_distribution(snap: data.Snapshot, db: sqlite3.Connection) -> None
     prices: defaultdict[str, list[float]] = defaultdict(list)
     for category, price in db.execute("SELECT category, price FROM products"):
         prices[category].append(price)
-    box = trace(charts.price_distribution(data.whole_history(snap, "price_distribution")))
+    box = trace(charts.price_distribution_chart(data.whole_history(snap, "price_distribution")))
     assert set(box.y) == set(prices)
     for i, category in enumerate(box.y):
         q1, median, q3 = statistics.quantiles(prices[category], n=4, method="inclusive")
         assert (box.q1[i], box.median[i], box.q3[i]) == pytest.approx((q1, median, q3), abs=0.005 + 1e-9)
         assert (box.lowerfence[i], box.upperfence[i]) == (min(prices[category]), max(prices[category]))
         assert box.mean[i] == pytest.approx(statistics.fmean(prices[category]), abs=0.005 + 1e-9)
-    figure = charts.price_distribution(data.whole_history(snap, "price_distribution"))
+    figure = charts.price_distribution_chart(data.whole_history(snap, "price_distribution"))
     assert figure.layout.xaxis.type == "log"
 
 
 @pytest.mark.parametrize("rank_by", ["revenue", "units"])
 def test_top_products(snap: data.Snapshot, shop: reference.Shop, rank_by: str) -> None:
-    figure = charts.top_products(data.top_products(snap, 12, rank_by), rank_by)
+    figure = charts.top_products_chart(data.top_products(snap, 12, rank_by), rank_by)
     expected = reference.top_products(shop, *WHOLE, rank_by, 12)
     bars = trace(figure)
     assert list(bars.x) == pytest.approx(expected[rank_by].to_list())
@@ -168,7 +168,7 @@ def test_top_products(snap: data.Snapshot, shop: reference.Shop, rank_by: str) -
 
 
 def test_payment_mix(snap: data.Snapshot, db: sqlite3.Connection) -> None:
-    figure = charts.payment_mix(data.series(snap, "payment_mix", "month", *YEAR_2024), "month")
+    figure = charts.payment_mix_chart(data.series(snap, "payment_mix", "month", *YEAR_2024), "month")
     counts = db.execute(
         "SELECT date(payment_date, 'start of month'), payment_method, count(*) FROM payments "
         "WHERE payment_date BETWEEN '2024-01-01' AND '2024-12-31' GROUP BY 1, 2"
@@ -181,7 +181,7 @@ def test_payment_mix(snap: data.Snapshot, db: sqlite3.Connection) -> None:
 
 
 def test_bought_together(snap: data.Snapshot, shop: reference.Shop) -> None:
-    figure = charts.bought_together(data.whole_history(snap, "bought_together"))
+    figure = charts.bought_together_chart(data.whole_history(snap, "bought_together"))
     expected = reference.bought_together(shop, *WHOLE, 2, 20)
     bars = trace(figure)
     assert list(bars.x) == expected["orders_together"].to_list()
@@ -190,7 +190,7 @@ def test_bought_together(snap: data.Snapshot, shop: reference.Shop) -> None:
 
 
 def test_power_users(snap: data.Snapshot, shop: reference.Shop) -> None:
-    figure = charts.power_users(data.whole_history(snap, "power_users"))
+    figure = charts.power_users_chart(data.whole_history(snap, "power_users"))
     expected = reference.power_users(shop, *WHOLE, 10, 100)
     points = trace(figure)
     assert list(points.x) == expected["order_count"].to_list()
@@ -200,7 +200,7 @@ def test_power_users(snap: data.Snapshot, shop: reference.Shop) -> None:
 
 def test_repeat_purchases(snap: data.Snapshot, shop: reference.Shop) -> None:
     start, end = dt.date(2024, 2, 10), dt.date(2024, 11, 3)
-    figure = charts.repeat_purchases(data.repeat_purchases(snap, start, end))
+    figure = charts.repeat_purchases_chart(data.repeat_purchases(snap, start, end))
     expected = reference.repeat_purchase_rate(shop, 90).filter(
         pl.col("first_order_month").is_between(dt.date(2024, 2, 1), end)
     )
@@ -211,10 +211,10 @@ def test_repeat_purchases(snap: data.Snapshot, shop: reference.Shop) -> None:
 
 def test_anomaly_kinds(snap: data.Snapshot, shop: reference.Shop) -> None:
     flagged = reference.anomalies(shop, *WHOLE, 1, 20, 10, 4).filter(pl.col("order_date").is_between(*YEAR_2024))
-    bars = trace(charts.anomaly_kinds(data.anomaly_kinds(snap, *YEAR_2024)))
+    bars = trace(charts.anomaly_kinds_chart(data.anomaly_kinds(snap, *YEAR_2024)))
     assert dict(zip(bars.x, bars.y, strict=True)) == Counter(flagged["kind"])
     assert list(bars.y) == sorted(bars.y, reverse=True)
-    shown = data.anomalies(snap, *YEAR_2024, "burst", 5)
+    shown = data.flagged_orders(snap, *YEAR_2024, "burst", 5)
     assert shown["order_id"].to_list() == flagged.filter(pl.col("kind") == "burst")["order_id"].head(5).to_list()
 
 
@@ -236,7 +236,7 @@ def test_detection_scores(snap: data.Snapshot, scale1: Path, db: sqlite3.Connect
 def test_stage_times(scale1: Path) -> None:
     stages = json.loads((scale1 / "manifest.json").read_text())["stages"]
     frame = pl.DataFrame(stages).select("name", "seconds", "peak_rss_mib")
-    bars = trace(charts.stage_times(frame))
+    bars = trace(charts.stage_times_chart(frame))
     assert list(bars.y) == [s["name"] for s in stages]
     assert list(bars.x) == [s["seconds"] for s in stages]
     assert "generate" in bars.y
@@ -260,7 +260,7 @@ def test_totals(snap: data.Snapshot, db: sqlite3.Connection) -> None:
     assert (totals.orders, round(totals.revenue * 100), totals.signups) == (orders, revenue_cents, signups)
     # Half a cent goes up: (2 x cents + orders) // (2 x orders) is cents / orders rounded half up.
     assert round(totals.average_order_value * 100) == (2 * revenue_cents + orders) // (2 * orders)  # type: ignore[operator]
-    assert data.window(snap) == (day("2023-01-01"), day("2025-12-31"))
+    assert data.data_window(snap) == (day("2023-01-01"), day("2025-12-31"))
 
 
 def test_customer_list_search_and_detail(snap: data.Snapshot, db: sqlite3.Connection) -> None:

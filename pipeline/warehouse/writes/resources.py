@@ -15,9 +15,9 @@ from pipeline.warehouse.writes.transaction import Row, Writing, transaction
 
 def create_customer(writing: Writing, values: Row) -> Row | None:
     with transaction(writing.warehouse) as db:
-        rules.in_window("signup_date", values["signup_date"], rules.window(db, writing.default_window))
+        rules.in_window("signup_date", values["signup_date"], rules.date_window(db, writing.default_window))
         rules.email_free(db, values["email"], None)
-        key = rows.insert(db, "customers", values)
+        key = rows.insert_row(db, "customers", values)
         return rows.audited(db, writing, "create", "customers", key, None)
 
 
@@ -27,15 +27,15 @@ def update_customer(writing: Writing, key: int, changes: Row) -> Row | None:
         if "email" in changes:
             rules.email_free(db, changes["email"], key)
         if "signup_date" in changes:
-            rules.in_window("signup_date", changes["signup_date"], rules.window(db, writing.default_window))
+            rules.in_window("signup_date", changes["signup_date"], rules.date_window(db, writing.default_window))
             rules.signup_before_first_order(db, key, changes["signup_date"])
-        rows.update(db, "customers", "customer_id", key, changes)
+        rows.update_row(db, "customers", "customer_id", key, changes)
         return rows.audited(db, writing, "update", "customers", key, before)
 
 
 def create_product(writing: Writing, values: Row) -> Row | None:
     with transaction(writing.warehouse) as db:
-        key = rows.insert(db, "products", {**values, "price": rules.money(values["price"])})
+        key = rows.insert_row(db, "products", {**values, "price": rules.round_to_cents(values["price"])})
         return rows.audited(db, writing, "create", "products", key, None)
 
 
@@ -43,9 +43,9 @@ def update_product(writing: Writing, key: int, changes: Row) -> Row | None:
     with transaction(writing.warehouse) as db:
         before = rows.existing(db, "products", key)
         if "price" in changes:
-            changes = {**changes, "price": rules.money(changes["price"])}
+            changes = {**changes, "price": rules.round_to_cents(changes["price"])}
             rules.price_fixed_while_on_lines(db, key, before["price"], changes["price"])
-        rows.update(db, "products", "product_id", key, changes)
+        rows.update_row(db, "products", "product_id", key, changes)
         return rows.audited(db, writing, "update", "products", key, before)
 
 
@@ -53,7 +53,7 @@ def create_order(writing: Writing, values: Row) -> Row | None:
     """``values``: customer_id, order_date, items [{product_id, quantity}], payment {payment_method, payment_date}."""
     order_date, payment = values["order_date"], values["payment"]
     with transaction(writing.warehouse) as db:
-        window = rules.window(db, writing.default_window)
+        window = rules.date_window(db, writing.default_window)
         rules.in_window("order_date", order_date, window)
         rules.order_after_signup(db, values["customer_id"], order_date)
         rules.in_window("payment_date", payment["payment_date"], window)
@@ -61,10 +61,10 @@ def create_order(writing: Writing, values: Row) -> Row | None:
         lines = rules.priced_lines(db, values["items"])
         total = rules.total(lines)
         order = {"customer_id": values["customer_id"], "order_date": order_date, "total_amount": total}
-        key = rows.insert(db, "orders", order)
+        key = rows.insert_row(db, "orders", order)
         for line in lines:
-            rows.insert(db, "order_items", {"order_id": key, **line})
-        rows.insert(db, "payments", {"order_id": key, **payment, "amount": total})
+            rows.insert_row(db, "order_items", {"order_id": key, **line})
+        rows.insert_row(db, "payments", {"order_id": key, **payment, "amount": total})
         return rows.audited(db, writing, "create", "orders", key, None)
 
 
@@ -73,7 +73,7 @@ def update_order(writing: Writing, key: int, changes: Row) -> Row | None:
     payment_date}; the totals and the payment amount follow new items."""
     with transaction(writing.warehouse) as db:
         before = rows.existing(db, "orders", key)
-        window = rules.window(db, writing.default_window)
+        window = rules.date_window(db, writing.default_window)
         order: Row = {k: changes[k] for k in ("customer_id", "order_date") if k in changes}
         payment = dict(changes.get("payment", {}))
         customer_id: int = order["customer_id"] if "customer_id" in order else before["customer_id"]
@@ -89,12 +89,12 @@ def update_order(writing: Writing, key: int, changes: Row) -> Row | None:
         if "items" in changes:
             lines = rules.priced_lines(db, changes["items"])
             order_lines = rows.reference("order_items", "orders")
-            rows.delete(db, order_lines.table, order_lines.column, key)
+            rows.delete_rows(db, order_lines.table, order_lines.column, key)
             for line in lines:
-                rows.insert(db, "order_items", {"order_id": key, **line})
+                rows.insert_row(db, "order_items", {"order_id": key, **line})
             order["total_amount"] = payment["amount"] = rules.total(lines)
-        rows.update(db, "orders", "order_id", key, order)
-        rows.update(db, "payments", rows.reference("payments", "orders").column, key, payment)
+        rows.update_row(db, "orders", "order_id", key, order)
+        rows.update_row(db, "payments", rows.reference("payments", "orders").column, key, payment)
         return rows.audited(db, writing, "update", "orders", key, before)
 
 
@@ -105,8 +105,8 @@ def delete(writing: Writing, resource: str, key: int) -> None:
         rows.refuse_if_referenced(db, resource, key)
         for part in rows.PARTS.get(resource, ()):
             fk = rows.reference(part, resource)
-            rows.delete(db, fk.table, fk.column, key)
-        rows.delete(db, resource, schema().primary_keys[resource], key)
+            rows.delete_rows(db, fk.table, fk.column, key)
+        rows.delete_rows(db, resource, schema().primary_keys[resource], key)
         rows.audited(db, writing, "delete", resource, key, before)
 
 
@@ -118,8 +118,8 @@ def refresh_marts(writing: Writing, spill_parent: Path) -> int:
     which this process never has open at the same time as ``sqlite3``: jobs run one at a time and close what
     they open) and waits for the write lock like them.
     """
-    from pipeline.warehouse.marts import refresh_marts as refresh
+    from pipeline.warehouse import marts  # DuckDB: imported by this job only, not at the writer's start
 
     if not writing.warehouse.is_file():  # DuckDB's attach would create an empty one
         raise WarehouseMissing(writing.warehouse)
-    return refresh(writing.warehouse, spill_parent)
+    return marts.refresh_marts(writing.warehouse, spill_parent)

@@ -31,7 +31,7 @@ def _bound(value: object) -> object:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def insert(db: sqlite3.Connection, table: str, values: Mapping[str, object]) -> int:
+def insert_row(db: sqlite3.Connection, table: str, values: Mapping[str, object]) -> int:
     columns = _columns(table, values)
     sql = f"insert into {table} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})"
     key = db.execute(sql, [_bound(values[c]) for c in columns]).lastrowid
@@ -39,7 +39,7 @@ def insert(db: sqlite3.Connection, table: str, values: Mapping[str, object]) -> 
     return key
 
 
-def update(db: sqlite3.Connection, table: str, where: str, key: int, values: Mapping[str, object]) -> None:
+def update_row(db: sqlite3.Connection, table: str, where: str, key: int, values: Mapping[str, object]) -> None:
     if not values:
         return
     _columns(table, {**values, where: key})
@@ -47,7 +47,7 @@ def update(db: sqlite3.Connection, table: str, where: str, key: int, values: Map
     db.execute(f"update {table} set {assignments} where {where} = ?", [*map(_bound, values.values()), key])
 
 
-def delete(db: sqlite3.Connection, table: str, where: str, key: int) -> None:
+def delete_rows(db: sqlite3.Connection, table: str, where: str, key: int) -> None:
     _columns(table, {where: key})
     db.execute(f"delete from {table} where {where} = ?", (key,))
 

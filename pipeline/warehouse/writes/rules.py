@@ -15,7 +15,7 @@ from pipeline.warehouse.writes import rows
 from pipeline.warehouse.writes.transaction import Conflict, Missing, Row
 
 
-def window(db: sqlite3.Connection, default: Window) -> Window:
+def date_window(db: sqlite3.Connection, default: Window) -> Window:
     """The build's generation window; ``default`` for a build loaded from --source, which records none."""
     row = db.execute(write_statement("window_end")).fetchone()
     if row is None or row[0] is None:
@@ -74,13 +74,13 @@ def price_fixed_while_on_lines(db: sqlite3.Connection, product_id: int, before: 
         raise Conflict(msg, "line_total_is_quantity_times_price")
 
 
-def money(amount: float) -> float:
+def round_to_cents(amount: float) -> float:
     """An amount rounded to the cent, half away from zero (as the data's money is)."""
     return float(Decimal(repr(amount)).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
 def _cents(amount: float) -> int:
-    return round(money(amount) * 100)
+    return round(round_to_cents(amount) * 100)
 
 
 def priced_lines(db: sqlite3.Connection, items: Sequence[Mapping[str, int]]) -> list[Row]:

@@ -13,10 +13,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from benchmarks import sqlite_reference
 from pipeline.analysis.queries import all_queries, get_query
 from tests.pipeline.analysis.test_lake_vs_warehouse import CASES
 from tests.support.builds import Built
+from tools import sqlite_copies
 
 pytestmark = pytest.mark.fast
 
@@ -28,7 +28,7 @@ def native1(built1: Built) -> Iterator[sqlite3.Connection]:
 
 
 def test_every_query_has_a_copy() -> None:
-    assert sorted(p.stem for p in sqlite_reference.SQLITE_DIR.glob("*.sql")) == sorted(all_queries())
+    assert sorted(p.stem for p in sqlite_copies.SQLITE_DIR.glob("*.sql")) == sorted(all_queries())
 
 
 @pytest.mark.parametrize(("name", "params"), CASES, ids=[f"{n}-{'-'.join(map(str, p.values()))}" for n, p in CASES])
@@ -37,7 +37,7 @@ def test_the_copy_gives_the_answer_of_the_query(
 ) -> None:
     query = get_query(name)
     values = query.bind(params)
-    sqlite_reference.assert_same_answer(sqlite_reference.run(native1, name, values), query.run(lake1, values))
+    sqlite_copies.assert_same_answer(sqlite_copies.run(native1, name, values), query.run(lake1, values))
 
 
 # round(x, n) with n > 0: SQLite rounds the decimal form of x, DuckDB rounds x * 10^n in binary floating point.
@@ -54,12 +54,12 @@ def test_the_copies_round_as_duckdb_does() -> None:
     assert duck_round is not None
     assert (sqlite_round, copy_round, duck_round[0]) == (0.000993, 0.000992, 0.000992)
     assert ROUND_TO_DIGITS.search("select round(1.0 * a / b, 6) as share") is not None
-    for path in sorted(sqlite_reference.SQLITE_DIR.glob("*.sql")):
+    for path in sorted(sqlite_copies.SQLITE_DIR.glob("*.sql")):
         found = ROUND_TO_DIGITS.search(path.read_text())
         assert found is None, f"{path.name}: {found.group() if found else ''} rounds as SQLite, not as DuckDB"
 
 
 def test_every_copy_says_why_it_differs_from_its_query() -> None:
-    for path in sorted(sqlite_reference.SQLITE_DIR.glob("*.sql")):
+    for path in sorted(sqlite_copies.SQLITE_DIR.glob("*.sql")):
         first = path.read_text().splitlines()[0]
         assert first.startswith(f"-- {path.stem}: queries/{path.stem}.sql in SQLite's dialect: "), path.name

@@ -14,7 +14,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from pipeline.analysis.queries import all_queries, get_query, parse_query
-from pipeline.spark.analyze import register_lake, run_query
+from pipeline.spark.analyze import register_lake, run_on_spark
 from pipeline.spark.transpile import TRANSPILED, to_spark
 from tests.pipeline.analysis.test_lake_vs_warehouse import CASES
 from tests.support.builds import ANSWERS_DIR, Built
@@ -44,7 +44,7 @@ def test_spark_gives_the_golden_answers_of_the_tiny_shop(spark: SparkSession, ti
     register_lake(spark, tiny_shop.lake_dir)
     query = get_query(name)
     expected = pl.read_parquet(ANSWERS_DIR / f"{name}.parquet")
-    assert_frame_equal(run_query(spark, query, query.bind()), expected, check_exact=True)
+    assert_frame_equal(run_on_spark(spark, query, query.bind()), expected, check_exact=True)
 
 
 def test_spark_analyze_writes_duckdb_results(
@@ -74,7 +74,7 @@ def test_spark_binds_parameters_as_duckdb_does(
     register_lake(spark, built1.lake_dir)
     query = get_query(name)
     values = query.bind(params)
-    same(run_query(spark, query, values), query.run(lake1, values))
+    same(run_on_spark(spark, query, values), query.run(lake1, values))
 
 
 def test_the_spark_side_file_is_needed(spark: SparkSession, built1: Built, tmp_path: Path) -> None:
@@ -123,4 +123,4 @@ def test_spark_rounds_doubles_as_duckdb_does(spark: SparkSession, tmp_path: Path
     cents = dict(zip(expected["x"], expected["cents"], strict=True))
     assert [cents[x] for x in (0.285, 1.005, -0.285, 1.255)] == [0.28, 1.0, -0.28, 1.25]  # Spark's: 0.29, 1.01, ...
     spark.createDataFrame([(v,) for v in values], "x double").createOrReplaceTempView("ties")
-    assert_frame_equal(run_query(spark, query, {}), expected, check_exact=True)
+    assert_frame_equal(run_on_spark(spark, query, {}), expected, check_exact=True)

@@ -1,4 +1,4 @@
-"""SQLite's own answer to each query: ``sqlite_queries/<name>.sql``, the SQLite-dialect copy of ``queries/<name>.sql``.
+"""SQLite's own answer to each query: ``benchmarks/sqlite_queries/<name>.sql``, the copy of ``queries/<name>.sql``.
 
 The query benchmark times it as the reference for DuckDB's scanner; ``tests/pipeline/analysis/test_sqlite_copies.py``
 proves every copy gives the query's answer, so a copy that did not follow a change of its query fails the suite.
@@ -16,7 +16,7 @@ from polars.testing import assert_frame_equal
 
 from pipeline.analysis.queries import Value
 
-SQLITE_DIR = Path(__file__).parent / "sqlite_queries"
+SQLITE_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "sqlite_queries"
 
 
 def run(db: sqlite3.Connection, name: str, values: dict[str, Value]) -> pl.DataFrame:
