@@ -37,7 +37,7 @@ install-test:
 lock:
     python3 -m uv lock
 
-# Remove generated data (the lake, labels, warehouse, reports, logs)
+# Remove generated data (every published set and its links, the logs, the archived API writes)
 [group('setup')]
 clean:
     rm -rf data
@@ -76,6 +76,11 @@ refresh-marts *args:
 [group('pipeline')]
 sql *args:
     @python -m pipeline sql "$@"
+
+# The published sets in data/builds (ECOM_KEEP_BUILDS=N keeps N previous ones); `just builds --rollback ID` restores one
+[group('pipeline')]
+builds *args:
+    @python -m pipeline builds "$@"
 
 # Write the committed data dictionary docs/data_dictionary.md from the built warehouse; `just docs --check` fails on drift
 [group('pipeline')]

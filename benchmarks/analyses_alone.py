@@ -5,6 +5,8 @@ first to fail only). Each result is copied to Parquet over the lake's views as `
 connection's memory limit; DuckDB's own memory tags (``duckdb_memory()``) are sampled every 50 ms meanwhile.
 
     python -m benchmarks.analyses_alone LAKE_DIR [--memory-limit 512MB] [--only NAME ...]
+
+The default memory limit is what a ``run`` gives its analyses (half of ``ECOM_MEMORY_LIMIT``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from pipeline import duck, lake
 from pipeline.analysis.analyze import bound_queries
 from pipeline.analysis.marts import MARTS
 from pipeline.analysis.queries import Value
-from pipeline.stages import SHARED_DUCKDB_MEMORY
+from pipeline.settings import Settings
+from pipeline.stages import Budget
 
 MIB = 2**20
 TOTAL = "TOTAL"
@@ -66,7 +69,7 @@ def jobs(names: set[str]) -> list[tuple[str, str, dict[str, Value]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lake_dir", type=Path)
-    parser.add_argument("--memory-limit", default=SHARED_DUCKDB_MEMORY)
+    parser.add_argument("--memory-limit", default=Budget.of(Settings.load({})).analyses)
     parser.add_argument("--only", action="append", default=[], metavar="NAME", help="a mart table or query name")
     args = parser.parse_args()
     tables = lake.lake_tables(args.lake_dir)

@@ -46,6 +46,7 @@ COMMANDS = (
     "api",
     "dashboard",
     "refresh-marts",
+    "builds",
     "spark",
 )
 

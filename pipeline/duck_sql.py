@@ -44,6 +44,9 @@ def view_statements(files_by_table: dict[str, list[Path]]) -> list[str]:
     return statements
 
 
-def attach_statement(path: Path, *, read_only: bool = True, alias: str = WAREHOUSE_ALIAS) -> str:
+def attach_statement(
+    path: Path, *, read_only: bool = True, alias: str = WAREHOUSE_ALIAS, journal_off: bool = False
+) -> str:
     mode = ", read_only" if read_only else ""
-    return f"attach {sql_string(path)} as {alias} (type sqlite{mode})"
+    journal = ", journal_mode 'off'" if journal_off else ""
+    return f"attach {sql_string(path)} as {alias} (type sqlite{mode}{journal})"

@@ -89,11 +89,25 @@ _DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 _DENIED = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 
-def _free(path: Path) -> str:
+def free_bytes(path: Path) -> int | None:
+    """The free space of the file system that holds (or will hold) ``path``; None if it cannot be told."""
     for candidate in (path, *path.parents):
         if candidate.exists():
-            return f"{shutil.disk_usage(candidate).free / 2**20:,.0f} MiB free there"
-    return "free space unknown"
+            return shutil.disk_usage(candidate).free
+    return None
+
+
+def _free(path: Path) -> str:
+    free = free_bytes(path)
+    return "free space unknown" if free is None else f"{free / 2**20:,.0f} MiB free there"
+
+
+def not_enough_room(path: Path, doing: str, needed: int) -> ResourceError:
+    """The disk at ``path`` holds less than ``needed`` bytes: said before anything is written."""
+    return ResourceError(
+        f"disk full while {doing}: not enough room in {path} ({_free(path)}, about {needed / 2**20:,.0f} MiB "
+        "needed); free space or pass --data-dir on a larger disk"
+    )
 
 
 def as_resource_error(error: BaseException, path: Path, doing: str, needed: int = 0) -> ResourceError | None:

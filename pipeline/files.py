@@ -42,6 +42,13 @@ def replace(source: Path, target: Path) -> None:
     fsync_dir(target.parent)
 
 
+def promote(scratch: Path, target: Path) -> None:
+    """Move a finished scratch directory (see :func:`scratch_dir`) to ``target`` (absent, or an empty directory),
+    no longer owned: its owner lock goes once it is there, so no sweep can take it for a live run's meanwhile."""
+    os.replace(scratch, target)
+    (target / OWNER_LOCK).unlink(missing_ok=True)
+
+
 def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(temporary_path)``, then move the result over ``target``; a failure leaves ``target`` as it was.
 
@@ -102,14 +109,15 @@ def sweep(parent: Path, prefix: str) -> list[Path]:
 
 
 @contextmanager
-def scratch_dir(parent: Path, prefix: str) -> Iterator[Path]:
-    """A fresh directory ``parent/<prefix><unique>``, owned by this run while it exists, removed afterwards.
+def scratch_dir(parent: Path, prefix: str, suffix: str = "") -> Iterator[Path]:
+    """A fresh directory ``parent/<prefix><unique><suffix>``, owned by this run while it exists, removed afterwards
+    (unless it was moved away meanwhile).
 
     Directories with the same prefix that no live run owns (left by a killed run) are swept first.
     """
     parent.mkdir(parents=True, exist_ok=True)
     sweep(parent, prefix)
-    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    path = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent))
     fd = _lock(path / OWNER_LOCK)
     try:
         yield path

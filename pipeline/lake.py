@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -23,7 +19,6 @@ from pipeline.schema import TABLES
 COMPRESSION: Final = "zstd"
 COMPRESSION_LEVEL = 3
 ROW_GROUP_SIZE = 128 * 1024
-STAGING_PREFIX = ".staging-"
 # What a lake says about itself (seed, scale, row counts, content hashes), inside the lake directory, so that
 # it is swapped in with the data it describes and can never describe another lake.
 LAKE_RECORD_NAME = "_lake.json"
@@ -106,33 +101,3 @@ def content_digest(frame: pl.DataFrame) -> bytes:
 def combine_digests(digests: list[bytes]) -> str:
     """One hash per table from its chunk digests in chunk order."""
     return hashlib.sha256(b"".join(digests)).hexdigest()
-
-
-def staging_dir(data_dir: Path) -> contextlib.AbstractContextManager[Path]:
-    """A scratch directory under ``data_dir`` owned by this run, removed afterwards (see ``files.scratch_dir``)."""
-    return files.scratch_dir(data_dir, STAGING_PREFIX)
-
-
-def swap_in(sources: list[Path], targets: list[Path], scratch: Path) -> None:
-    """Replace each target with its source, both on one filesystem with ``scratch``.
-
-    Each target is swapped with two renames (the old one aside into ``scratch``, the new one in place), so a
-    crash between them leaves the old copy in a scratch directory that the next run sweeps, never a
-    half-written target.
-    """
-    for new, target in zip(sources, targets, strict=True):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        previous = scratch / f"{target.name}.previous"
-        if target.exists():
-            os.replace(target, previous)
-        os.replace(new, target)
-        files.fsync_dir(target.parent)
-        shutil.rmtree(previous, ignore_errors=True)
-
-
-@contextmanager
-def staged_replace(targets: list[Path], scratch: Path) -> Iterator[list[Path]]:
-    """Yield fresh paths under ``scratch`` to write; when the block succeeds they replace ``targets``."""
-    staged = [scratch / target.name for target in targets]
-    yield staged
-    swap_in(staged, targets, scratch)

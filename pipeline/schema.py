@@ -36,6 +36,7 @@ class Schema:
     unique_keys: tuple[tuple[str, str], ...]  # (table, column) pairs other than primary keys
     foreign_keys: tuple[ForeignKey, ...]
     indexes: dict[str, tuple[str, ...]]  # CREATE INDEX statements per table
+    table_sql: dict[str, str]  # each CREATE TABLE statement as SQLite stores it in sqlite_schema
 
 
 @cache
@@ -51,6 +52,7 @@ def schema() -> Schema:
             name for (name,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY rowid")
         )
         columns, types, primary_keys, unique_keys, foreign_keys, indexes = {}, {}, {}, [], [], {}
+        table_sql = dict(db.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'table'").fetchall())
         for table in tables:
             info = db.execute("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid", (table,)).fetchall()
             columns[table] = tuple(name for name, _, _ in info)
@@ -75,7 +77,16 @@ def schema() -> Schema:
                 )
             ]
     return Schema(
-        tables_ddl, indexes_ddl, tables, columns, types, primary_keys, tuple(unique_keys), tuple(foreign_keys), indexes
+        tables_ddl,
+        indexes_ddl,
+        tables,
+        columns,
+        types,
+        primary_keys,
+        tuple(unique_keys),
+        tuple(foreign_keys),
+        indexes,
+        table_sql,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -65,6 +66,24 @@ def _path(text: str) -> Path:
     return Path(text).expanduser().resolve()
 
 
+_SIZE = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)\s*$", re.IGNORECASE)
+_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4}
+_UNITS |= {"kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
+
+
+def _memory(text: str) -> str:
+    """A memory budget as DuckDB writes sizes (``2GiB``, ``512MB``) or a share of the memory available (``25%``)."""
+    found = _SIZE.match(text)
+    if found is None:
+        msg = "should be a size such as 2GiB or 512MB, or a share of the memory available such as 25%"
+        raise ValueError(msg)
+    return f"{found['number']}{found['unit'].upper() if found['unit'] != '%' else '%'}".replace("IB", "iB")
+
+
+def _fault_step(text: str) -> str | None:
+    return text.strip() or None
+
+
 def _keys(text: str) -> tuple[str, ...]:
     return tuple(key.strip() for key in text.split(",") if key.strip())
 
@@ -88,6 +107,38 @@ def _directory(value: Path) -> None:
         raise ValueError(msg)
 
 
+def _memory_in_range(value: str) -> None:
+    if value.endswith("%") and not 0 < float(value[:-1]) <= 100:
+        msg = "should be a share between 0% and 100%"
+        raise ValueError(msg)
+    if not value.endswith("%") and memory_bytes(value) < 64 * 1024**2:
+        msg = "should be at least 64MiB"
+        raise ValueError(msg)
+
+
+def memory_bytes(value: str) -> int:
+    """A budget checked by the settings (``2GiB``, ``512MB``, ``25%``) in bytes, a share taken of the memory available
+    to this process: the cgroup's limit where there is one (a container), else the machine's."""
+    if value.endswith("%"):
+        return int(available_memory() * float(value[:-1]) / 100)
+    found = _SIZE.match(value)
+    assert found is not None
+    return int(float(found["number"]) * _UNITS[found["unit"].lower()])
+
+
+def available_memory() -> int:
+    """The memory this process may use: its cgroup's limit (v2, then v1) if lower than the machine's RAM."""
+    machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            return min(machine, int(text))
+    return machine
+
+
 def _database_file(value: Path | None) -> None:
     if value is not None and value.is_dir():
         msg = "should be the path of a SQLite file, not a directory"
@@ -109,6 +160,13 @@ class Settings:
     end_date: dt.date = field(default=DEFAULT_END_DATE, metadata=_spec(_date))
     anomaly_rate: float = field(default=0.005, metadata=_spec(_number, _between(0, 0.2)))
     workers: int = field(default_factory=lambda: os.cpu_count() or 1, metadata=_spec(_integer, _between(1, 256)))
+    # ECOM_MEMORY_LIMIT: what a command may use in all (DuckDB spills beyond it); a share of the memory available
+    # (the cgroup's limit in a container) by default, so that it fits the machine it runs on.
+    memory_limit: str = field(default="25%", metadata=_spec(_memory, _memory_in_range))
+    # ECOM_KEEP_BUILDS: published sets kept besides the current one, for `builds --rollback`.
+    keep_builds: int = field(default=0, metadata=_spec(_integer, _between(0, 1000)))
+    # ECOM_FAULT_AT: for tests: kill the command at this publishing step (pipeline.output_sets.STEPS).
+    fault_at: str | None = field(default=None, metadata=_spec(_fault_step))
     warehouse: Path | None = field(default=None, metadata=_spec(_path, _database_file))
     api_host: str = field(default="127.0.0.1", metadata=_spec(str.strip))
     api_port: int = field(default=8000, metadata=_spec(_integer, _between(1, 65_535)))
@@ -201,6 +259,11 @@ class Settings:
     @property
     def log_path(self) -> Path:
         return self.data_dir / "logs" / "pipeline.log"
+
+    @property
+    def last_validation_path(self) -> Path:
+        """The report of the last validation, whatever it checked (``validate``, or data a command refused)."""
+        return self.data_dir / "logs" / "validation.json"
 
     @property
     def analysis_dir(self) -> Path:

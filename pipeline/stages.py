@@ -1,49 +1,76 @@
-"""The pipeline's stages and how they overlap: what ``generate``, ``validate``, ``load`` and ``run`` do.
+"""The flow of ``generate``, ``validate``, ``load``, ``analyze``, ``profile`` and ``run``: decide, build, switch.
 
-Commands (``pipeline.commands``) parse options and print; the flow lives here. A run's expensive parts all
-read the same Parquet files and are independent of each other, so they run at the same time, each stopping
-the others if it fails: the warehouse's part fills (SQLite, one writer per part) then their merge, beside the
-cross-table rules then the analyses (DuckDB, each distinct query once) then the marts' own part file. Then the
-marts' part is merged, everything checked, and the outputs published: nothing is swapped in before it all passed.
+Every command that publishes decides first whatever can refuse it (another command publishing, API writes that a
+rebuild would discard, too little disk), then builds its outputs into a new set (``pipeline.output_sets``),
+carrying over from the current set what it does not make, and switches the new set in at the end: nothing
+is visible before it all passed. A run's expensive parts all read the same Parquet files and run at the same
+time, each stopping the others if it fails: the cross-table rules then the analyses (DuckDB, each distinct query
+once) beside the warehouse's fill (SQLite), which loads the marts as soon as the analyses hand them over.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import duckdb
 import polars as pl
 
-from pipeline import cancel, duck, lake, manifest
+from pipeline import cancel, duck, lake, manifest, output_sets
 from pipeline.analysis.analyze import bound_queries, publish_results
 from pipeline.analysis.compute import Computed, compute
-from pipeline.analysis.marts import MARTS, Mart
+from pipeline.analysis.marts import MARTS, Mart, MartResult
 from pipeline.analysis.queries import Query, Value
+from pipeline.analysis.sources import Backend, use
 from pipeline.chunks import LakeSummary, generate_lake
-from pipeline.errors import DataInvalid, UsageError, resource_guard
+from pipeline.errors import DataInvalid, UsageError, free_bytes, not_enough_room, resource_guard
 from pipeline.generate.plan import Plan
 from pipeline.generate.tasks import Job, tasks
 from pipeline.logs import progress
 from pipeline.manifest import Timings
+from pipeline.output_sets import NewSet, SetPaths
 from pipeline.schema import TABLES
-from pipeline.settings import Settings
+from pipeline.settings import Settings, memory_bytes
 from pipeline.validate import Validated, check_cross_table, validate_files
 from pipeline.validate.report import Report
 from pipeline.validate.source import SourceDir
-from pipeline.warehouse.build import BuildRecord, EditPolicy, LoadSummary, WarehouseBuild, warehouse_build
+from pipeline.warehouse import guard
+from pipeline.warehouse.build import BuildRecord, Checksum, LoadSummary, WarehouseBuild, source_checksums
+from pipeline.warehouse.lock import write_lock
 
-# Rough disk needs, for the message when a disk fills up: the zstd lake takes ~10 bytes a row (all tables
-# together), a warehouse build ~170 (the build file and its parts, marts and journals side by side).
+T = TypeVar("T")
+
+# Rough disk needs, checked before anything is written: the zstd lake takes ~10 bytes a row (all tables
+# together), a warehouse ~90 (tables, indexes, marts; decision 0041), and DuckDB's spill files besides.
 LAKE_BYTES_PER_ROW = 10
-BUILD_BYTES_PER_ROW = 170
-# The validation rules and the analyses share one DuckDB, one after the other, so this caps both together (each
-# part fill has its own small one, streaming Parquet into SQLite). Beyond it DuckDB spills to the scratch space;
-# what cannot spill must fit (measured at scale 1000: every query runs within 384MB).
-SHARED_DUCKDB_MEMORY = "512MB"
+WAREHOUSE_BYTES_PER_ROW = 90
+# A profiler: makes the reports of a set's lake into its profiling_reports/, reusing the current set's where a
+# table did not change; returns one line per report (``pipeline.docs.profiling`` makes it, the command passes it).
+Profile = Callable[[SetPaths, "SetPaths | None"], list[str]]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How a command shares its memory budget (``--memory-limit``): the DuckDB of the rules and analyses takes
+    half, the warehouse's fill a sixth (it streams), the rest is Python, Polars and SQLite's page caches."""
+
+    total: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Budget:
+        return cls(memory_bytes(settings.memory_limit))
+
+    @property
+    def analyses(self) -> str:
+        return f"{max(self.total // 2, 128 * 2**20) // 2**20}MiB"
+
+    @property
+    def fill(self) -> str:
+        return f"{max(self.total // 6, 64 * 2**20) // 2**20}MiB"
 
 
 def _lake_record(settings: Settings, summary: LakeSummary) -> dict[str, Any]:
@@ -83,43 +110,98 @@ def _generation_record(generated: dict[str, Any], digest: str) -> BuildRecord:
     )
 
 
-def _generate_staged(settings: Settings, scratch: Path, timings: Timings) -> tuple[Path, LakeSummary]:
-    """The lake and labels generated (and validated chunk by chunk) into ``scratch/lake`` and ``scratch/labels``."""
-    plan_ = Plan.of(settings.seed, settings.scale)
-    staged = scratch / settings.lake_dir.name
-    with timings.stage("generate", rows=sum(plan_.row_counts.values())), progress("generate", len(tasks(plan_))) as go:
-        job = Job(settings.seed, settings.scale, settings.start_date, settings.anomaly_rate, staged)
-        labels = scratch / settings.labels_path.parent.name / settings.labels_path.name
-        summary = generate_lake(job, plan_, settings.workers, labels, go)
-    return staged, summary
+# --- deciding before writing ---------------------------------------------------------------------------------
 
 
-def _publish_lake(settings: Settings, scratch: Path, summary: LakeSummary, timings: Timings) -> None:
-    """Swap the staged lake (with its own record) and labels into place, then describe them in the manifest."""
+def _require_room(settings: Settings, needed: int, doing: str) -> None:
+    """Refuse at once, before anything is written, when the disk holds clearly less than ``needed`` bytes."""
+    free = free_bytes(settings.data_dir)
+    if free is not None and free < needed:
+        raise not_enough_room(settings.data_dir, doing, needed)
+
+
+def _refuse_discarding_edits(settings: Settings, *, discard: bool) -> None:
+    """A rebuild over writes made through the API refuses before it starts (they are archived first)."""
+    if settings.warehouse_path.exists():
+        guard.guard(settings.warehouse_path, settings.edits_dir, discard=discard)
+
+
+@dataclass(frozen=True)
+class _Publishing:
+    """What a command publishes: its new set, and whether it replaces the warehouse (then API writes made since
+    it started refuse the switch, unless it discards them)."""
+
+    new: NewSet
+    replaces_warehouse: bool = False
+    discard_edits: bool = False
+
+    def switch(self, settings: Settings) -> Path:
+        def guard_writes_made_meanwhile() -> None:
+            if self.replaces_warehouse:
+                _refuse_discarding_edits(settings, discard=self.discard_edits)
+
+        return self.new.publish(
+            settings.fault_at,
+            write_lock(settings.warehouse_path),
+            guard_writes_made_meanwhile,
+            settings.keep_builds,
+            settings.warehouse_path,
+        )
+
+
+def _describe(new: NewSet, section: str, fields: dict[str, Any], timings: Timings | None = None) -> None:
+    manifest.describe(new.paths.manifest_path, section, fields, timings)
+
+
+def _verdict(settings: Settings, report: Report, into: Path | None = None) -> None:
+    """Write the report (into the new set when the data passed); refuse invalid data, its report kept in the log
+    directory (``data/logs/validation.json``) where the next run does not replace it with a valid one."""
+    report.write(settings.last_validation_path)
+    if not report.valid:
+        raise DataInvalid(report.failures)
+    if into is not None:
+        report.write(into)
+
+
+# --- generate ------------------------------------------------------------------------------------------------
+
+
+def _generate_into(settings: Settings, paths: SetPaths, timings: Timings) -> LakeSummary:
+    """The lake and labels generated (and validated chunk by chunk) into the set's ``lake/`` and ``labels/``."""
+    plan = Plan.of(settings.seed, settings.scale)
+    with timings.stage("generate", rows=sum(plan.row_counts.values())), progress("generate", len(tasks(plan))) as go:
+        job = Job(settings.seed, settings.scale, settings.start_date, settings.anomaly_rate, paths.lake_dir)
+        return generate_lake(job, plan, settings.workers, paths.labels_path, go)
+
+
+def _record_lake(settings: Settings, new: NewSet, summary: LakeSummary, timings: Timings) -> None:
     record = _lake_record(settings, summary)
-    lake.write_record(scratch / settings.lake_dir.name, record)
-    targets = [settings.lake_dir, settings.labels_path.parent]
-    lake.swap_in([scratch / target.name for target in targets], targets, scratch)
-    manifest.describe(settings.manifest_path, "lake", record, timings)
+    lake.write_record(new.paths.lake_dir, record)
+    _describe(new, "lake", record, timings)
 
 
 def make_lake(settings: Settings, timings: Timings) -> tuple[LakeSummary, Report]:
-    """Generate into scratch space, check the cross-table rules there, then swap the lake and labels in."""
+    """``generate``: a new lake, checked across tables, published with the rest of the current set."""
     rows = sum(Plan.of(settings.seed, settings.scale).row_counts.values())
+    _require_room(settings, rows * LAKE_BYTES_PER_ROW, "generating the lake")
     with (
-        resource_guard(settings.lake_dir, "generating the lake", rows * LAKE_BYTES_PER_ROW),
-        lake.staging_dir(settings.data_dir) as scratch,
+        resource_guard(settings.data_dir, "generating the lake", rows * LAKE_BYTES_PER_ROW),
+        output_sets.publish_lock(settings.data_dir),
+        output_sets.building(settings.data_dir) as new,
     ):
-        staged, summary = _generate_staged(settings, scratch, timings)
+        summary = _generate_into(settings, new.paths, timings)
         report = Report(source=str(settings.lake_dir), frames_validated=summary.frames_validated)
-        with timings.stage("validate", rows=rows), duck.connection(scratch) as con:
-            duck.create_views(con, lake.lake_tables(staged))
+        with timings.stage("validate", rows=rows), duck.connection(new.paths.root / ".spill") as con:
+            duck.create_views(con, lake.lake_tables(new.paths.lake_dir))
             check_cross_table(con, settings.window, report)
-        report.write(settings.report_path)
-        if not report.valid:
-            raise DataInvalid(report.failures)
-        _publish_lake(settings, scratch, summary, timings)
+        _verdict(settings, report, new.paths.report_path)
+        new.carry("analysis", "profiling_reports", "warehouse.sqlite", "manifest.json")
+        _record_lake(settings, new, summary, timings)
+        _Publishing(new).switch(settings)
     return summary, report
+
+
+# --- validate and load ----------------------------------------------------------------------------------------
 
 
 def source_dir(settings: Settings, path: Path | None, fmt: str) -> SourceDir:
@@ -130,26 +212,77 @@ def source_dir(settings: Settings, path: Path | None, fmt: str) -> SourceDir:
     return SourceDir.open(path or settings.lake_dir, fmt)
 
 
-def validate(settings: Settings, source: SourceDir, scratch: Path) -> Validated:
-    """Validate ``source`` file by file, then across tables; writes the report, raises DataInvalid on failures."""
-    validated = _validate_files(settings, source, scratch)
-    if validated.report.valid:
-        with duck.connection(scratch) as con:
-            duck.create_views(con, validated.files_by_table)
-            check_cross_table(con, settings.window, validated.report)
-    return _verdict(settings, validated.report, validated)
-
-
-def _validate_files(settings: Settings, source: SourceDir, scratch: Path) -> Validated:
+def _validate_files(source: SourceDir, scratch: Path) -> Validated:
     with progress("validate", sum(len(source.files(t)) for t in TABLES)) as advance:
         return validate_files(source, scratch, advance)
 
 
-def _verdict(settings: Settings, report: Report, validated: Validated) -> Validated:
-    report.write(settings.report_path)
-    if not report.valid:
-        raise DataInvalid(report.failures)
+def validate(settings: Settings, source: SourceDir) -> Validated:
+    """``validate``: every file, then the rules across tables; the report in ``data/logs/``; publishes nothing."""
+    budget = Budget.of(settings)
+    with output_sets.scratch(settings.data_dir) as scratch:
+        validated = _validate_files(source, scratch)
+        if validated.report.valid:
+            with duck.connection(scratch, budget.analyses) as con:
+                duck.create_views(con, validated.files_by_table)
+                check_cross_table(con, settings.window, validated.report)
+        _verdict(settings, validated.report)
     return validated
+
+
+def _expected_rows(files_by_table: dict[str, list[Path]]) -> dict[str, int]:
+    return {t: pl.scan_parquet(f).select(pl.len()).collect().item() for t, f in files_by_table.items()}
+
+
+def load(
+    settings: Settings, source: SourceDir, timings: Timings, *, discard_edits: bool = False
+) -> tuple[Validated, LoadSummary]:
+    """``load``: validate ``source`` file by file, then build the warehouse (marts included) with the rules beside
+    it, and publish it with the rest of the current set."""
+    _refuse_discarding_edits(settings, discard=discard_edits)
+    with output_sets.publish_lock(settings.data_dir), output_sets.building(settings.data_dir) as new:
+        spill = new.paths.root / ".spill"
+        with timings.stage("validate"):
+            validated = _validate_files(source, spill)
+        _verdict(settings, validated.report)
+        expected = _expected_rows(validated.files_by_table)
+        needed = sum(expected.values()) * WAREHOUSE_BYTES_PER_ROW
+        _require_room(settings, needed, "building the warehouse")
+        with resource_guard(settings.data_dir, "building the warehouse", needed):
+            record = build_record(settings, source.root, validated.content_hashes)
+            build = WarehouseBuild(
+                new.paths.warehouse_path, spill, validated.files_by_table, expected, Budget.of(settings).fill
+            )
+            _build(settings, validated.files_by_table, validated.report, spill, timings, build, [], MARTS)
+            _verdict(settings, validated.report, new.paths.report_path)
+            summary = build.complete(record)
+            timings.phases("build", {"record": summary.phases["record"]})
+            new.carry("lake", "labels", "analysis", "profiling_reports", "manifest.json")
+            _describe_warehouse(settings, new, summary, record, timings)
+            manifest.record_timings(new.paths.manifest_path, timings)
+            _Publishing(new, replaces_warehouse=True, discard_edits=discard_edits).switch(settings)
+    return validated, summary
+
+
+# --- the concurrent build: rules, analyses, fill -------------------------------------------------------------
+
+
+class _Handoff(Generic[T]):
+    """A value handed from the analyses' lane to the fill's, which waits for it (interruptibly)."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Event()
+        self._value: T | None = None
+
+    def put(self, value: T) -> None:
+        self._value = value
+        self._ready.set()
+
+    def get(self) -> T:
+        while not self._ready.wait(0.05):
+            cancel.check()
+        assert self._value is not None
+        return self._value
 
 
 def _cursor_task(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
@@ -162,98 +295,74 @@ def _cursor_task(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPy
         cursor.close()
 
 
-def _check_analyze_and_fill(
+def analysis_threads(workers: int) -> int:
+    """The DuckDB threads of the rules and analyses beside the fill: the fill takes one core (SQLite writes on one
+    thread), they take the rest, so that the two lanes never contend for a core (decision 0041)."""
+    return max(1, workers - 1)
+
+
+def _build(
     settings: Settings,
     files_by_table: dict[str, list[Path]],
     report: Report,
-    scratch: Path,
+    spill: Path,
     timings: Timings,
     build: WarehouseBuild,
     planned: list[tuple[Query, dict[str, Value]]],
     marts: tuple[Mart, ...],
 ) -> list[Computed]:
-    """The rules, the analyses and the marts' part (DuckDB) beside the part fills and their merge (SQLite), over
-    ``files_by_table``; then the marts' part is merged too and everything checked.
+    """The rules then the analyses (DuckDB) beside the warehouse's fill (SQLite), over ``files_by_table``; the
+    fill loads the marts as soon as the analyses hand them over. The computed results are under ``spill``.
 
-    The rules and the analyses run one after the other on DuckDB's two threads: side by side, their big
-    aggregates together need more than the shared memory limit (measured: out of memory at scale 1000).
+    The rules and the analyses run one after the other on one DuckDB within its share of the budget: side by
+    side, their big aggregates would need twice the memory.
     """
     timed: dict[str, float] = {}
-
-    def phase(name: str, work: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
-        with manifest.timed(timed, name):
-            return _cursor_task(con, work)
-
     computed: list[list[Computed]] = []
+    checksums: _Handoff[dict[str, Checksum]] = _Handoff()
+    marts_computed: _Handoff[list[MartResult]] = _Handoff()
 
-    def rules_then_analyses() -> None:
-        phase("validate", lambda cursor: check_cross_table(cursor, settings.window, report))
-        results, mart_results = phase("analyze", lambda cursor: compute(cursor, scratch / "analysis", planned, marts))
+    def rules_then_analyses(con: duckdb.DuckDBPyConnection) -> None:
+        with manifest.timed(timed, "validate"):
+            _cursor_task(con, lambda cursor: check_cross_table(cursor, settings.window, report))
+            checksums.put(_cursor_task(con, source_checksums))
+        with manifest.timed(timed, "analyze"):
+            results, mart_results = _cursor_task(
+                con, lambda cursor: compute(cursor, spill / "computed", planned, marts)
+            )
         computed.append(results)
-        build.load_marts(mart_results)  # into a part of their own, beside the fill or the merge
+        marts_computed.put(mart_results)
 
     rows = sum(build.summary.rows.values())
     batches = sum(len(f) for f in files_by_table.values())
     with (
         timings.stage("build", rows=rows),
         progress("build", batches) as advance,
-        duck.connection(scratch, memory_limit=SHARED_DUCKDB_MEMORY) as con,
+        duck.connection(spill, Budget.of(settings).analyses, analysis_threads(settings.workers)) as con,
     ):
         duck.create_views(con, files_by_table)
-        cancel.run_parallel([rules_then_analyses, lambda: build.fill(settings.workers, advance)])
-        _verdict(settings, report, Validated(report))
-        build.complete()
+        cancel.run_parallel(
+            [lambda: rules_then_analyses(con), lambda: build.fill(advance, checksums.get, marts_computed.get)]
+        )
     timings.phases("build", timed | build.summary.phases)
     return computed[0]
 
 
-def _expected_rows(files_by_table: dict[str, list[Path]]) -> dict[str, int]:
-    return {t: pl.scan_parquet(f).select(pl.len()).collect().item() for t, f in files_by_table.items()}
+def _describe_warehouse(
+    settings: Settings, new: NewSet, summary: LoadSummary, record: BuildRecord, timings: Timings
+) -> None:
+    fields = {
+        "path": str(settings.warehouse_path),
+        "build_id": summary.build_id,
+        "source": record.source,
+        "source_hash": record.source_hash,
+        "row_counts": summary.rows,
+        "integrity_check": summary.integrity_check,
+    }
+    _describe(new, "warehouse", fields, timings)
 
 
-def _publish_warehouse(
-    settings: Settings, build: WarehouseBuild, record: BuildRecord, timings: Timings, *, discard_edits: bool
-) -> LoadSummary:
-    summary = build.publish(record, EditPolicy(settings.edits_dir, discard=discard_edits))
-    timings.phases("build", {"publish": summary.phases["publish"]})
-    manifest.describe(
-        settings.manifest_path,
-        "warehouse",
-        {
-            "path": str(settings.warehouse_path),
-            "build_id": summary.build_id,
-            "source": record.source,
-            "source_hash": record.source_hash,
-            "row_counts": summary.rows,
-            "integrity_check": summary.integrity_check,
-        },
-        timings,
-    )
-    return summary
-
-
-def load(
-    settings: Settings, source: SourceDir, timings: Timings, *, discard_edits: bool = False
-) -> tuple[Validated, LoadSummary]:
-    """Validate ``source`` file by file, then build the warehouse (marts included) with the rules beside it."""
-    with lake.staging_dir(settings.data_dir) as scratch:
-        with timings.stage("validate"):
-            validated = _validate_files(settings, source, scratch)
-        _verdict(settings, validated.report, validated)
-        expected = _expected_rows(validated.files_by_table)
-        with (
-            resource_guard(settings.warehouse_path, "building the warehouse", _build_bytes(expected)),
-            warehouse_build(settings.warehouse_path, validated.files_by_table, expected) as build,
-        ):
-            _check_analyze_and_fill(
-                settings, validated.files_by_table, validated.report, scratch, timings, build, [], MARTS
-            )
-            record = build_record(settings, source.root, validated.content_hashes)
-            return validated, _publish_warehouse(settings, build, record, timings, discard_edits=discard_edits)
-
-
-def _build_bytes(rows: dict[str, int]) -> int:
-    return sum(rows.values()) * BUILD_BYTES_PER_ROW
+# --- run -----------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -262,26 +371,151 @@ class RunSummary:
     report: Report
     warehouse: LoadSummary
     analysis: list[Computed]
+    profiled: list[str]
 
 
-def run(settings: Settings, timings: Timings, *, discard_edits: bool = False) -> RunSummary:
-    """Generate, then rules + warehouse + analyses at once over the staged lake, then publish all of it."""
+def run(
+    settings: Settings, timings: Timings, *, discard_edits: bool = False, profile: Profile | None = None
+) -> RunSummary:
+    """Generate, then rules + warehouse + analyses at once over the new lake, the profiling reports, then publish
+    the whole set in one switch."""
     expected = Plan.of(settings.seed, settings.scale).row_counts
-    rows = sum(expected.values())
+    needed = sum(expected.values()) * (LAKE_BYTES_PER_ROW + WAREHOUSE_BYTES_PER_ROW)
+    _refuse_discarding_edits(settings, discard=discard_edits)
+    _require_room(settings, needed, "running the pipeline")
     with (
-        resource_guard(settings.data_dir, "running the pipeline", rows * (LAKE_BYTES_PER_ROW + BUILD_BYTES_PER_ROW)),
-        lake.staging_dir(settings.data_dir) as scratch,
+        resource_guard(settings.data_dir, "running the pipeline", needed),
+        output_sets.publish_lock(settings.data_dir),
+        output_sets.building(settings.data_dir) as new,
     ):
-        staged, generated = _generate_staged(settings, scratch, timings)
-        files_by_table = lake.lake_tables(staged)
+        spill = new.paths.root / ".spill"
+        generated = _generate_into(settings, new.paths, timings)
+        _record_lake(settings, new, generated, timings)
+        files_by_table = lake.lake_tables(new.paths.lake_dir)
         report = Report(source=str(settings.lake_dir), frames_validated=generated.frames_validated)
-        with warehouse_build(settings.warehouse_path, files_by_table, expected) as build:
-            results = _check_analyze_and_fill(
-                settings, files_by_table, report, scratch, timings, build, bound_queries(None, {}), MARTS
+        record = _generation_record(lake.read_record(new.paths.lake_dir), lake.source_hash(generated.hashes))
+        build = WarehouseBuild(new.paths.warehouse_path, spill, files_by_table, expected, Budget.of(settings).fill)
+        computed = _build(settings, files_by_table, report, spill, timings, build, bound_queries(None, {}), MARTS)
+        _verdict(settings, report, new.paths.report_path)
+        loaded = build.complete(record)
+        timings.phases("build", {"record": loaded.phases["record"]})
+        _describe_warehouse(settings, new, loaded, record, timings)
+        results = publish_results(computed, new.paths.analysis_dir)
+        _describe(new, "analysis", _analysis_fields(settings, "lake", results))
+        profiled = _profile_into(new, profile, timings) if profile is not None else []
+        manifest.record_timings(new.paths.manifest_path, timings)
+        _Publishing(new, replaces_warehouse=True, discard_edits=discard_edits).switch(settings)
+    return RunSummary(generated, report, loaded, [r.moved(settings.analysis_dir) for r in results], profiled)
+
+
+# --- analyze and profile --------------------------------------------------------------------------------------
+
+
+def _analysis_fields(settings: Settings, backend: Backend, results: list[Computed]) -> dict[str, Any]:
+    rows = {r.query.name: r.rows for r in results}
+    return {"directory": str(settings.analysis_dir), "backend": backend, "rows": rows}
+
+
+def analyze(
+    settings: Settings,
+    names: list[str] | None = None,
+    params: dict[str, str] | None = None,
+    backend: Backend = "lake",
+    out: Path | None = None,
+) -> list[Computed]:
+    """``analyze``: check every parameter, run each distinct query once; the results replace theirs in a new set
+    (the others carried), or go to ``out`` when it is given (then nothing is published)."""
+    planned = bound_queries(names, params or {})
+    budget = Budget.of(settings)
+    if out is not None:
+        with resource_guard(out, "writing the analysis results"), output_sets.scratch(settings.data_dir) as spill:
+            with duck.connection(spill, budget.analyses) as con:
+                use(con, backend, settings.lake_dir, settings.warehouse_path)
+                results, _ = compute(con, spill / "computed", planned)
+            return publish_results(results, out)
+    with (
+        resource_guard(settings.data_dir, "writing the analysis results"),
+        output_sets.publish_lock(settings.data_dir),
+        output_sets.building(settings.data_dir) as new,
+    ):
+        spill = new.paths.root / ".spill"
+        with duck.connection(spill, budget.analyses) as con:
+            use(con, backend, settings.lake_dir, settings.warehouse_path)
+            results, _ = compute(con, spill / "computed", planned)
+        new.carry("lake", "labels", "analysis", "reports", "profiling_reports", "warehouse.sqlite", "manifest.json")
+        published = publish_results(results, new.paths.analysis_dir)
+        _describe(new, "analysis", _analysis_fields(settings, backend, published))
+        _Publishing(new).switch(settings)
+    return [r.moved(settings.analysis_dir) for r in published]
+
+
+def _profile_into(new: NewSet, profile: Profile, timings: Timings) -> list[str]:
+    previous = SetPaths(new.previous) if new.previous is not None else None
+    with timings.stage("profile"):
+        return profile(new.paths, previous)
+
+
+def profile_lake(settings: Settings, profile: Profile) -> list[str]:
+    """``profile``: the reports of the current lake, published with the rest of the current set."""
+    if not settings.lake_dir.is_dir():
+        msg = f"there is no lake at {settings.lake_dir}; run `just run` (or `just generate`) first"
+        raise UsageError(msg)
+    with output_sets.publish_lock(settings.data_dir), output_sets.building(settings.data_dir) as new:
+        new.carry("lake", "labels", "analysis", "reports", "warehouse.sqlite", "manifest.json")
+        lines = _profile_into(new, profile, Timings())
+        _Publishing(new).switch(settings)
+    return lines
+
+
+# --- the sets: list, roll back ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetDescription:
+    set_id: str
+    current: bool
+    seed: int | None
+    scale: float | None
+    build_id: str | None
+    parts: list[str]
+    bytes: int  # what deleting it would free (files also in other sets are counted once per set)
+
+
+def list_sets(settings: Settings) -> list[SetDescription]:
+    """The published sets, oldest first, each with what its manifest says."""
+    current = output_sets.current_set(settings.data_dir)
+    described = []
+    for directory in output_sets.published_sets(settings.data_dir):
+        found = manifest.read(directory / "manifest.json")
+        size = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+        described.append(
+            SetDescription(
+                directory.name,
+                directory == current,
+                found.get("lake", {}).get("seed"),
+                found.get("lake", {}).get("scale"),
+                found.get("warehouse", {}).get("build_id"),
+                [part for part in output_sets.OUTPUTS if (directory / part).exists()],
+                size,
             )
-            # Everything passed: publish the lake, the analyses, then the warehouse built from that lake.
-            _publish_lake(settings, scratch, generated, timings)
-            results = publish_results(results, settings.analysis_dir, replace_all=True)
-            record = _generation_record(lake.read_record(settings.lake_dir), lake.source_hash(generated.hashes))
-            loaded = _publish_warehouse(settings, build, record, timings, discard_edits=discard_edits)
-    return RunSummary(generated, report, loaded, results)
+        )
+    return described
+
+
+def rollback(settings: Settings, set_id: str, *, discard_edits: bool = False) -> None:
+    """Make a kept set current again (refused over API writes in the current warehouse, as a rebuild is)."""
+    known = {s.name: s for s in output_sets.published_sets(settings.data_dir)}
+    if set_id not in known:
+        choices = ", ".join(known) or "none (ECOM_KEEP_BUILDS keeps previous sets)"
+        msg = f"no published set {set_id!r} in {settings.data_dir / output_sets.BUILDS}; the sets: {choices}"
+        raise UsageError(msg)
+    _refuse_discarding_edits(settings, discard=discard_edits)
+    with output_sets.publish_lock(settings.data_dir):
+        output_sets.switch(
+            settings.data_dir,
+            set_id,
+            write_lock(settings.warehouse_path),
+            lambda: _refuse_discarding_edits(settings, discard=discard_edits),
+        )
+        output_sets.stable_links(settings.data_dir, settings.warehouse_path)
+        output_sets.retire(settings.data_dir, settings.keep_builds)

@@ -1,6 +1,7 @@
--- The warehouse schema (SQLite). Executed with Python's sqlite3 before the bulk load; the statements after
--- the "indexes" marker run after the load, because building an index once is faster than keeping it
--- up to date row by row. Keys declared here are also the source of the cross-table key checks.
+-- The warehouse schema (SQLite). Its tables are created before the bulk load, their CHECKs declared once the
+-- rows are in and proven there by quick_check (decision 0041); the statements after the "indexes" marker run
+-- after the load, because building an index once is faster than keeping it up to date row by row. Keys
+-- declared here are also the source of the cross-table key checks.
 -- Dates are ISO-8601 text (YYYY-MM-DD), declared DATE so that DuckDB's sqlite scanner reads them as DATE;
 -- date(d, '+0 days') normalises the value, so an impossible day such as 2023-02-30 fails the CHECK.
 -- Vocabularies are written as OR chains: SQLite evaluates `x IN (...)` in a CHECK through a temporary lookup

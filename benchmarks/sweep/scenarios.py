@@ -112,8 +112,7 @@ def run_scale(
           f"load {run.load_before:.1f}", flush=True)  # fmt: skip
     if load_only:
         target = work / "load-only" / "warehouse.sqlite"
-        measured = measure([PYTHON, "-m", "benchmarks.load_only", str(data_dir / "lake"), str(target),
-                            "--workers", str(workers)], cwd=ROOT)  # fmt: skip
+        measured = measure([PYTHON, "-m", "benchmarks.load_only", str(data_dir / "lake"), str(target)], cwd=ROOT)
         result.load_only = {**_json(measured.output), "measured": dataclasses.asdict(_kept(measured))}
         shutil.rmtree(target.parent, ignore_errors=True)
     if sqlite_import:

@@ -6,7 +6,6 @@ Results stream from DuckDB into Parquet files (``pipeline.analysis.compute``), t
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 from functools import partial
@@ -16,15 +15,13 @@ from typing import Any
 import polars as pl
 from rich.table import Table
 
-from pipeline import duck, files, manifest
+from pipeline import files
 from pipeline.analysis import scoring
-from pipeline.analysis.compute import Computed, compute
+from pipeline.analysis.compute import Computed
 from pipeline.analysis.queries import Query, Value, all_queries, get_query
-from pipeline.analysis.sources import Backend, use
-from pipeline.errors import UsageError, resource_guard
-from pipeline.lake import staged_replace
+from pipeline.analysis.sources import Backend
+from pipeline.errors import UsageError
 from pipeline.logs import out
-from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -60,27 +57,13 @@ def bound_queries(names: list[str] | None, given: dict[str, str]) -> list[tuple[
     return planned
 
 
-def publish_results(computed: list[Computed], directory: Path, replace_all: bool = False) -> list[Computed]:
-    """Put each result at ``directory/<query>.parquet`` (hard links to the computed files, renamed into place).
-
-    With ``replace_all`` the directory is swapped as a whole, so it holds exactly these results afterwards.
-    Returns the results at their published paths.
-    """
-
-    def place(target: Path) -> None:
-        target.mkdir(parents=True, exist_ok=True)
-        for result in computed:
-            files.write_atomically(target / f"{result.query.name}.parquet", partial(_link, result.path))
-
-    if replace_all:
-        with (
-            files.scratch_dir(directory.parent, f".{directory.name}.staging-") as scratch,
-            staged_replace([directory], scratch) as (staged,),
-        ):
-            place(staged)
-    else:
-        place(directory)
-    return [dataclasses.replace(r, path=directory / f"{r.query.name}.parquet") for r in computed]
+def publish_results(computed: list[Computed], directory: Path) -> list[Computed]:
+    """Put each result at ``directory/<query>.parquet`` (hard links to the computed files, each renamed over the
+    one there, if any); returns the results at their new paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for result in computed:
+        files.write_atomically(directory / f"{result.query.name}.parquet", partial(_link, result.path))
+    return [result.moved(directory) for result in computed]
 
 
 def _link(source: Path, target: Path) -> None:
@@ -129,36 +112,3 @@ def print_scores(results: list[Computed], labels_path: Path) -> None:
     for score in scoring.score(flagged, scoring.read_labels(labels_path)):
         out.print(f"  {score.line()}", soft_wrap=True, highlight=False)
         log.info("anomaly score %s", score.line())
-
-
-def report(settings: Settings, results: list[Computed], backend: Backend, directory: Path) -> None:
-    """Record, summarize and score published results."""
-    manifest.describe(
-        settings.manifest_path,
-        "analysis",
-        {"directory": str(directory), "backend": backend, "rows": {r.query.name: r.rows for r in results}},
-    )
-    print_results(results, backend, directory)
-    print_scores(results, settings.labels_path)
-
-
-def analyze(
-    settings: Settings,
-    names: list[str] | None = None,
-    params: dict[str, str] | None = None,
-    backend: Backend = "lake",
-    directory: Path | None = None,
-) -> list[Computed]:
-    """The ``analyze`` command: check every parameter, run, publish each result, summarize, score."""
-    planned = bound_queries(names, params or {})
-    directory = directory if directory is not None else settings.analysis_dir
-    with (
-        resource_guard(directory, "writing the analysis results"),
-        files.scratch_dir(settings.data_dir, ".analysis-") as scratch,
-    ):
-        with duck.connection(scratch) as con:
-            use(con, backend, settings.lake_dir, settings.warehouse_path)
-            results, _ = compute(con, scratch, planned)
-        published = publish_results(results, directory)
-    report(settings, published, backend, directory)
-    return published

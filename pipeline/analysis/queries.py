@@ -231,15 +231,20 @@ def _with_shared(path: Path, sql: str) -> str:
     """The query's text with the shared CTEs it uses first in its ``with`` (or in a ``with`` of their own)."""
     shared: dict[str, str] = {}
     _shared(path, path.parent / SHARED_DIR_NAME, _uses(sql), shared)
-    if not shared:
+    return with_ctes(sql, shared)
+
+
+def with_ctes(sql: str, ctes: Mapping[str, str]) -> str:
+    """``sql`` (a header of comments, then one statement) with ``ctes`` (name -> select) first in its ``with``."""
+    if not ctes:
         return sql
     lines = sql.splitlines()
     header = lines[: next((i for i, line in enumerate(lines) if not line.startswith("--")), len(lines))]
     rest = "\n".join(lines[len(header) :])
-    ctes = ",\n\n".join(f"{name} as (\n{textwrap.indent(body, '    ')}\n)" for name, body in shared.items())
+    written = ",\n\n".join(f"{name} as (\n{textwrap.indent(body, '    ')}\n)" for name, body in ctes.items())
     if _WITH.match(rest):
-        return "\n".join([*header, "with", "", f"{ctes},", "", _WITH.sub("", rest, count=1).lstrip("\n")])
-    return "\n".join([*header, "with", "", ctes, "", rest.lstrip("\n")])
+        return "\n".join([*header, "with", "", f"{written},", "", _WITH.sub("", rest, count=1).lstrip("\n")])
+    return "\n".join([*header, "with", "", written, "", rest.lstrip("\n")])
 
 
 @cache

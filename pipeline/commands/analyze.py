@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.commands.options import add_query_options
+from pipeline.commands.options import add_memory_option, add_query_options
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
@@ -22,6 +22,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Run the analyses in queries/ and write each result to data/analysis/<query>.parquet.",
     )
     add_query_options(parser)
+    add_memory_option(parser)
     parser.add_argument(
         "--source", choices=BACKENDS, default="lake", help="where the tables are read from (default lake)"
     )
@@ -30,7 +31,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline.analysis.analyze import analyze, parse_params
+    from pipeline import stages
+    from pipeline.analysis.analyze import parse_params, print_results, print_scores
 
-    analyze(settings, args.queries, parse_params(args.param), args.source, args.out)
+    results = stages.analyze(settings, args.queries, parse_params(args.param), args.source, args.out)
+    print_results(results, args.source, args.out or settings.analysis_dir)
+    print_scores(results, settings.labels_path)
     return 0

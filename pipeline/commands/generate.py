@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.commands.options import add_generation_options, whole_number
+from pipeline.commands.options import add_generation_options, add_memory_option, whole_number
 from pipeline.errors import UsageError
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser("generate", parents=[common], help="generate the Parquet lake")
     add_generation_options(parser)
+    add_memory_option(parser)
     partitions = parser.add_argument_group(
         "one partition of the lake (for running the generation on several machines)",
         "All of --parts, --part and --output together: writes only that partition's part files into DIR, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from pipeline.commands.options import add_source_options, add_warehouse_options, add_workers_option
+from pipeline.commands.options import add_memory_option, add_source_options, add_warehouse_options, add_workers_option
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser("load", parents=[common], help="validate, then build the SQLite warehouse")
     add_source_options(parser)
+    add_memory_option(parser)
     add_warehouse_options(parser)
     add_workers_option(parser)
     parser.set_defaults(func=main)
@@ -28,6 +29,6 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
     validated, summary = stages.load(settings, source, Timings(), discard_edits=args.discard_edits)
     rows = ", ".join(f"{t} {n:,}" for t, n in summary.rows.items())
     out.print(f"valid: {validated.report.summary()}")
-    out.print(f"loaded {rows}; foreign_key_check and {summary.integrity_check} ok")
+    out.print(f"loaded {rows}; every table the copy of its source, {summary.integrity_check} ok")
     out.print(f"warehouse: {settings.warehouse_path} (build {summary.build_id})")
     return 0

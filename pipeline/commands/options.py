@@ -26,6 +26,16 @@ def add_generation_options(parser: argparse.ArgumentParser, *, workers: bool = T
         add_workers_option(parser)
 
 
+def add_memory_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--memory-limit",
+        default=SUPPRESS,
+        help="what the command may use in all, a size as DuckDB writes it (2GiB, 512MB) or a share of the memory "
+        "available (25%%: of the container's limit in a container); beyond it DuckDB spills to disk "
+        "(default 25%%, or $ECOM_MEMORY_LIMIT)",
+    )
+
+
 def add_workers_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", default=SUPPRESS, help="worker processes (default: the number of cores)")
 
@@ -61,8 +71,8 @@ def whole_number(low: int) -> Callable[[str], int]:
     return parse
 
 
-def add_profile_options(parser: argparse.ArgumentParser) -> None:
-    """The profiling options, shared with ``run`` (which profiles unless ``--no-profile``)."""
+def add_profile_options(parser: argparse.ArgumentParser, *, reports_dir: bool = True) -> None:
+    """The profiling options, shared with ``run`` (which profiles unless ``--no-profile``, into its new set)."""
     parser.add_argument(
         "--sample-rows",
         type=whole_number(0),
@@ -75,9 +85,10 @@ def add_profile_options(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_MINIMAL_ABOVE,
         help=f"use ydata-profiling's minimal mode for tables with more rows (default {DEFAULT_MINIMAL_ABOVE:,})",
     )
-    parser.add_argument(
-        "--reports-dir", type=Path, help="where the HTML reports go (default <data-dir>/profiling_reports)"
-    )
+    if reports_dir:
+        parser.add_argument(
+            "--reports-dir", type=Path, help="write the reports here instead of publishing them with the current set"
+        )
 
 
 def add_query_options(parser: argparse.ArgumentParser) -> None:

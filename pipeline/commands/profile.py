@@ -26,12 +26,17 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def main(settings: Settings, args: argparse.Namespace) -> int:
     from rich.markup import escape
 
-    from pipeline.docs.profiling import ProfilingError, profiler_for
+    from pipeline import stages
+    from pipeline.docs.profiling import ProfilingError, profiler_for, reports_for_sets
     from pipeline.logs import console, out
 
     try:
         with profiler_for(settings, args.sample_rows, args.minimal_above) as profiler:
-            lines = profiler.profile(settings, args.reports_dir or settings.profiling_dir)
+            if args.reports_dir is None:
+                lines = stages.profile_lake(settings, reports_for_sets(profiler, settings))
+            else:  # reports of the current lake elsewhere: nothing is published
+                made = profiler.profile(settings.lake_dir, settings.seed, args.reports_dir, None)
+                lines = [p.line() for p in made] + [f"reports: {args.reports_dir / 'index.html'}"]
     except ProfilingError as error:
         log.error("profiling failed: %s", error, exc_info=error)
         console.print(f"[bold red]profiling failed:[/] {escape(str(error))}", highlight=False, soft_wrap=True)

@@ -6,7 +6,12 @@ import argparse
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from pipeline.commands.options import add_generation_options, add_profile_options, add_warehouse_options
+from pipeline.commands.options import (
+    add_generation_options,
+    add_memory_option,
+    add_profile_options,
+    add_warehouse_options,
+)
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
@@ -17,34 +22,32 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "run", parents=[common], help="the whole pipeline: generate, validate, load, analyze, profile"
     )
     add_generation_options(parser)
+    add_memory_option(parser)
     add_warehouse_options(parser)
     parser.add_argument("--no-profile", action="store_true", help="skip the ydata-profiling reports")
-    add_profile_options(parser)
+    add_profile_options(parser, reports_dir=False)
     parser.set_defaults(func=main)
 
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline import manifest, stages
-    from pipeline.analysis.analyze import report
+    from pipeline.analysis.analyze import print_results, print_scores
     from pipeline.commands.summary import print_lake_summary
-    from pipeline.docs.profiling import profiler_for
+    from pipeline.docs.profiling import profiler_for, reports_for_sets
     from pipeline.logs import out
 
     timings = manifest.Timings()
-    profiled: list[str] = []
     # The profiler's workers start first: importing ydata-profiling takes them seconds, while the run works.
     profiling = profiler_for(settings, args.sample_rows, args.minimal_above)
     with contextlib.nullcontext() if args.no_profile else profiling as profiler:
-        built = stages.run(settings, timings, discard_edits=args.discard_edits)
-        report(settings, built.analysis, "lake", settings.analysis_dir)
-        if profiler is not None:
-            with timings.stage("profile"):
-                profiled = profiler.profile(settings, args.reports_dir or settings.profiling_dir)
-    manifest.record_timings(settings.manifest_path, timings)
+        profile = reports_for_sets(profiler, settings) if profiler is not None else None
+        built = stages.run(settings, timings, discard_edits=args.discard_edits, profile=profile)
+    print_results(built.analysis, "lake", settings.analysis_dir)
+    print_scores(built.analysis, settings.labels_path)
     print_lake_summary(settings, built.lake, built.report, timings)
-    out.print(f"warehouse: {settings.warehouse_path} (build {built.warehouse.build_id}; foreign_key_check and "
-              f"{built.warehouse.integrity_check} ok)")  # fmt: skip
-    for line in profiled:
+    out.print(f"warehouse: {settings.warehouse_path} (build {built.warehouse.build_id}; every table the copy of "
+              f"the lake, {built.warehouse.integrity_check} ok)")  # fmt: skip
+    for line in built.profiled:
         out.print(line, highlight=False, soft_wrap=True)
     out.print(f"log: {settings.log_path}")
     return 0

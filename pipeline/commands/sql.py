@@ -1,6 +1,9 @@
 """``sql``: a real DuckDB shell (the duckdb-cli package) over the lake views and the read-only warehouse.
 
-Kept light on purpose (no DuckDB, Polars or rich import): the shell should open at once.
+The shell reads the set that is current when it opens, whole, for as long as it runs: its views name that set's
+files, and it holds a reader's lock on the set (inherited across exec), so that no command deletes the set under
+it; a switch meanwhile shows in the next shell. Kept light on purpose (no DuckDB, Polars or rich import): the
+shell should open at once.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pipeline.errors import UsageError
+from pipeline.output_sets import SetPaths
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
@@ -52,9 +56,9 @@ def shell_setup_sql(lake_dir: Path, warehouse: Path) -> str:
     return ";\n".join(statements) + ";\n"
 
 
-def command(settings: Settings, statement: str | None) -> list[str]:
+def command(settings: Settings, statement: str | None, outputs: SetPaths) -> list[str]:
     cli = duckdb_cli()
-    argv = [str(cli), "-cmd", shell_setup_sql(settings.lake_dir, settings.warehouse_path)]
+    argv = [str(cli), "-cmd", shell_setup_sql(outputs.lake_dir, outputs.warehouse_path)]
     if statement is not None:
         if not statement.strip():
             msg = 'the SQL statement is empty; give one, e.g. just sql "select count(*) from orders"'
@@ -64,8 +68,20 @@ def command(settings: Settings, statement: str | None) -> list[str]:
 
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
-    argv = command(settings, args.statement)
+    from pipeline import output_sets
+
+    current = output_sets.current_set(settings.data_dir)
+    if current is None or current == settings.data_dir:  # nothing published yet, or a layout from before sets
+        _exec(command(settings, args.statement, SetPaths(settings.data_dir)))
+    with output_sets.reader_lease(current) as lease:
+        argv = command(settings, args.statement, SetPaths(current))
+        os.set_inheritable(lease, True)  # the shell holds the set after exec, until it exits
+        _exec(argv)
+    return 0
+
+
+def _exec(argv: list[str]) -> NoReturn:
+    """The shell takes over the terminal and this process; its exit status becomes this command's."""
     sys.stdout.flush()
     sys.stderr.flush()
-    # The shell takes over the terminal; its exit status becomes this command's.
     os.execv(argv[0], argv)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from pipeline.commands.options import add_source_options
+from pipeline.commands.options import add_memory_option, add_source_options
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
@@ -14,15 +14,15 @@ if TYPE_CHECKING:
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser("validate", parents=[common], help="validate a lake or CSV/Parquet export")
     add_source_options(parser)
+    add_memory_option(parser)
     parser.set_defaults(func=main)
 
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline import lake, stages
+    from pipeline import stages
     from pipeline.logs import out
 
     source = stages.source_dir(settings, args.source, args.format)
-    with lake.staging_dir(settings.data_dir) as scratch:
-        validated = stages.validate(settings, source, scratch)
-    out.print(f"valid: {validated.report.summary()}; report: {settings.report_path}")
+    validated = stages.validate(settings, source)
+    out.print(f"valid: {validated.report.summary()}; report: {settings.last_validation_path}")
     return 0

@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.docs.ddl import checks_of
+from pipeline.ddl import checks_of
 from pipeline.schema import ForeignKey
 from pipeline.validate.rules import all_rules
 

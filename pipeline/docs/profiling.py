@@ -5,8 +5,9 @@ Large tables are profiled on a seeded sample and, above a threshold, in ``minima
 fast at any scale. The reports are made by worker processes (a :class:`Profiler`) that import ydata-profiling
 (seconds) as soon as they start, so ``run`` starts them first and they are ready when the lake is. A table
 whose content hash and options are those of its current report is not profiled again. Reports are written to
-a staging directory that replaces the reports directory only when every table succeeded: a failure leaves the
-previous reports as they were. The warehouse is never opened.
+a staging directory that becomes the reports directory only when every table succeeded. ``run`` and ``profile``
+make them in a new output set, with the lake they describe (:func:`reports_for_sets`). The warehouse is never
+opened.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import html
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from multiprocessing.queues import Queue
@@ -31,7 +33,7 @@ import polars as pl
 
 from pipeline import cancel, files, lake, manifest
 from pipeline.errors import UsageError
-from pipeline.lake import staged_replace
+from pipeline.output_sets import SetPaths
 from pipeline.schema import TABLES
 from pipeline.settings import Settings
 
@@ -219,32 +221,29 @@ class Profiler:
             queue.close()
             queue.join_thread()
 
-    def profile(self, settings: Settings, reports_dir: Path, tables: tuple[str, ...] = TABLES) -> list[str]:
-        """Profile the tables of ``settings.lake_dir`` whose content changed into ``reports_dir``.
+    def profile(self, lake_dir: Path, seed: int, reports_dir: Path, previous_dir: Path | None) -> list[TableProfile]:
+        """Profile the tables of ``lake_dir`` into ``reports_dir`` (new, or replaced as a whole only when every
+        table succeeded); a table whose content and options are those of its report in ``previous_dir`` keeps
+        that report (a hard link).
 
-        Returns one summary line per report. Raises :class:`ProfilingError` (with the table and what to do)
-        when a table is missing or empty; any failure leaves ``reports_dir`` with its previous content.
+        Raises :class:`ProfilingError` (with the table and what to do) when a table is missing or empty.
         """
-        hashes = lake.read_record(settings.lake_dir).get("content_hashes", {})
-        options = {"seed": settings.seed, "sample_rows": self.sample_size, "minimal_above": self.minimal_above}
-        previous = _read_record(reports_dir)
+        hashes = lake.read_record(lake_dir).get("content_hashes", {})
+        options = {"seed": seed, "sample_rows": self.sample_size, "minimal_above": self.minimal_above}
+        previous = _read_record(previous_dir) if previous_dir is not None else {}
         profiles: dict[str, TableProfile] = {}
-        with (
-            files.scratch_dir(reports_dir.parent, f".{reports_dir.name}.staging-") as scratch,
-            staged_replace([reports_dir], scratch) as (staged,),
-        ):
-            staged.mkdir(parents=True)
+        with files.scratch_dir(reports_dir.parent, f".{reports_dir.name}.staging-") as staged:
             todo = []
-            for position, table in enumerate(tables):
+            for position, table in enumerate(TABLES):
                 made = previous.get(table, {})
-                report = reports_dir / f"{table}.html"
+                report = previous_dir / f"{table}.html" if previous_dir is not None else None
                 if hashes.get(table) and made.get("content_hash") == hashes[table] and made.get("options") == options \
-                        and report.exists():  # fmt: skip
+                        and report is not None and report.exists():  # fmt: skip
                     os.link(report, staged / report.name)
                     profiles[table] = TableProfile(**made["profile"], reused=True)
                     continue
-                todo.append(TableToProfile(settings.lake_dir, table, position, settings.seed, self.sample_size,
-                                self.minimal_above, staged))  # fmt: skip
+                todo.append(TableToProfile(lake_dir, table, position, seed, self.sample_size, self.minimal_above,
+                                           staged))  # fmt: skip
             for job in todo:
                 self._jobs.put(job)
             for _ in todo:
@@ -252,19 +251,16 @@ class Profiler:
                 if isinstance(outcome, BaseException):
                     raise outcome
                 profiles[table] = outcome
-            ordered = [profiles[t] for t in tables]
-            (staged / "index.html").write_text(_index_html(ordered, settings.seed), encoding="utf-8")
+            ordered = [profiles[t] for t in TABLES]
+            (staged / "index.html").write_text(_index_html(ordered, seed), encoding="utf-8")
             record = {
                 p.table: {"content_hash": hashes.get(p.table), "options": options, "profile": p.as_record()}
                 for p in ordered
             }
             (staged / PROFILES_RECORD_NAME).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        manifest.describe(
-            settings.manifest_path,
-            "profiling",
-            {"reports": str(reports_dir / "index.html"), "profiled_rows": {p.table: p.profiled for p in ordered}},
-        )
-        return [p.line() for p in ordered] + [f"reports: {reports_dir / 'index.html'}"]
+            shutil.rmtree(reports_dir, ignore_errors=True)
+            files.promote(staged, reports_dir)
+        return ordered
 
 
 @contextmanager
@@ -327,3 +323,21 @@ def _profile_table(job: TableToProfile) -> TableProfile:
     profile = TableProfile(job.table, rows, sample.height, rows > job.minimal_above, 0.0)
     _report(sample, profile, job.seed, job.out_dir / profile.file_name)
     return TableProfile(job.table, rows, sample.height, profile.minimal, time.perf_counter() - start)
+
+
+def reports_for_sets(profiler: Profiler, settings: Settings) -> Callable[[SetPaths, SetPaths | None], list[str]]:
+    """What ``run`` and ``profile`` hand the flow: the reports of a set's lake made into the set (the current
+    set's reused where a table did not change), described in its manifest; one line per report."""
+
+    def profile(paths: SetPaths, previous: SetPaths | None) -> list[str]:
+        previous_dir = previous.profiling_dir if previous is not None else None
+        profiles = profiler.profile(paths.lake_dir, settings.seed, paths.profiling_dir, previous_dir)
+        fields = {
+            "reports": str(settings.profiling_dir / "index.html"),
+            "complete": True,
+            "profiled_rows": {p.table: p.profiled for p in profiles},
+        }
+        manifest.describe(paths.manifest_path, "profiling", fields)
+        return [p.line() for p in profiles] + [f"reports: {settings.profiling_dir / 'index.html'}"]
+
+    return profile

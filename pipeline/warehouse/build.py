@@ -1,19 +1,20 @@
-"""Build the SQLite warehouse from validated Parquet files, check it, and swap it into place atomically.
+"""Build the SQLite warehouse of a new output set from validated Parquet files, and prove it is their copy.
 
-The build happens in a scratch directory next to the target, owned by this run: a failed, interrupted or
-killed build leaves the previous warehouse exactly as it was, and the next run sweeps what a killed one left.
-SQLite has one writer per file, so to use every core the tables are split into groups, each filled by DuckDB
-(through its sqlite extension, one transaction per Parquet part) into a part file of its own, in parallel,
-with its secondary indexes created after the bulk insert. The part files are then merged into the build
-file with ``INSERT INTO t SELECT * FROM part.t``, which SQLite runs as its transfer optimisation (records and
-index entries are copied, not re-encoded; the schemas are identical, CHECK constraints included, so nothing
-is skipped). The marts are loaded into a part file of their own (so beside the merge, not after it) and
-merged last; then SQLite itself checks foreign keys and page integrity and the row counts are reconciled with
-the source. Last, holding the warehouse's write lock (``pipeline.warehouse.lock``), the build record is written and
-the file is swapped in with ``os.replace``.
+The build file lies in the new set, which nobody reads before it is switched in (``pipeline.output_sets``), so it
+needs no rollback journal (DuckDB attaches it with ``journal_mode off``) and takes one transaction per table; the
+set is fsynced once, before the switch. The tables are filled one after another, in key order (the Parquet parts
+are in key order and the fill keeps it), by one DuckDB connection through its sqlite extension, and indexed by
+SQLite after each fill. They are created without their CHECKs, which are then declared in the schema (SQLite's
+documented way to change a table's constraints without rewriting its rows), so that each CHECK is evaluated once,
+by the proof. Each table is then proven the copy of its source: the same row count, the same content checksum
+(DuckDB's hash of every row, summed, over the Parquet parts and over the table read back from SQLite) and
+SQLite's ``quick_check`` of the table and its indexes, which evaluates every CHECK on every row. Keys, foreign
+keys and the business rules are proven once, by the DuckDB passes over the very same Parquet files
+(``pipeline.validate``); the schema keeps every constraint for the API's writes. The marts are loaded last, as
+soon as the analyses have computed them.
 
-A file is never open in Python's sqlite3 and in DuckDB's own SQLite at the same time: two SQLite libraries
-in one process do not see each other's locks, which SQLite documents as a way to corrupt a database.
+A file is never open in Python's sqlite3 and in DuckDB's own SQLite at the same time: two SQLite libraries in
+one process do not see each other's locks, which SQLite documents as a way to corrupt a database.
 """
 
 from __future__ import annotations
@@ -26,28 +27,25 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import duckdb
 
-from pipeline import cancel, duck, files
+from pipeline import duck
 from pipeline.analysis.marts import MartResult
+from pipeline.ddl import checks_of, without_checks
 from pipeline.errors import DataInvalid, Failure
 from pipeline.schema import TABLES, schema
 from pipeline.settings import PROJECT_ROOT
-from pipeline.warehouse import checks, guard
-from pipeline.warehouse.lock import write_lock
 from pipeline.warehouse.marts import load_marts
 from pipeline.warehouse.sqlite import sqlite_connection
 
 log = logging.getLogger(__name__)
 
 Advance = Callable[[int], None]
+Checksum = tuple[int, int]  # a table's row count and the sum of its rows' hashes
 # What the warehouse records about itself: its build, the API's audit log, how fresh the marts are.
 META_PATH = PROJECT_ROOT / "warehouse" / "meta.sql"
-BUILD_FILE = "warehouse.sqlite"
-MARTS_FILE = "marts.sqlite"
 
 
 @dataclass(frozen=True)
@@ -62,35 +60,12 @@ class BuildRecord:
     anomaly_rate: float | None = None
 
 
-@dataclass(frozen=True)
-class EditPolicy:
-    """Where API writes found in the warehouse being replaced are archived, and whether to discard them."""
-
-    archive_dir: Path
-    discard: bool = False
-
-
 @dataclass
 class LoadSummary:
     rows: dict[str, int]
-    integrity_check: str = ""
+    integrity_check: str = "quick_check"  # SQLite's own check each table passed
     build_id: str = ""
     phases: dict[str, float] = field(default_factory=dict)  # seconds per phase of the build
-
-
-def build_dir_prefix(target: Path) -> str:
-    return f".{target.name}.build-"
-
-
-def split_tables(rows: dict[str, int], groups: int) -> list[list[str]]:
-    """Tables in at most ``groups`` groups of similar total rows (largest first, into the lightest group)."""
-    buckets: list[list[str]] = [[] for _ in range(max(1, min(groups, len(rows))))]
-    load = [0] * len(buckets)
-    for table in sorted(rows, key=lambda t: -rows[t]):
-        lightest = load.index(min(load))
-        buckets[lightest].append(table)
-        load[lightest] += rows[table]
-    return [sorted(b, key=TABLES.index) for b in buckets]
 
 
 @contextmanager
@@ -105,54 +80,33 @@ def _constraints_of(table: str) -> Iterator[None]:
         raise DataInvalid([Failure(table, "", rule, 1)]) from error
 
 
-def _fill_part(part: Path, tables: list[str], files_by_table: dict[str, list[Path]], advance: Advance) -> None:
-    """Create the schema in ``part``, bulk-insert ``tables`` with DuckDB, then build their indexes."""
-    with sqlite_connection(part) as db:
-        db.executescript(schema().tables_ddl)
-    # Streams Parquet parts into SQLite: little memory needed, and nothing to spill but into the build's own place.
-    with duck.connection(part.parent, memory_limit="256MB", threads=1) as con:
-        duck.attach_warehouse(con, part, read_only=False)
-        for table in tables:
-            columns = ", ".join(schema().columns[table])
-            for path in files_by_table[table]:
-                with _constraints_of(table):
-                    con.execute(
-                        f"INSERT INTO {duck.WAREHOUSE_ALIAS}.{table} ({columns}) "
-                        f"SELECT {columns} FROM read_parquet({duck.sql_string(path)})"
-                    )
-                advance(1)
-    # SQLite's defaults build these indexes fastest here: a larger cache or in-memory sorting was measured
-    # 2.5-5x slower for the unsorted product_id index.
-    with sqlite_connection(part) as db:
-        for table in tables:
-            for statement in schema().indexes[table]:
-                with _constraints_of(table):
-                    db.execute(statement)
+def _checksum_sql(table: str, source: str) -> str:
+    """A table's row count and content checksum: every row hashed by DuckDB (the schema's columns, in order),
+    summed without overflow. Equal on both sides when the copy holds exactly the source's rows."""
+    columns = ", ".join(schema().columns[table])
+    return f"select count(*), coalesce(sum(hash({columns})::hugeint), 0) from {source}"
 
 
-def _merge(build: Path, parts: Sequence[tuple[Path, list[str]]]) -> None:
-    """Copy the parts' tables into the build (itself the first part), indexes included, then delete the parts.
+def source_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, Checksum]:
+    """The checksum of each table over the connection's views of the source (computed beside the fill)."""
+    found = {}
+    for table in TABLES:
+        count, total = con.execute(_checksum_sql(table, table)).fetchone() or (0, 0)
+        found[table] = (int(count), int(total))
+    return found
 
-    A table the build does not have yet (a mart) is created from the part's own statement first.
-    """
-    with sqlite_connection(build) as db:
-        for part, tables in parts:
-            if part == build:
-                continue
-            db.execute("ATTACH ? AS part", (str(part),))
-            for table in tables:
-                if db.execute("SELECT 1 FROM main.sqlite_master WHERE name = ?", (table,)).fetchone() is None:
-                    (create,) = db.execute("SELECT sql FROM part.sqlite_master WHERE name = ?", (table,)).fetchone()
-                    db.execute(create)
-                indexes = "SELECT sql FROM part.sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
-                for (statement,) in db.execute(indexes, (table,)).fetchall():
-                    db.execute(statement)  # on the empty table, so that the transfer copies its entries
-            db.execute("BEGIN")
-            for table in tables:
-                db.execute(f"INSERT INTO main.{table} SELECT * FROM part.{table}")
-            db.execute("COMMIT")
-            db.execute("DETACH part")
-            part.unlink()
+
+def _refused_checks(db: sqlite3.Connection, table: str) -> list[Failure]:
+    """Each CHECK of ``table`` that rows break, with how many (quick_check only says that some CHECK failed)."""
+    failures = []
+    for expressions in checks_of(schema().table_sql[table]).columns.values():
+        for expression in expressions:
+            (broken,) = db.execute(f"select count(*) from {table} where not ({expression})").fetchone()
+            if broken:
+                failures.append(
+                    Failure(table, "", f"rejected by SQLite: CHECK constraint failed: {expression}", broken)
+                )
+    return failures
 
 
 def _build_id(record: BuildRecord, built_at: str) -> str:
@@ -162,10 +116,10 @@ def _build_id(record: BuildRecord, built_at: str) -> str:
 def _write_record(build: Path, record: BuildRecord) -> str:
     built_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     build_id = _build_id(record, built_at)
-    with sqlite_connection(build) as db:
+    with sqlite_connection(build, unjournaled=True) as db:
         db.execute(
-            "INSERT INTO build_record (build_id, built_at, source, source_hash, seed, scale, end_date, anomaly_rate) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into build_record (build_id, built_at, source, source_hash, seed, scale, end_date, anomaly_rate) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 build_id,
                 built_at,
@@ -177,7 +131,7 @@ def _write_record(build: Path, record: BuildRecord) -> str:
                 record.anomaly_rate,
             ),
         )
-        db.execute("INSERT INTO mart_state (refreshed_through) VALUES (0)")
+        db.execute("insert into mart_state (refreshed_through) values (0)")
     return build_id
 
 
@@ -191,85 +145,135 @@ def _phase(summary: LoadSummary, name: str) -> Iterator[None]:
 
 
 class WarehouseBuild:
-    """A warehouse being built in a scratch directory beside its target: filled, completed, swapped in.
-
-    ``fill`` (the parts, then their merge) and ``load_marts`` (a part of their own) are separate steps so that the
-    caller can run them beside other work that reads the same source (validation rules, the analyses);
-    ``complete`` (the marts' merge, the checks) and ``publish`` run after both.
-    """
+    """A warehouse being built at ``build_file`` (in a new output set): :meth:`fill` (the tables, each proven a
+    copy, then the marts) runs beside other work that reads the same source (the rules, the analyses), and
+    :meth:`complete` after both."""
 
     def __init__(
-        self, scratch: Path, target: Path, files_by_table: dict[str, list[Path]], expected_rows: dict[str, int]
+        self,
+        build_file: Path,
+        spill_dir: Path,
+        files_by_table: dict[str, list[Path]],
+        expected_rows: dict[str, int],
+        memory_limit: str,
     ) -> None:
-        self.scratch = scratch
-        self.target = target
+        self.build = build_file
+        self.spill_dir = spill_dir
         self.files_by_table = files_by_table
+        self.memory_limit = memory_limit
         self.summary = LoadSummary(dict(expected_rows))
-        self.build = scratch / BUILD_FILE
-        self.parts: list[tuple[Path, list[str]]] = []
-        self.rejected: list[Failure] = []  # rows SQLite's own constraints refused while filling
-        self.marts_part = scratch / MARTS_FILE
-        self.mart_tables: list[str] = []
+        self.failures: list[Failure] = []  # rows SQLite refused, or a table that is not its source's copy
 
-    def _fill_tasks(self, workers: int, advance: Advance) -> list[Callable[[], None]]:
-        """One task per part file; the first (largest) group is filled in the build file itself."""
-        groups = split_tables(self.summary.rows, workers)
-        self.parts = [(self.build, groups[0])]
-        self.parts += [(self.scratch / f"part-{i}.sqlite", tables) for i, tables in enumerate(groups[1:], 1)]
-        return [partial(self._fill, part, tables, advance) for part, tables in self.parts]
+    def checksum_source(self) -> dict[str, Checksum]:
+        """The source's checksums, computed here (for a build with no analyses' lane beside it)."""
+        with duck.connection(self.spill_dir, self.memory_limit) as con:
+            duck.create_views(con, self.files_by_table)
+            return source_checksums(con)
 
-    def fill(self, workers: int, advance: Advance) -> None:
-        """Fill the parts side by side, then merge them into the build file (other work may still be running)."""
-        with _phase(self.summary, "fill and index"):
-            cancel.run_parallel(self._fill_tasks(workers, advance))
-        if not self.rejected:
-            with _phase(self.summary, "merge"):
-                _merge(self.build, self.parts)
+    def fill(
+        self, advance: Advance, checksums: Callable[[], dict[str, Checksum]], marts: Callable[[], Sequence[MartResult]]
+    ) -> None:
+        """Fill and index every table, declare their CHECKs, prove each the copy of its source (``checksums()``
+        hands over the source's checksums), then load the marts ``marts()`` hands over (each waits for them).
 
-    def _fill(self, part: Path, tables: list[str], advance: Advance) -> None:
-        """Fill one part; a row SQLite's constraints refuse is recorded, not raised: the validation rules that
-        run beside the fill describe bad data better, and ``complete`` reports it if they did not."""
-        started = time.perf_counter()
-        try:
-            _fill_part(part, tables, self.files_by_table, advance)
-        except DataInvalid as rejected:
-            self.rejected += rejected.failures
+        A row SQLite's constraints refuse, or a table that is not the copy of its source, is recorded rather than
+        raised: the validation rules running beside describe bad data better, and :meth:`complete` reports it if
+        they did not.
+        """
+        with sqlite_connection(self.build, unjournaled=True) as db:
+            db.executescript(without_checks(schema().tables_ddl))
+        for table in TABLES:
+            started = time.perf_counter()
+            try:
+                self._fill_table(table, advance)
+                self._index(table)
+            except DataInvalid as rejected:
+                self.failures += rejected.failures
+                return
+            log.info("warehouse build: %s filled and indexed in %.1f s", table, time.perf_counter() - started)
+        self._declare_checks()
+        expected = checksums()
+        for table in TABLES:
+            self._prove_copy(table, expected[table])
+        if self.failures:
             return
-        log.info("warehouse build: filled and indexed %s in %.1f s", ", ".join(tables), time.perf_counter() - started)
-
-    def load_marts(self, marts: Sequence[MartResult]) -> None:
-        """Load the marts into a part file of their own, so that it can happen beside the fill or the merge."""
+        ready = marts()
         with _phase(self.summary, "marts"):
-            load_marts(self.marts_part, marts, spill_dir=self.scratch)
-        self.mart_tables = [m.mart.table for m in marts]
+            load_marts(self.build, ready, self.spill_dir, self.memory_limit)
 
-    def complete(self) -> None:
-        """Merge the marts' part, add the meta tables, then check foreign keys, integrity and counts."""
-        if self.rejected:
-            raise DataInvalid(self.rejected)
-        with _phase(self.summary, "merge"):
-            if self.mart_tables:
-                _merge(self.build, [(self.marts_part, self.mart_tables)])
-            with sqlite_connection(self.build) as db:
-                db.executescript(META_PATH.read_text())
+    def _fill_table(self, table: str, advance: Advance) -> None:
+        """One DuckDB statement, so one transaction, in the parts' order (the keys' order)."""
+        with (
+            _phase(self.summary, "fill"),
+            duck.connection(self.spill_dir, self.memory_limit, threads=1, keep_order=True) as con,
+        ):
+            duck.attach_warehouse(con, self.build, read_only=False, journal_off=True)
+            columns = ", ".join(schema().columns[table])
+            parts = ", ".join(duck.sql_string(path) for path in self.files_by_table[table])
+            with _constraints_of(table):
+                con.execute(
+                    f"insert into {duck.WAREHOUSE_ALIAS}.{table} ({columns}) "
+                    f"select {columns} from read_parquet([{parts}])"
+                )
+        advance(len(self.files_by_table[table]))
+
+    def _index(self, table: str) -> None:
+        # SQLite's defaults build these indexes fastest here: a larger cache, in-memory sorting or a page size of
+        # 16 or 64 KiB were measured no faster, and sorting on two threads costs a third more CPU (decision 0041).
+        with _phase(self.summary, "index"), sqlite_connection(self.build, unjournaled=True) as db:
+            for statement in schema().indexes[table]:
+                with _constraints_of(table):
+                    db.execute(statement)
+
+    def _declare_checks(self) -> None:
+        """Write each table's statement, CHECKs included, over the one it was created with (no row is rewritten:
+        a CHECK is not part of the stored record); the next connection reads the new schema."""
+        with _phase(self.summary, "checks"), sqlite_connection(self.build, unjournaled=True) as db:
+            (version,) = db.execute("pragma schema_version").fetchone()
+            db.execute("begin")
+            db.execute("pragma writable_schema = on")
+            for table in TABLES:
+                db.execute(
+                    "update sqlite_schema set sql = ? where type = 'table' and name = ?",
+                    (schema().table_sql[table], table),
+                )
+            db.execute(f"pragma schema_version = {version + 1}")
+            db.execute("pragma writable_schema = off")
+            db.execute("commit")
+
+    def _prove_copy(self, table: str, source: Checksum) -> None:
+        """The table holds exactly its source's rows (count and checksum), and SQLite finds it well formed and
+        every CHECK kept."""
         with _phase(self.summary, "checks"):
-            self.summary.integrity_check = checks.check_build(self.build, self.summary.rows)
+            with duck.connection(self.spill_dir, self.memory_limit, threads=1) as con:
+                duck.attach_warehouse(con, self.build, read_only=True)
+                count, total = con.execute(_checksum_sql(table, f"{duck.WAREHOUSE_ALIAS}.{table}")).fetchone() or (0, 0)
+            # Read-write: SQLite does not even parse the CHECKs of a file it opens read-only, nor check them then.
+            with sqlite_connection(self.build, unjournaled=True) as db:
+                verdict = [row[0] for row in db.execute(f"pragma quick_check({table})").fetchmany(20)]
+                refused = _refused_checks(db, table) if verdict != ["ok"] else []
+        if count != source[0]:
+            rule = f"the warehouse holds {count} rows, its source {source[0]}"
+            self.failures.append(Failure(table, "", rule, abs(count - source[0])))
+        elif total != source[1]:
+            rule = "the warehouse's rows differ from its source's (content checksums differ)"
+            self.failures.append(Failure(table, "", rule, 0))
+        self.failures += refused
+        others = [line for line in verdict if line != "ok" and not line.startswith("CHECK constraint failed")]
+        if others or (verdict != ["ok"] and not refused):
+            lines = others or verdict
+            self.failures.append(Failure(table, "", f"PRAGMA quick_check: {'; '.join(lines)}", len(lines)))
 
-    def publish(self, record: BuildRecord, edit_policy: EditPolicy) -> LoadSummary:
-        """Write the build record and swap the build in, holding the write lock that API writes take too."""
-        with _phase(self.summary, "publish"), write_lock(self.target):
-            guard.guard(self.target, edit_policy.archive_dir, discard=edit_policy.discard)
+    def complete(self, record: BuildRecord) -> LoadSummary:
+        """Refuse a build whose fill went wrong; else add the warehouse's own tables and its record."""
+        if self.failures:
+            raise DataInvalid(self.failures)
+        with _phase(self.summary, "record"):
+            with sqlite_connection(self.build, unjournaled=True) as db:
+                db.executescript(META_PATH.read_text())
+                # Statistics for the query planner, sampled so that they cost little at any scale.
+                db.execute("pragma analysis_limit = 1000")
+                db.execute("analyze")
             self.summary.build_id = _write_record(self.build, record)
-            files.replace(self.build, self.target)
-        log.info("warehouse %s built and swapped into place (%s ok)", self.target, self.summary.integrity_check)
+        log.info("warehouse %s built (build %s)", self.build, self.summary.build_id)
         return self.summary
-
-
-@contextmanager
-def warehouse_build(
-    target: Path, files_by_table: dict[str, list[Path]], expected_rows: dict[str, int]
-) -> Iterator[WarehouseBuild]:
-    """A build of ``target`` in a scratch directory beside it, removed afterwards whatever happened."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with files.scratch_dir(target.parent, build_dir_prefix(target)) as scratch:
-        yield WarehouseBuild(scratch, target, files_by_table, expected_rows)

@@ -16,7 +16,7 @@ from contextlib import closing
 from pathlib import Path
 
 from pipeline import files
-from pipeline.errors import Refused
+from pipeline.errors import Refused, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,14 @@ log = logging.getLogger(__name__)
 def _audit_rows(warehouse: Path) -> list[dict[str, object]]:
     with closing(sqlite3.connect(f"{warehouse.resolve().as_uri()}?mode=ro", uri=True)) as db:
         db.row_factory = sqlite3.Row
-        has_audit = db.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'audit_log'").fetchone()
+        try:
+            has_audit = db.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'audit_log'").fetchone()
+        except sqlite3.DatabaseError as error:  # a file that is not ours: never replaced unseen
+            msg = (
+                f"{warehouse} is not a SQLite database ({error}); a rebuild would replace it: move it away, "
+                "or pass another --warehouse"
+            )
+            raise UsageError(msg) from None
         if not has_audit:
             return []  # built before the API existed: nothing can have been written through it
         build = db.execute("SELECT build_id FROM build_record").fetchone()

@@ -7,15 +7,14 @@ with a primary key for the lookups the API makes) and only filled through DuckDB
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
-from contextlib import closing
 from pathlib import Path
 
 from pipeline import duck, files
 from pipeline.analysis.marts import MARTS, Mart, MartResult
 from pipeline.duck import WAREHOUSE_ALIAS
 from pipeline.warehouse.lock import write_lock
+from pipeline.warehouse.sqlite import sqlite_connection
 
 # DuckDB result types to SQLite declared types that the scanner maps back to the same DuckDB types.
 _SQLITE_TYPES = {"DATE": "DATE", "BIGINT": "INTEGER", "INTEGER": "INTEGER", "DOUBLE": "REAL", "VARCHAR": "TEXT"}
@@ -31,40 +30,41 @@ def _ddl(mart: Mart, columns: list[tuple[str, str]]) -> str:
             )
             raise TypeError(msg)
         sqlite_type = _SQLITE_TYPES[duck_type]
-        key = " PRIMARY KEY" if (name,) == mart.key_columns else ""
-        declared.append(f"{name} {sqlite_type} NOT NULL{key}")
+        key = " primary key" if (name,) == mart.key_columns else ""
+        declared.append(f"{name} {sqlite_type} not null{key}")
     if mart.key_rest:
-        declared.append(f"PRIMARY KEY ({', '.join(mart.key_columns)})")
-    return f"CREATE TABLE {mart.table} (\n    " + ",\n    ".join(declared) + "\n)"
+        declared.append(f"primary key ({', '.join(mart.key_columns)})")
+    return f"create table {mart.table} (\n    " + ",\n    ".join(declared) + "\n)"
 
 
-def load_marts(build: Path, results: Sequence[MartResult], spill_dir: Path) -> None:
-    """Create and fill every mart of ``results`` in the SQLite file ``build``, then index them.
+def load_marts(build: Path, results: Sequence[MartResult], spill_dir: Path, memory_limit: str) -> None:
+    """Create and fill every mart of ``results`` in the SQLite file ``build`` (a build nobody reads yet), then
+    index them.
 
     sqlite3 declares the tables, DuckDB (attached after sqlite3 has closed) fills them, sqlite3 indexes them.
     """
     if not results:
         return
-    with duck.connection(spill_dir) as con:
+    with duck.connection(spill_dir, memory_limit) as con:
         columns = {
             r.mart.table: [(name, kind) for name, kind, *_ in con.execute(
                 f"describe select * from read_parquet({duck.sql_string(r.path)})"
             ).fetchall()]
             for r in results
         }  # fmt: skip
-    with closing(sqlite3.connect(build)) as db, db:
+    with sqlite_connection(build, unjournaled=True) as db:
         for r in results:
             db.execute(_ddl(r.mart, columns[r.mart.table]))
-    with duck.connection(spill_dir) as con:
-        duck.attach_warehouse(con, build, read_only=False)
+    with duck.connection(spill_dir, memory_limit) as con:
+        duck.attach_warehouse(con, build, read_only=False, journal_off=True)
         for r in results:
             con.execute(
                 f"insert into {WAREHOUSE_ALIAS}.{r.mart.table} select * from read_parquet({duck.sql_string(r.path)})"
             )
-    with closing(sqlite3.connect(build)) as db, db:
+    with sqlite_connection(build, unjournaled=True) as db:
         for r in results:
             for column in r.mart.indexes:
-                db.execute(f"CREATE INDEX {r.mart.table}_{column} ON {r.mart.table} ({column})")
+                db.execute(f"create index {r.mart.table}_{column} on {r.mart.table} ({column})")
 
 
 def refresh_marts(warehouse: Path, spill_parent: Path) -> int:

@@ -13,20 +13,20 @@ from pathlib import Path
 
 from pipeline import cancel
 
-# The foreign-key checks map the file instead of copying every page through read(2): they do tens of
-# millions of B-tree lookups, and page copies through the kernel also serialise parallel checkers (2x
-# slower alone, no gain from a second thread). The mapped pages are page cache, counted in RSS while mapped.
-MMAP_BYTES = 1 << 40
-
 
 @contextmanager
-def sqlite_connection(path: Path, *, read_only: bool = False, mapped: bool = False) -> Iterator[sqlite3.Connection]:
-    """A Python sqlite3 connection, interrupted on cancellation, closed afterwards."""
+def sqlite_connection(
+    path: Path, *, read_only: bool = False, unjournaled: bool = False
+) -> Iterator[sqlite3.Connection]:
+    """A Python sqlite3 connection (autocommit unless a statement begins a transaction), interrupted on
+    cancellation, closed afterwards. ``unjournaled`` for a build nobody reads yet: no rollback journal and no
+    fsync per commit (the finished set is fsynced once, before it is switched in)."""
     if read_only:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        if mapped:
-            db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     else:
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    if unjournaled:
+        db.execute("pragma journal_mode = off")
+        db.execute("pragma synchronous = off")
     with closing(db), cancel.interruptible(db.interrupt):
         yield db

@@ -52,5 +52,5 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def rebuildable(small_run: Path, tmp_path: Path) -> Path:
     """A copy of the small run's data directory, to write to and rebuild."""
     data_dir = tmp_path / "data"
-    shutil.copytree(small_run, data_dir)
+    shutil.copytree(small_run, data_dir, symlinks=True)
     return data_dir

@@ -279,7 +279,7 @@ def test_a_rebuild_shows_on_the_next_rerun(
     scale1: Path, tmp_path: Path, db: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data_dir = tmp_path / "data"
-    shutil.copytree(scale1, data_dir)
+    shutil.copytree(scale1, data_dir, symlinks=True)
     test = app(data_dir, monkeypatch)
     assert metrics(test)["Orders"] == "4,000"
     run_pipeline(data_dir, "--scale", "0.5", "--seed", "7")

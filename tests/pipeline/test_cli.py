@@ -211,7 +211,7 @@ def test_validate_the_generated_lake(good_run: GoodRun, tmp_path: Path, run_cli:
     assert result.status == 0, result.out + result.err
     assert "valid:" in result.out
     assert str(data_dir / "lake") in result.out.replace("\n", "")
-    report = json.loads((data_dir / "reports" / "validation.json").read_text())
+    report = json.loads((data_dir / "logs" / "validation.json").read_text())
     assert report["valid"] is True
     assert report["failures"] == []
     assert report["source"] == str(data_dir / "lake")
@@ -237,9 +237,12 @@ def test_load_an_export_builds_a_warehouse_with_its_rows(
     assert exported == good_run.row_counts
     assert counts(warehouse) == exported
     assert counts(warehouse) == counts(good_run.warehouse)
-    # Beside it only the lock that API writes and rebuilds share; no build or staging is left anywhere.
+    # The warehouse's own path is a link to the current set's, with the lock that API writes and rebuilds share
+    # beside it; in the data directory only the lock of one publishing command at a time: nothing left behind.
     assert sorted(p.name for p in warehouse.parent.iterdir()) == [".wh.sqlite.lock", "wh.sqlite"]
-    assert [p.name for p in data_dir.glob(".*")] == []
+    assert warehouse.resolve() == (data_dir / "current" / "warehouse.sqlite").resolve()
+    assert [p.name for p in data_dir.glob(".*")] == [".publish.lock"]
+    assert [p.name for p in (data_dir / "builds").glob(".*")] == []
     with closing(sqlite3.connect(f"file:{warehouse}?mode=ro", uri=True)) as db:
         # Dates arrive as ISO text and money as REAL, exactly as in the lake.
         assert db.execute("SELECT DISTINCT typeof(order_date) FROM orders").fetchall() == [("text",)]

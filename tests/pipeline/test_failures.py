@@ -27,8 +27,6 @@ from pipeline.analysis import queries
 from pipeline.analysis.compute import _copy
 from pipeline.chunks import worker_pool
 from pipeline.errors import DataInvalid, Failure, ResourceError, as_resource_error
-from pipeline.schema import ForeignKey
-from pipeline.warehouse.checks import foreign_key_failures
 from tests.support import pools
 from tests.support.cli import RunCli
 
@@ -46,7 +44,7 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 def leftovers(directory: Path) -> list[str]:
     """Scratch space, build directories, journals and temporary files anywhere under ``directory``."""
-    patterns = (".staging-*", ".spill-*", "*.build-*", "*-journal", "*.tmp", ".*.previous")
+    patterns = (".*.building", ".scratch-*", ".spill-*", "*-journal", "*.tmp", ".legacy-*")
     return sorted(str(p.relative_to(directory)) for pattern in patterns for p in directory.rglob(pattern))
 
 
@@ -209,14 +207,17 @@ def test_a_signal_during_the_load_stops_it_at_once_and_changes_nothing(
     sent: signal.Signals, status: int, scale30_lake: Path, tmp_path: Path
 ) -> None:
     warehouse = tmp_path / "warehouse.sqlite"
-    warehouse.write_bytes(b"the previous warehouse")
+    with closing(sqlite3.connect(warehouse)) as db:
+        db.execute("create table previous (kept integer)")
+        db.commit()
+    previous = warehouse.read_bytes()
     process = subprocess.Popen(
         pipeline("load", "--data-dir", tmp_path / "data", "--source", scale30_lake, "--warehouse", warehouse),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + TIMEOUT
-        while not any(p.stat().st_size > 2**20 for p in tmp_path.glob(".warehouse.sqlite.build-*/*.sqlite")):
+        while not any(p.stat().st_size > 2**20 for p in tmp_path.glob("data/builds/.*.building/warehouse.sqlite")):
             assert process.poll() is None, "the load ended before the signal"
             assert time.monotonic() < deadline, "the build never grew"
             time.sleep(0.01)
@@ -230,11 +231,25 @@ def test_a_signal_during_the_load_stops_it_at_once_and_changes_nothing(
     assert process.returncode == status, err
     assert err.strip().splitlines() == ["interrupted: nothing changed"]
     # Stopped in the middle of the fill (the queries were interrupted), not after the build had run its course.
-    log = tmp_path / "data" / "logs" / "pipeline.log"
-    assert "warehouse build: merge" not in (log.read_text() if log.exists() else "")
+    log_file = tmp_path / "data" / "logs" / "pipeline.log"
+    log = log_file.read_text() if log_file.exists() else ""
+    assert "order_items filled" not in log
+    assert "published set" not in log
     assert stopped_after < 10, f"took {stopped_after:.1f} s to stop"  # ~0.5 s on a quiet machine
-    assert warehouse.read_bytes() == b"the previous warehouse"
+    assert warehouse.read_bytes() == previous
     assert leftovers(tmp_path) == []
+
+
+def test_a_warehouse_path_that_is_not_a_database_is_never_replaced(tmp_path: Path, scale30_lake: Path) -> None:
+    warehouse = tmp_path / "warehouse.sqlite"
+    warehouse.write_bytes(b"someone's notes, not a warehouse")
+
+    done = run("load", "--data-dir", tmp_path / "data", "--source", scale30_lake, "--warehouse", warehouse)
+
+    assert done.returncode == 2, done.stderr
+    assert "is not a SQLite database" in " ".join(done.stderr.split())
+    assert warehouse.read_bytes() == b"someone's notes, not a warehouse"
+    assert not (tmp_path / "data" / "builds").exists()
 
 
 def test_a_failed_task_interrupts_its_siblings() -> None:
@@ -257,27 +272,3 @@ def test_a_failed_task_interrupts_its_siblings() -> None:
     with pytest.raises(sqlite3.OperationalError, match="disk is full"):
         cancel.run_parallel([long_query, failing])
     assert isinstance(outcome["sibling"], duckdb.InterruptException)
-
-
-# --- failures are counted, not listed ------------------------------------------------------------------------
-
-
-def test_broken_references_are_counted_by_sqlite_with_a_few_examples(tmp_path: Path) -> None:
-    build = tmp_path / "broken.sqlite"
-    with closing(sqlite3.connect(build)) as db:
-        db.executescript(
-            "CREATE TABLE customers (customer_id INTEGER PRIMARY KEY);"
-            "CREATE TABLE orders (order_id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers);"
-            "INSERT INTO customers VALUES (1);"
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) "
-            "INSERT INTO orders SELECT i, CASE WHEN i % 2 = 0 THEN 1 ELSE i + 1000000 END FROM n;"
-        )
-        db.commit()
-    (failure,) = foreign_key_failures(build, ForeignKey("orders", "customer_id", "customers", "customer_id"))
-    assert (failure.table, failure.column, failure.failing_rows) == ("orders", "customer_id", 100_000)
-    assert failure.rule == "foreign key to customers does not resolve"
-    assert failure.examples == [{"rowid": 1}, {"rowid": 3}, {"rowid": 5}]
-    with closing(sqlite3.connect(build)) as db:
-        db.execute("DELETE FROM orders WHERE customer_id <> 1")
-        db.commit()
-    assert foreign_key_failures(build, ForeignKey("orders", "customer_id", "customers", "customer_id")) == []

@@ -1,6 +1,7 @@
 """Runs killed part-way (SIGKILL: no clean-up runs) change nothing, and the next run sweeps what they left.
 
-Scratch space (a staged lake, a warehouse build) is owned through a lock, not a PID: in a container every run
+A command builds its new set in ``data/builds/.<id>.building`` (see ``pipeline.output_sets``); that scratch
+space is owned through a lock, not a PID: in a container every run
 is PID 1, so the kills are also done inside fresh PID namespaces (``unshare --pid --fork --mount-proc``),
 where the killed run and the next one have the same PID.
 """
@@ -56,9 +57,9 @@ def integrity(warehouse: Path) -> list[str]:
         return [row[0] for row in db.execute("PRAGMA integrity_check")]
 
 
-def builds(warehouse: Path) -> list[Path]:
-    """The build directories beside ``warehouse`` (each holds the build file, its parts and journals)."""
-    return sorted(warehouse.parent.glob(f".{warehouse.name}.build-*"))
+def building(data_dir: Path) -> list[Path]:
+    """The sets being built (or left half built) in ``data_dir``."""
+    return sorted((data_dir / "builds").glob(".*.building"))
 
 
 def size(directories: list[Path]) -> int:
@@ -117,9 +118,9 @@ def run(*args: str | Path, namespace: bool = False) -> subprocess.CompletedProce
 
 KILL_POINTS: dict[str, Callable[[Path], bool]] = {
     # as soon as the build appears (schema being created, nothing inserted yet)
-    "build-created": lambda warehouse: bool(builds(warehouse)),
-    # in the middle of the bulk insert: the build (or its parts, with several workers) holds a megabyte
-    "mid-insert": lambda warehouse: size(builds(warehouse)) > 1024 * 1024,
+    "build-created": lambda data_dir: any(data_dir.glob("builds/.*.building/warehouse.sqlite")),
+    # in the middle of the bulk insert: the new set holds a megabyte
+    "mid-insert": lambda data_dir: size(building(data_dir)) > 1024 * 1024,
 }
 
 
@@ -143,7 +144,7 @@ def test_killed_load_leaves_the_previous_warehouse(
 
     process = start(*load, "--workers", workers, namespace=namespace)
     try:
-        wait_for(lambda: KILL_POINTS[kill_point](warehouse), process, f"the build ({kill_point})")
+        wait_for(lambda: KILL_POINTS[kill_point](data_dir), process, f"the build ({kill_point})")
         kill(process)
     finally:
         if process.poll() is None:
@@ -154,16 +155,17 @@ def test_killed_load_leaves_the_previous_warehouse(
     assert sha256(warehouse) == previous.sha256
     assert counts(warehouse) == previous.counts
     assert integrity(warehouse) == ["ok"]
-    # The killed run could not clean up after itself: its build is still there, beside the warehouse.
-    left = builds(warehouse)
-    assert len(left) == 1
+    # The killed run could not clean up after itself: its half-built set is still there.
+    assert len(building(data_dir)) == 1
 
     result = run(*load, namespace=namespace)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert builds(warehouse) == []  # the stale build is removed, and the new one was swapped in
+    assert building(data_dir) == []  # the abandoned set is removed, and the new one was switched in
     assert counts(warehouse) == previous.counts
     assert integrity(warehouse) == ["ok"]
+    # The configured path now leads to the current set's warehouse; beside it, only the write lock.
+    assert warehouse.resolve() == (data_dir / "current" / "warehouse.sqlite").resolve()
     assert sorted(p.name for p in warehouse.parent.iterdir()) == [".warehouse.sqlite.lock", "warehouse.sqlite"]
 
 
@@ -176,7 +178,7 @@ def test_killed_generate_as_pid_1_leaves_nothing_in_the_next_lake(previous: Prev
 
     process = start("generate", "--data-dir", data_dir, "--scale", "30", "--workers", "2", namespace=True)
     try:
-        staged_parts = lambda: any(data_dir.glob(".staging-*/lake/order_items/part-*.parquet"))  # noqa: E731
+        staged_parts = lambda: any(data_dir.glob("builds/.*.building/lake/order_items/part-*.parquet"))  # noqa: E731
         wait_for(staged_parts, process, "staged order_items parts")
         kill(process)
     finally:
@@ -184,12 +186,12 @@ def test_killed_generate_as_pid_1_leaves_nothing_in_the_next_lake(previous: Prev
             process.kill()
             process.wait()
     assert json.loads((data_dir / "lake" / "_lake.json").read_text()) == previous  # the lake was never touched
-    assert len(list(data_dir.glob(".staging-*"))) == 1
+    assert len(building(data_dir)) == 1
 
     result = run("generate", "--data-dir", data_dir, "--scale", "0.01", "--workers", "1", namespace=True)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert list(data_dir.glob(".staging-*")) == []
+    assert building(data_dir) == []
     for table in TABLES:  # one chunk per table at scale 0.01: nothing of the killed scale-30 run mixed in
         assert [p.name for p in (data_dir / "lake" / table).iterdir()] == ["part-00000.parquet"]
     clean = tmp_path / "clean"
@@ -217,21 +219,20 @@ def owned(directory: Path) -> Iterator[None]:
 
 
 def test_sweeping_spares_the_scratch_space_of_a_live_run(previous: Previous, tmp_path: Path) -> None:
-    """An abandoned build (its lock free) is removed; a live run's (its lock held) is left alone."""
-    warehouse = tmp_path / "warehouse.sqlite"
-    warehouse.write_bytes(previous.warehouse.read_bytes())
-    abandoned = tmp_path / ".warehouse.sqlite.build-abandoned"
+    """An abandoned set (its lock free) is removed; a live run's (its lock held) is left alone."""
+    data_dir = tmp_path / "data"
+    (data_dir / "builds").mkdir(parents=True)
+    abandoned = data_dir / "builds" / ".20260101T000000000000Z-0.building"
     abandoned.mkdir()
     (abandoned / OWNER_LOCK).touch()
     (abandoned / "warehouse.sqlite").write_bytes(b"left by a killed load")
-    live = tmp_path / ".warehouse.sqlite.build-live"
+    live = data_dir / "builds" / ".20260101T000000000000Z-1.building"
     with owned(live):
         (live / "warehouse.sqlite").write_bytes(b"being written by a concurrent load")
 
-        result = cli.main(["load", "--data-dir", str(tmp_path / "data"), "--source", str(previous.lake_dir),
-                           "--warehouse", str(warehouse)])  # fmt: skip
+        result = cli.main(["load", "--data-dir", str(data_dir), "--source", str(previous.lake_dir)])
 
         assert result == 0
         assert not abandoned.exists()
         assert (live / "warehouse.sqlite").read_bytes() == b"being written by a concurrent load"
-        assert counts(warehouse) == previous.counts
+        assert counts(data_dir / "warehouse.sqlite") == previous.counts

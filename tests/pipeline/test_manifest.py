@@ -31,7 +31,7 @@ def test_manifest_describes_each_output_with_versions_and_stages(scale1: Path) -
     assert manifest["analysis"]["rows"]["top_customers"] == 10
     assert {"python", "polars", "duckdb", "pandera", "sqlite"} <= set(manifest["versions"])
     stages = {s["name"]: s for s in manifest["stages"]}
-    build_phases = {"validate", "analyze", "fill and index", "merge", "marts", "checks", "publish"}
+    build_phases = {"validate", "analyze", "fill", "index", "checks", "marts", "record"}
     assert {"generate", "build"} | {f"build: {phase}" for phase in build_phases} <= set(stages)
     assert stages["generate"]["rows"] == 20_600
     whole = [s for s in stages.values() if ":" not in s["name"]]  # "load: merge" and co. are phases of a stage
@@ -56,7 +56,7 @@ def test_the_lake_and_the_warehouse_describe_themselves(scale1: Path) -> None:
 
 def test_logs_go_to_a_file_under_data(scale1: Path) -> None:
     log = (scale1 / "logs" / "pipeline.log").read_text()
-    assert "swapped into place" in log
+    assert "published set" in log
 
 
 def test_one_list_of_tables_keys_everything() -> None:

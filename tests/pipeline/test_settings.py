@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
@@ -19,7 +23,6 @@ import pytest
 
 from pipeline import lake
 from pipeline.settings import Settings
-from pipeline.warehouse import build
 from tests.support.cli import RunCli
 
 pytestmark = pytest.mark.fast
@@ -89,28 +92,69 @@ def test_anomaly_rate(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path
 
 
 def test_workers(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Three workers fill the warehouse in three parallel parts."""
-    generated(run_cli, tmp_path / "d", *SMALL)
-    groups: list[list[list[str]]] = []
+    """The generation's chunks run on that many worker processes."""
+    from pipeline import stages
 
-    def split_tables(rows: dict[str, int], workers: int) -> list[list[str]]:
-        groups.append(split(rows, workers))
-        return groups[-1]
+    pools: list[int] = []
+    generate = stages.generate_lake
 
-    split = build.split_tables
-    monkeypatch.setattr(build, "split_tables", split_tables)
+    def spy(job: Any, plan: Any, workers: int, labels: Path, advance: Any) -> Any:
+        pools.append(workers)
+        return generate(job, plan, workers, labels, advance)
+
+    monkeypatch.setattr(stages, "generate_lake", spy)
     monkeypatch.setenv("ECOM_WORKERS", "3")
+    generated(run_cli, tmp_path / "d", "--scale", "0.01")
+    assert pools == [3]
+
+
+def test_memory_limit(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The budget is shared out among the command's DuckDB connections: half to the rules and analyses, a sixth
+    (at least 64 MiB) to the warehouse's fill."""
+    from pipeline import duck
+
+    generated(run_cli, tmp_path / "d", *SMALL)
+    limits: list[str] = []
+    connect = duck.connect
+
+    def spy(memory_limit: str = duck.MEMORY_LIMIT, *args: Any, **kwargs: Any) -> Any:
+        limits.append(memory_limit)
+        return connect(memory_limit, *args, **kwargs)
+
+    monkeypatch.setattr(duck, "connect", spy)
+    monkeypatch.setenv("ECOM_MEMORY_LIMIT", "600MiB")
     assert run_cli("load", "--data-dir", tmp_path / "d").status == 0
-    assert [len(g) for g in groups] == [3]
+    assert {"300MiB", "100MiB"} <= set(limits)
+    assert set(limits) <= {"300MiB", "100MiB"}
+
+
+def test_keep_builds(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ECOM_KEEP_BUILDS", "1")
+    for seed in ("1", "2", "3"):
+        generated(run_cli, tmp_path / "d", *SMALL, "--seed", seed)
+    kept = sorted(p.name for p in (tmp_path / "d" / "builds").iterdir())
+    assert len(kept) == 2  # the current set and one before it
+    assert (tmp_path / "d" / "current").resolve().name == kept[-1]
+
+
+def test_fault_at(tmp_path: Path) -> None:
+    """The tests' kill switch: the command dies at the named publishing step (after it, here: the new set is
+    current, and the command was killed before it could say so)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")} | {"ECOM_FAULT_AT": "switched"}
+    command = [sys.executable, "-m", "pipeline", "generate", "--data-dir", str(tmp_path / "d"), *SMALL]
+    done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert (tmp_path / "d" / "current" / "lake" / "_lake.json").is_file()
 
 
 def test_warehouse(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The warehouse can have a path of the user's choosing: a link to the current set's, kept up to date."""
     generated(run_cli, tmp_path / "d", *SMALL)
     monkeypatch.setenv("ECOM_WAREHOUSE", str(tmp_path / "elsewhere" / "shop.sqlite"))
     assert run_cli("load", "--data-dir", tmp_path / "d").status == 0
     assert manifest(tmp_path / "d")["warehouse"]["path"] == str(tmp_path / "elsewhere" / "shop.sqlite")
-    assert (tmp_path / "elsewhere" / "shop.sqlite").is_file()
-    assert not (tmp_path / "d" / "warehouse.sqlite").exists()
+    assert (tmp_path / "elsewhere" / "shop.sqlite").resolve() == (tmp_path / "d" / "warehouse.sqlite").resolve()
+    assert (tmp_path / "elsewhere" / "shop.sqlite").resolve().parent == (tmp_path / "d" / "current").resolve()
 
 
 Server = tuple[list[str], dict[str, str]]  # the command line and environment a server would start with

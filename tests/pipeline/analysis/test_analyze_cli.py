@@ -43,7 +43,7 @@ def expected_scores(flagged: pl.DataFrame, labels: pl.DataFrame) -> list[str]:
 @pytest.fixture
 def data_dir(built1: Built, tmp_path: Path) -> Path:
     """A copy of the session's scale-1 run to analyze: a command records what it did in its data directory."""
-    return Path(shutil.copytree(built1.data_dir, tmp_path / "data"))
+    return Path(shutil.copytree(built1.data_dir, tmp_path / "data", symlinks=True))
 
 
 def test_analyze_writes_every_result_and_scores_anomalies(

@@ -1,4 +1,5 @@
-"""``run`` computes each analysis once and shares it with the marts: what it publishes is what each query says."""
+"""``run`` computes each analysis once and shares it with the marts, deriving what follows exactly from a mart:
+what it publishes is what each query says."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from polars.testing import assert_frame_equal
 
 from pipeline.analysis import compute
 from pipeline.analysis.analyze import bound_queries
+from pipeline.analysis.derived import Derivation, derivations
 from pipeline.analysis.marts import MARTS
 from pipeline.analysis.queries import Value, all_queries, get_query
 from pipeline.analysis.sources import connect_lake
+from tests.support.builds import Built
 
 pytestmark = pytest.mark.fast
 
@@ -53,16 +56,58 @@ def test_no_query_runs_twice_at_the_same_parameters(
     """A run's analyses and marts execute each (query, parameters) once: a summary mart (RFM segments) reads its
     query's result file instead of running the query inside its own statement again."""
     executed: list[tuple[str, dict[str, Value]]] = []
-    copy = compute._copy
+    derived: list[str] = []
+    copy, derive = compute._copy, compute._derive
 
     def spy(con: object, sql: str, values: dict[str, Value], path: Path) -> int:
         executed.append((sql, values))
         return copy(con, sql, values, path)  # type: ignore[arg-type]
 
+    def spy_derive(con: object, derivation: Derivation, *args: object) -> compute.Computed:
+        derived.append(derivation.query.name)
+        return derive(con, derivation, *args)  # type: ignore[arg-type]
+
     monkeypatch.setattr(compute, "_copy", spy)
+    monkeypatch.setattr(compute, "_derive", spy_derive)
     with connect_lake(scale1 / "lake") as con:
         compute.compute(con, tmp_path, bound_queries(None, {}), MARTS)
+    assert sorted(derived) == sorted(derivations())  # each used once
     for query in all_queries().values():
         runs = [tuple(sorted(values.items())) for sql, values in executed if query.sql in sql]
-        assert runs, query.name
         assert len(runs) == len(set(runs)), f"{query.name} ran more than once at the same parameters"
+        assert runs or query.name in derived, query.name
+
+
+# Each derivation at the values run uses (the defaults) and at others it accepts.
+DERIVED_AT = [
+    (name, values)
+    for name, derivation in sorted(derivations().items())
+    for values in [{}, *({"grain": g} for g in ("day", "week") if "grain" in derivation.params), {"limit": 25}]
+    if "limit" not in values or "limit" in derivation.params
+]
+
+
+@pytest.mark.parametrize("shop", ["built1", "tiny_shop"])
+@pytest.mark.parametrize(("name", "given"), DERIVED_AT, ids=[f"{n}-{v}" for n, v in DERIVED_AT])
+def test_each_derivation_is_its_query(
+    name: str, given: dict[str, Value], shop: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Bit for bit, types included, on the scale-1 lake and on the hand-made tiny shop (its edge cases)."""
+    built: Built = request.getfixturevalue(shop)
+    derivation = derivations()[name]
+    source = next(m for m in MARTS if m.table == derivation.source)
+    values = derivation.query.bind(given)
+    assert derivation.applies(values)
+    with connect_lake(built.lake_dir) as con:
+        mart_file = tmp_path / "source.parquet"
+        con.execute(f"copy ({source.sql()}) to '{mart_file}' (format parquet)", source.bind())
+        derived = con.execute(derivation.statement(mart_file), {k: values[k] for k in derivation.params}).pl()
+        direct = derivation.query.run(con, values)
+    assert direct.height > 0
+    assert_frame_equal(derived, direct, check_exact=True)
+
+
+def test_a_derivation_applies_only_over_the_whole_history() -> None:
+    derivation = derivations()["category_revenue"]
+    assert derivation.applies(derivation.query.bind())
+    assert not derivation.applies(derivation.query.bind({"start_date": "2024-01-01"}))

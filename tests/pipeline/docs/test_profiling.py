@@ -12,7 +12,6 @@ import pytest
 
 from pipeline.docs.profiling import ProfilingError, profiler, sample_rows
 from pipeline.schema import TABLES
-from pipeline.settings import Settings
 from tests.support.docs import Build, main, sha256
 
 # tiny is scale 0.05: customers 100, products 30, orders 200, order_items 500, payments 200.
@@ -90,7 +89,7 @@ def test_an_empty_table_fails_clearly_and_damages_nothing(
     tiny: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data_dir = tmp_path / "data"
-    shutil.copytree(tiny.data_dir, data_dir)
+    shutil.copytree(tiny.data_dir, data_dir, symlinks=True)
     payments = sorted((data_dir / "lake" / "payments").glob("part-*.parquet"))
     empty = pl.read_parquet(payments).clear()
     for part in payments:
@@ -117,12 +116,11 @@ def test_an_empty_table_fails_clearly_and_damages_nothing(
 
 
 def test_a_missing_table_fails_clearly(tiny: Build, tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "empty")
     with (
         pytest.raises(ProfilingError, match=r"cannot profile table 'customers': no Parquet parts in .*just run"),
         profiler(1, 100, 0) as workers,
     ):
-        workers.profile(settings, tmp_path / "reports")
+        workers.profile(tmp_path / "empty" / "lake", 42, tmp_path / "reports", None)
     assert not (tmp_path / "reports").exists()
 
 
@@ -130,7 +128,7 @@ def test_reports_go_under_the_data_dir_and_unchanged_tables_are_not_profiled_aga
     tiny: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data_dir = tmp_path / "data"
-    shutil.copytree(tiny.data_dir, data_dir)
+    shutil.copytree(tiny.data_dir, data_dir, symlinks=True)
     options = ("--sample-rows", "50", "--minimal-above", "0")
     assert main("profile", "--data-dir", data_dir, *options) == 0
     reports = data_dir / "profiling_reports"

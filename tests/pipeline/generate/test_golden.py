@@ -52,6 +52,6 @@ def test_run_prints_a_readable_summary(run_cli: RunCli, tmp_path: Path) -> None:
     assert "valid: 5 frame(s) passed their pandera model and 20 cross-table rule(s) passed" in outcome.out
     stages = re.findall(r"│ ([a-z: ]+?) +│ +\d+\.\d\d │", outcome.out)
     assert stages[:2] == ["generate", "build"]
-    assert {"build: validate", "build: analyze", "build: fill and index", "build: checks"} <= set(stages)
+    assert {"build: validate", "build: analyze", "build: fill", "build: checks"} <= set(stages)
     for path in ("warehouse.sqlite", "manifest.json", "logs/pipeline.log", "lake"):
         assert str(tmp_path / path) in outcome.out.replace("\n", "")

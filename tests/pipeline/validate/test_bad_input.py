@@ -371,7 +371,7 @@ def test_bad_input_is_rejected_and_the_warehouse_is_untouched(
     assert sha256(prior_warehouse) == before
     assert build_files(prior_warehouse) == []
 
-    report = json.loads((prior_warehouse.parent / "reports" / "validation.json").read_text())
+    report = json.loads((prior_warehouse.parent / "logs" / "validation.json").read_text())
     assert report["valid"] is False
     assert report["source"] == str(source)
     matching = [
@@ -464,7 +464,7 @@ def test_validate_rejects_the_same_input_without_building_anything(
     assert result.status == 1, result.out + result.err
     assert "orders.order_date: cannot be read as Date: 3 failing row(s)" in result.err
     assert not (data_dir / "warehouse.sqlite").exists()
-    report = json.loads((data_dir / "reports" / "validation.json").read_text())
+    report = json.loads((data_dir / "logs" / "validation.json").read_text())
     assert report["valid"] is False
     assert [(f["table"], f["column"], f["failing_rows"]) for f in report["failures"]] == [("orders", "order_date", 3)]
     assert [e["order_date"] for e in report["failures"][0]["examples"]] == ["2024-02-30", "yesterday", "31/12/2024"]

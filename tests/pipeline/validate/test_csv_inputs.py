@@ -204,7 +204,7 @@ def test_csv_that_is_refused_with_one_clear_failure(
 
     assert result.status == 1, result.out + result.err
     assert "Traceback" not in result.err
-    report = json.loads((data_dir / "reports" / "validation.json").read_text())
+    report = json.loads((data_dir / "logs" / "validation.json").read_text())
     assert report["failures"] == [expected]
     lines = result.err.strip().splitlines()
     where = "customers" + (f".{expected['column']}" if expected["column"] else "")

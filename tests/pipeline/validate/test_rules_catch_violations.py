@@ -325,7 +325,7 @@ def test_the_rule_reports_exactly_the_planted_violation(
         result = run_cli("validate", "--data-dir", data_dir, "--source", source, "--format", "csv")
 
     assert result.status == 1, result.out + result.err
-    report = json.loads((data_dir / "reports" / "validation.json").read_text())
+    report = json.loads((data_dir / "logs" / "validation.json").read_text())
     assert report["frames_validated"] == 5  # every file passed its model: only the planted rule fails
     assert report["rules_passed"] == len(all_rules()) - len(planted.failures)
     assert money(report["failures"]) == money(planted.failures)
@@ -335,7 +335,7 @@ def test_the_small_lake_breaks_no_rule(small_lake: Frames, tmp_path: Path, run_c
     """The control: unbroken, the same lake passes every rule."""
     write_lake(small_lake, tmp_path / "data")
     assert run_cli("validate", "--data-dir", tmp_path / "data").status == 0
-    report = json.loads((tmp_path / "data" / "reports" / "validation.json").read_text())
+    report = json.loads((tmp_path / "data" / "logs" / "validation.json").read_text())
     assert (report["failures"], report["rules_passed"]) == ([], len(all_rules()))
 
 

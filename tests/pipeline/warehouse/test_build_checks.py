@@ -1,9 +1,12 @@
-"""Every constraint of ``warehouse/schema.sql`` (each CHECK, each key, each foreign key) refuses one planted row.
+"""Every constraint of ``warehouse/schema.sql`` (each CHECK, each key, each foreign key) refuses one planted row,
+and the build proves each table the copy of its source: a planted fill bug is caught.
 
 Validation stops bad rows before the warehouse sees them, so these cases go around it on purpose, the two ways
-rows reach SQLite: the lake path (``warehouse_build`` over Parquet parts, DuckDB inserting through its sqlite
+rows reach SQLite: the lake path (``WarehouseBuild`` over Parquet parts, DuckDB inserting through its sqlite
 extension) and the CSV path (the ``sqlite3`` shell's ``.import`` of the five tables, foreign keys on). Each
-case breaks one row of the small generated lake, and the constraint named in the error is that one alone.
+case breaks one row of the small generated lake, and the constraint named in the error is that one alone. On the
+lake path foreign keys are not checked again: the DuckDB passes prove them on the same files
+(``tests/pipeline/validate``), once.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ import polars as pl
 import pytest
 
 from pipeline import lake
-from pipeline.docs.ddl import checks_of
+from pipeline.ddl import checks_of
 from pipeline.errors import DataInvalid, Failure
 from pipeline.schema import TABLES, schema
-from pipeline.warehouse.build import BuildRecord, EditPolicy, warehouse_build
+from pipeline.warehouse.build import BuildRecord, WarehouseBuild
 from tests.pipeline.conftest import export
 from tests.support.planting import set_row
 
@@ -95,16 +98,6 @@ def write_lake(frames: Frames, lake_dir: Path) -> dict[str, list[Path]]:
     return lake.lake_tables(lake_dir)
 
 
-@dataclass(frozen=True)
-class Built:
-    target: Path  # a good warehouse, there before the broken build
-    before: bytes
-
-    def untouched(self) -> bool:
-        leftovers = [p for p in self.target.parent.iterdir() if p.name.startswith(f".{self.target.name}.build-")]
-        return self.target.read_bytes() == self.before and not leftovers
-
-
 @pytest.fixture(scope="module")
 def good_warehouse(small_lake: Frames, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small lake's warehouse, built once (the control: the unbroken lake goes in)."""
@@ -114,22 +107,14 @@ def good_warehouse(small_lake: Frames, tmp_path_factory: pytest.TempPathFactory)
     return target
 
 
-@pytest.fixture
-def previous(good_warehouse: Path, tmp_path: Path) -> Built:
-    """A copy of the good warehouse where the broken build is aimed: it must stay as it is."""
-    target = tmp_path / "warehouse" / "warehouse.sqlite"
-    target.parent.mkdir()
-    shutil.copy2(good_warehouse, target)
-    return Built(target, target.read_bytes())
-
-
 def build(files: dict[str, list[Path]], frames: Frames, target: Path) -> None:
-    """The warehouse build of ``load``, without the validation before it."""
+    """The warehouse build of ``load``, without the validation before it (and no marts)."""
     rows = {table: frame.height for table, frame in frames.items()}
-    with warehouse_build(target, files, rows) as built:
-        built.fill(1, lambda _: None)
-        built.complete()
-        built.publish(BuildRecord("test", "test"), EditPolicy(target.parent / "edits"))
+    spill = target.parent / "spill"
+    spill.mkdir(parents=True, exist_ok=True)
+    built = WarehouseBuild(target, spill, files, rows, "256MiB")
+    built.fill(lambda _: None, built.checksum_source, list)
+    built.complete(BuildRecord("test", "test"))
 
 
 def collapsed(text: str) -> str:
@@ -137,15 +122,14 @@ def collapsed(text: str) -> str:
 
 
 @pytest.mark.parametrize("case", CHECKS.values(), ids=CHECKS.keys())
-def test_lake_path_check(case: Case, small_lake: Frames, previous: Built, tmp_path: Path) -> None:
+def test_lake_path_check(case: Case, small_lake: Frames, tmp_path: Path) -> None:
     frames = small_lake | {case.table: set_row(small_lake[case.table], ROW, **case.lake_value)}
     files = write_lake(frames, tmp_path / "broken")
 
     with pytest.raises(DataInvalid) as refused:
-        build(files, frames, previous.target)
+        build(files, frames, tmp_path / "build" / "warehouse.sqlite")
 
     assert refused.value.failures == [Failure(case.table, "", f"rejected by SQLite: {case.error}", 1)]
-    assert previous.untouched()
 
 
 def test_every_check_has_a_case() -> None:
@@ -204,24 +188,90 @@ KEYS = {
 }
 
 
-@pytest.mark.parametrize("case", KEYS.values(), ids=KEYS.keys())
-def test_lake_path_key(case: KeyCase, small_lake: Frames, previous: Built, tmp_path: Path) -> None:
+UNIQUE_KEYS = {name: case for name, case in KEYS.items() if not case.parent}
+
+
+@pytest.mark.parametrize("case", UNIQUE_KEYS.values(), ids=UNIQUE_KEYS.keys())
+def test_lake_path_key(case: KeyCase, small_lake: Frames, tmp_path: Path) -> None:
+    """Refused by DuckDB's insert (a primary key) or by the unique index built after it."""
     frames = small_lake | {case.table: case.change(small_lake[case.table])}
     files = write_lake(frames, tmp_path / "broken")
 
-    if case.parent:
-        # Inserted, then found by the foreign-key check, which shows the row by its rowid (the primary key).
-        with pytest.raises(DataInvalid) as invalid:
-            build(files, frames, previous.target)
-        rowid = frames[case.table][schema().primary_keys[case.table]][ROW]
-        rule = f"foreign key to {case.parent} does not resolve"
-        assert invalid.value.failures == [Failure(case.table, case.column, rule, 1, [{"rowid": rowid}])]
-    else:
-        # Refused by DuckDB's insert (a primary key) or by the unique index built after it.
-        with pytest.raises(DataInvalid) as refused:
-            build(files, frames, previous.target)
-        assert refused.value.failures == [Failure(case.table, "", f"rejected by SQLite: {case.message}", 1)]
-    assert previous.untouched()
+    with pytest.raises(DataInvalid) as refused:
+        build(files, frames, tmp_path / "build" / "warehouse.sqlite")
+
+    assert refused.value.failures == [Failure(case.table, "", f"rejected by SQLite: {case.message}", 1)]
+
+
+# --- the proof of the copy: a fill that loses, adds or changes a row is caught -----------------------------------
+
+# Each tampers with one table right after its fill, as a bug in the fill would (through sqlite3: the build's own
+# connections are closed between the fill and the proof).
+FIRST = "(select min({key}) from {table})"
+FILL_BUGS = {
+    "one value changed": (
+        "orders",
+        f"update orders set total_amount = total_amount + 0.01 where order_id = {FIRST}",
+    ),
+    "one row dropped": ("order_items", f"delete from order_items where order_item_id = {FIRST}"),
+    "one row duplicated": (
+        "customers",
+        "insert into customers select customer_id + 1000000000, first_name, last_name, 'x' || email, signup_date "
+        f"from customers where customer_id = {FIRST}",
+    ),
+    "one row of another table": (  # a customer's row where an order should be
+        "orders",
+        "insert into orders select customer_id + 1000000000, customer_id, signup_date, 0 from customers "
+        "where customer_id = (select min(customer_id) from customers)",
+    ),
+}
+FILL_BUG_RULES = {
+    "one value changed": "the warehouse's rows differ from its source's (content checksums differ)",
+    "one row dropped": "the warehouse holds {n} rows, its source {m}",
+    "one row duplicated": "the warehouse holds {n} rows, its source {m}",
+    "one row of another table": "the warehouse holds {n} rows, its source {m}",
+}
+
+
+@pytest.mark.parametrize("bug", FILL_BUGS, ids=FILL_BUGS)
+def test_a_fill_bug_is_caught_by_the_proof_of_the_copy(
+    bug: str, small_lake: Frames, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table, tamper = FILL_BUGS[bug]
+    fill = WarehouseBuild._fill_table
+
+    def buggy_fill(self: WarehouseBuild, filled: str, advance: Callable[[int], None]) -> None:
+        fill(self, filled, advance)
+        if filled == table:
+            with closing(sqlite3.connect(self.build)) as db, db:
+                db.execute(tamper.format(key=schema().primary_keys[table], table=table))
+
+    monkeypatch.setattr(WarehouseBuild, "_fill_table", buggy_fill)
+    with pytest.raises(DataInvalid) as caught:
+        build(write_lake(small_lake, tmp_path / "lake"), small_lake, tmp_path / "build" / "warehouse.sqlite")
+
+    rows = small_lake[table].height
+    found = rows - 1 if bug == "one row dropped" else rows + 1
+    expected = FILL_BUG_RULES[bug].format(n=found, m=rows)
+    assert [(f.table, f.rule) for f in caught.value.failures] == [(table, expected)]
+
+
+def test_the_unbroken_lake_builds_and_is_proven(good_warehouse: Path, small_lake: Frames) -> None:
+    """The control of the lake path: the good lake goes in whole, and each table passes its proof."""
+    assert counts(good_warehouse) == {t: f.height for t, f in small_lake.items()}
+
+
+def test_the_built_tables_declare_every_check_of_the_schema(good_warehouse: Path) -> None:
+    """Filled without their CHECKs, the tables end with the statements of warehouse/schema.sql, which SQLite
+    enforces on the next write (as through the API)."""
+    with closing(sqlite3.connect(good_warehouse)) as db:
+        stored = dict(db.execute("select name, sql from sqlite_schema where type = 'table'").fetchall())
+        assert {t: stored[t] for t in TABLES} == {t: schema().table_sql[t] for t in TABLES}
+        assert db.execute("pragma integrity_check").fetchall() == [("ok",)]
+        with pytest.raises(sqlite3.IntegrityError, match=r"CHECK constraint failed: quantity > 0"):
+            db.execute(
+                "update order_items set quantity = 0 where order_item_id = (select min(order_item_id) from order_items)"
+            )
 
 
 def test_every_key_has_a_case() -> None:

@@ -2,7 +2,8 @@
 
 SQLite keeps no structured record of CHECK constraints (no PRAGMA lists them), so they are read from the
 DDL that the warehouse stores in ``sqlite_schema`` - the statements of ``warehouse/schema.sql`` verbatim.
-Only what the data dictionary needs: split the definitions at top-level commas, find ``CHECK (...)``.
+Only what the data dictionary and the warehouse build need: split the definitions at top-level commas, find
+``CHECK (...)``, and write a statement without its column CHECKs (the build's fill, decision 0041).
 """
 
 from __future__ import annotations
@@ -110,3 +111,32 @@ def checks_of(create_table_sql: str) -> TableChecks:
             _balanced(definition, match.end() - 1) for match in CHECK_KEYWORD.finditer(definition)
         )
     return TableChecks(columns, tuple(table))
+
+
+def without_checks(sql: str) -> str:
+    """``sql`` (CREATE TABLE statements, comments allowed) with every column's ``CHECK (...)`` taken out, and the
+    rest verbatim. A table-level CHECK is refused: taking it out would leave its comma behind."""
+    out: list[str] = []
+    quote = ""
+    i = start = 0
+    while i < len(sql):
+        ch = sql[i]
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"`[":
+            quote = "]" if ch == "[" else ch
+        elif sql.startswith("--", i):
+            i = len(sql) if (end := sql.find("\n", i)) < 0 else end
+            continue
+        elif (found := CHECK_KEYWORD.match(sql, i)) and (i == 0 or not (sql[i - 1].isalnum() or sql[i - 1] == "_")):
+            before = sql[start:i].rstrip()
+            if before.endswith((",", "(")):
+                msg = f"a table-level CHECK cannot be taken out: {sql[i : i + 60]!r}"
+                raise ValueError(msg)
+            out.append(before)
+            i = found.end() - 1 + len(_balanced(sql, found.end() - 1)) + 2
+            start = i
+            continue
+        i += 1
+    out.append(sql[start:])
+    return "".join(out)

@@ -1,0 +1,59 @@
+"""Results that follow exactly from another one, derived from it inside ``run`` instead of computed again.
+
+``queries/derived/<query>.sql`` derives the query's result from a mart computed in the same run (named on its
+``-- from:`` line, read as the table ``source``): a monthly series from its daily mart, a whole-history total
+from the daily rows, the top N from the full ranking. It may take the query's own parameters (``$grain``,
+``$limit``); every other parameter must be at the query's default (the whole history), the range every mart is
+computed over. ``queries/*.sql`` stay the definitions: the API, Spark, ``analyze`` and the benchmarks run them as
+they are, a test holds each derivation equal to its query, and the independent references check the results.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pipeline import duck_sql
+from pipeline.analysis.queries import QUERIES_DIR, Query, QueryFileError, Value, get_query, with_ctes
+
+DERIVED_DIR_NAME = "derived"
+_FROM_LINE = re.compile(r"^--\s+from:\s*(?P<mart>\w+)\s*$", re.MULTILINE)
+_SQL_PARAM = re.compile(r"\$(\w+)")
+
+
+@dataclass(frozen=True)
+class Derivation:
+    query: Query
+    source: str  # the mart whose rows it reads, as ``source``
+    sql: str
+    params: tuple[str, ...]  # the query's parameters it takes; the others must be at their defaults
+
+    def applies(self, values: dict[str, Value]) -> bool:
+        return all(values[p.name] == p.default for p in self.query.params if p.name not in self.params)
+
+    def statement(self, source_file: Path) -> str:
+        return with_ctes(self.sql, {"source": f"select * from read_parquet({duck_sql.sql_string(source_file)})"})
+
+
+def parse_derivation(path: Path) -> Derivation:
+    sql = path.read_text()
+    query = get_query(path.stem)
+    found = _FROM_LINE.search(sql)
+    if not sql.startswith(f"-- {path.stem}:") or found is None:
+        msg = f"{path}: the header must start with '-- {path.stem}: <why it is exact>' and name its '-- from: <mart>'"
+        raise QueryFileError(msg)
+    body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    params = tuple(sorted(set(_SQL_PARAM.findall(body))))
+    unknown = set(params) - {p.name for p in query.params}
+    if unknown:
+        msg = f"{path}: uses {sorted(unknown)}, which are not parameters of the query {query.name!r}"
+        raise QueryFileError(msg)
+    return Derivation(query, found["mart"], sql, params)
+
+
+@cache
+def derivations(directory: Path = QUERIES_DIR / DERIVED_DIR_NAME) -> dict[str, Derivation]:
+    """Every derivation, by the name of the query it derives."""
+    return {path.stem: parse_derivation(path) for path in sorted(directory.glob("*.sql"))}
