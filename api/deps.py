@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 import duckdb
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader
 
 from api.answers import Answers
+from api.idempotency import HEADER, KEY_PATTERN, InFlight, request_hash
 from api.limits import QueryGate
 from api.problems import Problem
 from api.writer import Writer
 from pipeline.settings import Settings
 from pipeline.warehouse.connection import Warehouse
+from pipeline.warehouse.writes.idempotency import Retry
 from pipeline.warehouse.writes.transaction import Writing
 
 KEY_HEADER = "X-API-Key"
@@ -53,11 +56,17 @@ async def get_answers(request: Request) -> Answers:
     return answers
 
 
+async def get_in_flight(request: Request) -> InFlight:
+    in_flight: InFlight = request.app.state.in_flight
+    return in_flight
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]
 WriterDep = Annotated[Writer, Depends(get_writer)]
 GateDep = Annotated[QueryGate, Depends(get_gate)]
 AnswersDep = Annotated[Answers, Depends(get_answers)]
+InFlightDep = Annotated[InFlight, Depends(get_in_flight)]
 
 
 async def get_cursor(warehouse: WarehouseDep) -> AsyncIterator[duckdb.DuckDBPyConnection]:
@@ -91,24 +100,63 @@ def _known(key: str, keys: tuple[str, ...]) -> bool:
     return found
 
 
-def get_writing(settings: SettingsDep, key: Annotated[str | None, Security(api_key)]) -> Writing:
-    """The write's context once its key checks out: 403 while writes are disabled, 401 no key, 403 wrong key."""
+def key_refusal(settings: Settings, key: str | None) -> Problem | None:
+    """Why a write with ``key`` is refused, if it is: 403 while writes are disabled, 401 no key, 403 wrong key."""
     if not settings.api_keys:
         detail = (
             "writes are disabled: the API has no keys; start it with ECOM_API_KEYS=<key>[,<key>...] "
             f"and send one in the {KEY_HEADER} header"
         )
-        raise Problem(403, detail, slug="writes-disabled")
+        return Problem(403, detail, slug="writes-disabled")
     if not key:
-        raise Problem(
+        return Problem(
             401,
             f"writes need an API key in the {KEY_HEADER} header",
             slug="missing-key",
             headers={"WWW-Authenticate": f'ApiKey header="{KEY_HEADER}"'},
         )
     if not _known(key, settings.api_keys):
-        raise Problem(403, f"the {KEY_HEADER} is not one of the API's keys", slug="wrong-key")
-    return Writing(settings.warehouse_path, key_id(key), settings.window)
+        return Problem(403, f"the {KEY_HEADER} is not one of the API's keys", slug="wrong-key")
+    return None
+
+
+def get_writing(settings: SettingsDep, key: Annotated[str | None, Security(api_key)]) -> Writing:
+    """The write's context once its key checks out (``api.intake`` checked it before the body was read), with
+    the deadline of its wait for the warehouse."""
+    refusal = key_refusal(settings, key)
+    if refusal is not None:
+        raise refusal
+    assert key is not None
+    wait_until = time.monotonic() + settings.api_write_wait_seconds
+    return Writing(settings.warehouse_path, key_id(key), settings.window, wait_until)
 
 
 WritingDep = Annotated[Writing, Depends(get_writing)]
+
+
+async def get_retry(
+    request: Request,
+    writing: WritingDep,
+    in_flight: InFlightDep,
+    key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            pattern=KEY_PATTERN,
+            description="Any unique string (a UUID, say): a retry with the same key and body gets the first answer "
+            "again and never makes a second row (kept 24 hours per API key); another body with it is a 422, and "
+            "while its first request runs, a 409.",
+            examples=["8e03978e-40d5-43e8-bc93-6894a57f9324"],
+        ),
+    ] = None,
+) -> AsyncIterator[Retry | None]:
+    """The create's Idempotency-Key and the digest of its request, held by this request while it runs."""
+    if key is None:
+        yield None
+        return
+    body = await request.body()  # read already, before the body was parsed
+    with in_flight.claim(writing.key_id, key):
+        yield Retry(key, request_hash(request.method, request.url.path, body))
+
+
+RetryDep = Annotated[Retry | None, Depends(get_retry)]

@@ -20,6 +20,8 @@ from fastapi.routing import APIRoute
 
 from api import problems
 from api.answers import Answers
+from api.idempotency import InFlight
+from api.intake import Intake
 from api.limits import QueryGate
 from api.routes import admin, analytics, customers, health, orders, products, queries
 from api.writer import Writer
@@ -69,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.writer = stack.enter_context(Writer())
             app.state.gate = QueryGate(settings.api_query_slots, settings.api_query_seconds)
             app.state.answers = Answers()
+            app.state.in_flight = in_flight = InFlight(settings.warehouse_path)
+            stack.callback(in_flight.close)
             yield
 
     app = FastAPI(
@@ -93,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(Intake, settings=settings, routes=app.router.routes)
     return app
 
 

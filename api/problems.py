@@ -23,6 +23,7 @@ from starlette.routing import compile_path
 from api.limits import QueriesBusy, QueryTimeout
 from api.writer import WriterUnavailable
 from pipeline.errors import InvalidRequest, UsageError, WarehouseMissing
+from pipeline.warehouse.writes.idempotency import KeyReused
 from pipeline.warehouse.writes.transaction import Busy, Conflict, Missing
 
 log = logging.getLogger("api")
@@ -130,9 +131,11 @@ def _validation_error(_: Request, error: Exception) -> JSONResponse:
 
 
 def _refused(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, Missing | Conflict)
+    assert isinstance(error, Missing | Conflict | KeyReused)
     if isinstance(error, Missing):
         return response(Problem(404, error.message, slug="not-found", rule=error.rule))
+    if isinstance(error, KeyReused):
+        return response(Problem(422, error.message, slug="idempotency-key-reused"))
     return response(Problem(409, error.message, slug="rule-violation", rule=error.rule))
 
 
@@ -145,9 +148,19 @@ def _no_warehouse(_: Request, error: Exception) -> JSONResponse:
     return response(Problem(503, detail, slug="no-warehouse", headers={"Retry-After": "60"}))
 
 
-def _unavailable(_: Request, error: Exception) -> JSONResponse:
-    slug = "query-timeout" if isinstance(error, QueryTimeout) else "busy"
-    return response(Problem(503, str(error), slug=slug, headers={"Retry-After": RETRY_SECONDS}))
+def _busy(_: Request, error: Exception) -> JSONResponse:
+    """Nothing was done (every analysis slot taken, or the warehouse taken past a write's wait): retry soon."""
+    return response(Problem(503, str(error), slug="busy", headers={"Retry-After": RETRY_SECONDS}))
+
+
+def _outcome_unknown(_: Request, error: Exception) -> JSONResponse:
+    """No Retry-After: a blind retry could write twice; read the resource, or retry with the Idempotency-Key."""
+    return response(Problem(503, str(error), slug="outcome-unknown"))
+
+
+def _query_timeout(_: Request, error: Exception) -> JSONResponse:
+    """No Retry-After: the same request would run out of time again."""
+    return response(Problem(503, str(error), slug="query-timeout"))
 
 
 def _problem(_: Request, error: Exception) -> JSONResponse:
@@ -175,13 +188,14 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Missing, _refused)
     app.add_exception_handler(Conflict, _refused)
+    app.add_exception_handler(KeyReused, _refused)
     app.add_exception_handler(UsageError, _bad_parameter)
     app.add_exception_handler(InvalidRequest, _bad_parameter)
     app.add_exception_handler(WarehouseMissing, _no_warehouse)
-    app.add_exception_handler(QueryTimeout, _unavailable)
-    app.add_exception_handler(QueriesBusy, _unavailable)
-    app.add_exception_handler(WriterUnavailable, _unavailable)
-    app.add_exception_handler(Busy, _unavailable)
+    app.add_exception_handler(QueryTimeout, _query_timeout)
+    app.add_exception_handler(QueriesBusy, _busy)
+    app.add_exception_handler(WriterUnavailable, _outcome_unknown)
+    app.add_exception_handler(Busy, _busy)
     app.add_exception_handler(duckdb.Error, _database_error)
     app.add_exception_handler(Exception, _internal)
 
@@ -191,9 +205,15 @@ DESCRIPTIONS = {
     401: "No API key: send one in the X-API-Key header",
     403: "Writes are disabled (no ECOM_API_KEYS) or the API key is not one of them",
     404: "The row, or a row the request references, does not exist",
-    409: "A rule of the data refuses the write (named in `rule`); nothing was written",
-    422: "The request does not match the schema (the fields are listed in `errors`)",
-    503: "No warehouse yet (build one with `just run`), or busy: retry after Retry-After seconds",
+    409: "A rule of the data refuses the write (named in `rule`), or the Idempotency-Key's first request is "
+    "still running; nothing was written",
+    413: "The body is larger than ECOM_API_MAX_BODY_BYTES; it was not read",
+    422: "The request does not match the schema (the fields are listed in `errors`), or its Idempotency-Key was "
+    "used for another request",
+    503: "The `type` says which: `no-warehouse` (build one with `just run`); `busy` (nothing was done: retry after "
+    "Retry-After seconds); `query-timeout` (the analysis ran out of time: narrow it, or run it with `just analyze`); "
+    "`outcome-unknown` (the write may or may not have been made: read the resource, or retry with the same "
+    "Idempotency-Key)",
 }
 
 

@@ -127,13 +127,29 @@ def scratch_dir(parent: Path, prefix: str, suffix: str = "") -> Iterator[Path]:
             os.close(fd)
 
 
+# How often a wait with a deadline tries the lock again: flock itself cannot wait with a timeout.
+LOCK_POLL_SECONDS = 0.005
+
+
 @contextmanager
-def exclusive_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``path`` (created if missing) for the block, waiting for other holders."""
+def exclusive_lock(path: Path, until: float | None = None) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created if missing) for the block, waiting for other holders;
+    with ``until`` (a ``time.monotonic()`` value) at most until then, and then TimeoutError."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        if until is None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= until:
+                        msg = f"{path} stayed locked past the deadline"
+                        raise TimeoutError(msg) from None
+                    time.sleep(LOCK_POLL_SECONDS)
         yield
     finally:
         os.close(fd)

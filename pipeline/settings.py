@@ -84,8 +84,19 @@ def _fault_step(text: str) -> str | None:
     return text.strip() or None
 
 
-def _keys(text: str) -> tuple[str, ...]:
-    return tuple(key.strip() for key in text.split(",") if key.strip())
+def _comma_list(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+# A browser origin as the Origin header sends it: a scheme and a host, with a port or not, and nothing after.
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def _origins(value: tuple[str, ...]) -> None:
+    wrong = [origin for origin in value if origin != "*" and not _ORIGIN.match(origin)]
+    if wrong:
+        msg = f"should be origins such as https://shop.example or http://localhost:3000, or *; not {', '.join(wrong)}"
+        raise ValueError(msg)
 
 
 def _between(low: float, high: float, *, low_open: bool = False) -> Callable[[Any], None]:
@@ -172,11 +183,22 @@ class Settings:
     api_port: int = field(default=8000, metadata=_spec(_integer, _between(1, 65_535)))
     api_workers: int = field(default=1, metadata=_spec(_integer, _between(1, 64)))
     # ECOM_API_KEYS: comma-separated; with none, the API is read-only.
-    api_keys: tuple[str, ...] = field(default=(), metadata=_spec(_keys))
+    api_keys: tuple[str, ...] = field(default=(), metadata=_spec(_comma_list))
     # Analyses run through the API (GET /analytics/queries/<name>): a time limit each, and how many at once
     # per API process, so that they cannot starve the keyed reads.
     api_query_seconds: float = field(default=30.0, metadata=_spec(_number, _between(0, 3600, low_open=True)))
     api_query_slots: int = field(default=2, metadata=_spec(_integer, _between(1, 64)))
+    # The most rows one answer of a mart or an analysis holds; a larger result pages (lists keep their 1,000).
+    # 10,000 fits the daily revenue mart's three years (1,096 days) in one answer.
+    api_max_rows: int = field(default=10_000, metadata=_spec(_integer, _between(100, 1_000_000)))
+    # The largest request body the API reads (1 MiB); a larger one is refused with 413 before it is read.
+    api_max_body_bytes: int = field(default=2**20, metadata=_spec(_integer, _between(1024, 2**30)))
+    # How long a write waits for the warehouse (the write lock, readers finishing) before it answers busy.
+    api_write_wait_seconds: float = field(default=5.0, metadata=_spec(_number, _between(0, 3600, low_open=True)))
+    # Cache-Control: max-age of the GET answers; 0: clients revalidate every time (cheaply, with If-None-Match).
+    api_cache_seconds: int = field(default=0, metadata=_spec(_integer, _between(0, 31_536_000)))
+    # Browser origins allowed to call the API (CORS), comma-separated; none: no CORS headers at all.
+    api_cors_origins: tuple[str, ...] = field(default=(), metadata=_spec(_comma_list, _origins))
     dashboard_host: str = field(default="127.0.0.1", metadata=_spec(str.strip))
     dashboard_port: int = field(default=8501, metadata=_spec(_integer, _between(1, 65_535)))
 

@@ -29,3 +29,21 @@ create table audit_log (
 create table mart_state (
     refreshed_through INTEGER not null  -- The last audit_id the marts include (0: the build's own data).
 );
+
+-- One row per table of the data model: its rows and the largest key it has held, kept by every write.
+create table table_state (
+    table_name TEXT not null primary key,  -- A table of the data model.
+    row_count INTEGER not null check (row_count >= 0),  -- Its rows: counted by the build, then kept by each write.
+    last_key INTEGER not null  -- The largest key it has held: a new row gets the next one, a deleted key is not reused.
+);
+
+-- One row per create sent with an Idempotency-Key, kept 24 hours: the same request again gets the same answer.
+create table idempotent_request (
+    key_id TEXT not null,  -- Which API key sent it: a digest of it, never the key (keys are scoped per API key).
+    idempotency_key TEXT not null,  -- The Idempotency-Key header as sent.
+    request_hash TEXT not null,  -- Digest of the method, path and body: the same key with another request is refused.
+    at TEXT not null,  -- When the write committed, UTC, ISO-8601; forgotten 24 hours later.
+    status INTEGER not null,  -- The status of the answer.
+    answer TEXT not null,  -- The body of the answer, as JSON.
+    primary key (key_id, idempotency_key)
+);

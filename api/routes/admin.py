@@ -12,7 +12,7 @@ from pipeline.warehouse.writes import resources
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
-@router.post("/refresh-marts", responses=responses(401, 403, 503))
+@router.post("/refresh-marts", responses=responses(401, 403, 413, 503))
 def refresh_marts(writing: WritingDep, writer: WriterDep, settings: SettingsDep) -> RefreshResult:
     """Recompute every mart from the warehouse tables in one transaction (key required): after writes, analytics
     answers say `marts_stale` until this runs. Takes as long as the marts' queries (seconds per million orders)."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import WarehouseDep, WriterDep, WritingDep
+from api.deps import RetryDep, WarehouseDep, WriterDep, WritingDep
 from api.models.common import Page
 from api.models.customers import Customer, CustomerCreate, CustomerDetail, CustomerQuery, CustomerUpdate
 from api.problems import responses
@@ -29,14 +29,16 @@ async def read_customer(warehouse: WarehouseDep, customer_id: KeyPath) -> Custom
     return found(CustomerDetail, "customer", customer_id, await ask(warehouse, rows.customer, customer_id))
 
 
-@router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 409, 422, 503)})
-def create_customer(body: CustomerCreate, writing: WritingDep, writer: WriterDep, response: Response) -> CustomerDetail:
+@router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 409, 413, 422, 503)})
+def create_customer(
+    body: CustomerCreate, writing: WritingDep, writer: WriterDep, retry: RetryDep, response: Response
+) -> CustomerDetail:
     """A new customer (key required): the email must be unused, the signup_date inside the data's window."""
-    row = writer.run(resources.create_customer, writing, body.model_dump())
-    return created(response, "customers", "customer_id", CustomerDetail, row)
+    answer = writer.run(resources.create, writing, "customers", body.model_dump(), retry)
+    return created(response, "customers", CustomerDetail, answer)
 
 
-@router.patch("/{customer_id}", responses=responses(400, 401, 403, 404, 409, 422, 503))
+@router.patch("/{customer_id}", responses=responses(400, 401, 403, 404, 409, 413, 422, 503))
 def update_customer(
     customer_id: KeyPath, body: CustomerUpdate, writing: WritingDep, writer: WriterDep
 ) -> CustomerDetail:
@@ -45,7 +47,7 @@ def update_customer(
     return found(CustomerDetail, "customer", customer_id, row)
 
 
-@router.delete("/{customer_id}", status_code=204, responses=responses(401, 403, 404, 409, 422, 503))
+@router.delete("/{customer_id}", status_code=204, responses=responses(401, 403, 404, 409, 413, 422, 503))
 def delete_customer(customer_id: KeyPath, writing: WritingDep, writer: WriterDep) -> None:
     """Delete a customer who has no orders (key required)."""
     writer.run(resources.delete, writing, "customers", customer_id)

@@ -2,38 +2,34 @@
 
 from __future__ import annotations
 
-import threading
+from typing import Any
 
+import duckdb
 from fastapi import APIRouter
 
-from api.deps import CursorDep, WarehouseDep
-from api.models.common import BuildInfo, Health, Ready
+from api.deps import WarehouseDep
+from api.models.common import Health, Ready
 from api.problems import responses
+from api.routes.shared import ask, read_with_build
+from pipeline.warehouse.connection import Warehouse
 from pipeline.warehouse.reads import rows
 
 router = APIRouter(tags=["health"])
 
-# Row counts by build version (a rebuild or a write changes it): counting a large warehouse takes seconds.
-_counts: dict[str, dict[str, int]] = {}
-_counts_lock = threading.Lock()
-
 
 @router.get("/health")
-def health() -> Health:
+async def health() -> Health:
     """Liveness: the process answers. Touches no database."""
     return Health(status="ok")
 
 
+def _ready(cursor: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> dict[str, Any]:
+    build, counts = read_with_build(warehouse, cursor, lambda: rows.row_counts(cursor))
+    return {"status": "ready", "row_counts": counts, **build.model_dump()}
+
+
 @router.get("/ready", responses=responses(503))
-def ready(cursor: CursorDep, warehouse: WarehouseDep) -> Ready:
-    """Readiness: the warehouse being served, its build and its rows per table; 503 while there is none."""
-    build = warehouse.build(cursor)
-    with _counts_lock:
-        counts = _counts.get(build.version)
-    if counts is None:
-        counts = rows.row_counts(cursor)
-        if warehouse.build(cursor) == build:  # counted in the build it is labelled with
-            with _counts_lock:
-                _counts.clear()
-                _counts[build.version] = counts
-    return Ready(status="ready", row_counts=counts, **BuildInfo.model_validate(build).model_dump())
+async def ready(warehouse: WarehouseDep) -> Ready:
+    """Readiness: the warehouse being served, its build and its rows per table (as the build counted them and
+    every write since has kept them: a probe counts nothing); 503 while there is none."""
+    return Ready.model_validate(await ask(warehouse, _ready, warehouse))

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import WarehouseDep, WriterDep, WritingDep
+from api.deps import RetryDep, WarehouseDep, WriterDep, WritingDep
 from api.models.common import Page
 from api.models.orders import Order, OrderCreate, OrderDetail, OrderQuery, OrderUpdate
 from api.problems import responses
@@ -32,25 +32,27 @@ async def read_order(warehouse: WarehouseDep, order_id: KeyPath) -> OrderDetail:
     return found(OrderDetail, "order", order_id, await ask(warehouse, rows.order, order_id))
 
 
-@router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 404, 409, 422, 503)})
-def create_order(body: OrderCreate, writing: WritingDep, writer: WriterDep, response: Response) -> OrderDetail:
+@router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 404, 409, 413, 422, 503)})
+def create_order(
+    body: OrderCreate, writing: WritingDep, writer: WriterDep, retry: RetryDep, response: Response
+) -> OrderDetail:
     """A new order with its lines and payment (key required).
 
     The order_date must be on or after the customer's signup, the payment_date on or after the order_date, both
     inside the data's window; a missing customer or product is a 404.
     """
-    row = writer.run(resources.create_order, writing, body.model_dump())
-    return created(response, "orders", "order_id", OrderDetail, row)
+    answer = writer.run(resources.create, writing, "orders", body.model_dump(), retry)
+    return created(response, "orders", OrderDetail, answer)
 
 
-@router.patch("/{order_id}", responses=responses(400, 401, 403, 404, 409, 422, 503))
+@router.patch("/{order_id}", responses=responses(400, 401, 403, 404, 409, 413, 422, 503))
 def update_order(order_id: KeyPath, body: OrderUpdate, writing: WritingDep, writer: WriterDep) -> OrderDetail:
     """Change an order (key required): its customer, date, lines (all replaced) or payment method and date."""
     row = writer.run(resources.update_order, writing, order_id, body.model_dump())
     return found(OrderDetail, "order", order_id, row)
 
 
-@router.delete("/{order_id}", status_code=204, responses=responses(401, 403, 404, 422, 503))
+@router.delete("/{order_id}", status_code=204, responses=responses(401, 403, 404, 413, 422, 503))
 def delete_order(order_id: KeyPath, writing: WritingDep, writer: WriterDep) -> None:
     """Delete an order with its lines and payment, in one transaction (key required)."""
     writer.run(resources.delete, writing, "orders", order_id)

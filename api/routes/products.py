@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import WarehouseDep, WriterDep, WritingDep
+from api.deps import RetryDep, WarehouseDep, WriterDep, WritingDep
 from api.models.common import Page
 from api.models.products import Product, ProductCreate, ProductQuery, ProductUpdate
 from api.problems import responses
@@ -29,21 +29,23 @@ async def read_product(warehouse: WarehouseDep, product_id: KeyPath) -> Product:
     return found(Product, "product", product_id, await ask(warehouse, rows.product, product_id))
 
 
-@router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 409, 422, 503)})
-def create_product(body: ProductCreate, writing: WritingDep, writer: WriterDep, response: Response) -> Product:
+@router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 409, 413, 422, 503)})
+def create_product(
+    body: ProductCreate, writing: WritingDep, writer: WriterDep, retry: RetryDep, response: Response
+) -> Product:
     """A new product (key required); its price is rounded to the cent."""
-    row = writer.run(resources.create_product, writing, body.model_dump())
-    return created(response, "products", "product_id", Product, row)
+    answer = writer.run(resources.create, writing, "products", body.model_dump(), retry)
+    return created(response, "products", Product, answer)
 
 
-@router.patch("/{product_id}", responses=responses(400, 401, 403, 404, 409, 422, 503))
+@router.patch("/{product_id}", responses=responses(400, 401, 403, 404, 409, 413, 422, 503))
 def update_product(product_id: KeyPath, body: ProductUpdate, writing: WritingDep, writer: WriterDep) -> Product:
     """Change some of a product's fields (key required); the price only while no order line uses it."""
     row = writer.run(resources.update_product, writing, product_id, body.model_dump())
     return found(Product, "product", product_id, row)
 
 
-@router.delete("/{product_id}", status_code=204, responses=responses(401, 403, 404, 409, 422, 503))
+@router.delete("/{product_id}", status_code=204, responses=responses(401, 403, 404, 409, 413, 422, 503))
 def delete_product(product_id: KeyPath, writing: WritingDep, writer: WriterDep) -> None:
     """Delete a product that is on no order line (key required)."""
     writer.run(resources.delete, writing, "products", product_id)

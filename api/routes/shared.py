@@ -13,8 +13,10 @@ from pydantic import BaseModel
 from api.models.common import MAX_KEY, BuildInfo, Page, PageQuery
 from api.problems import Problem
 from pipeline.errors import WarehouseMissing
+from pipeline.schema import schema
 from pipeline.warehouse.connection import Warehouse
 from pipeline.warehouse.reads import pages
+from pipeline.warehouse.writes.idempotency import Created
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -59,11 +61,12 @@ def found(model: type[M], name: str, key: int, row: dict[str, Any] | None) -> M:
     return model.model_validate(row)
 
 
-def created(response: Response, resource: str, key_column: str, model: type[M], row: dict[str, Any] | None) -> M:
-    """A new row as ``model``, with the Location it can be read from."""
-    assert row is not None  # a create always reads its row back
-    response.headers["Location"] = f"/{resource}/{row[key_column]}"
-    return model.model_validate(row)
+def created(response: Response, resource: str, model: type[M], answer: Created) -> M:
+    """A create's answer (the new row's, or the one kept for its Idempotency-Key) as ``model``, with the Location
+    the row is read from."""
+    response.status_code = answer.status
+    response.headers["Location"] = f"/{resource}/{answer.row[schema().primary_keys[resource]]}"
+    return model.model_validate(answer.row)
 
 
 def _file(warehouse: Warehouse) -> tuple[int, int]:

@@ -113,7 +113,9 @@ def _build_id(record: BuildRecord, built_at: str) -> str:
     return hashlib.sha256(f"{built_at}\n{record.source_hash}".encode()).hexdigest()[:16]
 
 
-def _write_record(build: Path, record: BuildRecord) -> str:
+def _write_record(build: Path, record: BuildRecord, rows: dict[str, int]) -> str:
+    """The build record, the marts' state and each table's rows and largest key (``table_state``, which every
+    write made through the API keeps from then on: no count per readiness probe, no key given twice)."""
     built_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     build_id = _build_id(record, built_at)
     with sqlite_connection(build, unjournaled=True) as db:
@@ -132,6 +134,13 @@ def _write_record(build: Path, record: BuildRecord) -> str:
             ),
         )
         db.execute("insert into mart_state (refreshed_through) values (0)")
+        for table in TABLES:
+            key = schema().primary_keys[table]  # identifiers from the schema only; max() of a key is one seek
+            db.execute(
+                f"insert into table_state (table_name, row_count, last_key) select ?, ?, coalesce(max({key}), 0) "
+                f"from {table}",
+                (table, rows[table]),
+            )
     return build_id
 
 
@@ -274,6 +283,6 @@ class WarehouseBuild:
                 # Statistics for the query planner, sampled so that they cost little at any scale.
                 db.execute("pragma analysis_limit = 1000")
                 db.execute("analyze")
-            self.summary.build_id = _write_record(self.build, record)
+            self.summary.build_id = _write_record(self.build, record, self.summary.rows)
         log.info("warehouse %s built (build %s)", self.build, self.summary.build_id)
         return self.summary

@@ -15,7 +15,13 @@ def lock_path(warehouse: Path) -> Path:
 
 
 @contextmanager
-def write_lock(warehouse: Path) -> Iterator[None]:
-    """The lock that API writes and the warehouse swap take, so that neither happens during the other."""
-    with files.exclusive_lock(lock_path(warehouse)):
+def write_lock(warehouse: Path, until: float | None = None) -> Iterator[None]:
+    """The lock that API writes and the warehouse swap take, so that neither happens during the other; an API
+    write waits for it only until ``until`` (``time.monotonic()``), then TimeoutError."""
+    with files.exclusive_lock(lock_path(warehouse), until):
         yield
+
+
+def requests_lock_path(warehouse: Path) -> Path:
+    """The file the API's processes lock a range of for each idempotency key whose first request is running."""
+    return warehouse.with_name(f".{warehouse.name}.requests.lock")

@@ -67,14 +67,15 @@ def load_marts(build: Path, results: Sequence[MartResult], spill_dir: Path, memo
                 db.execute(f"create index {r.mart.table}_{column} on {r.mart.table} ({column})")
 
 
-def refresh_marts(warehouse: Path, spill_parent: Path) -> int:
-    """Recompute every mart from the warehouse's own tables in one transaction, under the warehouse's write lock.
+def refresh_marts(warehouse: Path, spill_parent: Path, until: float | None = None) -> int:
+    """Recompute every mart from the warehouse's own tables in one transaction, under the warehouse's write lock
+    (waited for until ``until``, a ``time.monotonic()`` value, then TimeoutError).
 
     Returns the last ``audit_id`` the marts now include (recorded in ``mart_state``): readers compare it with
     the audit log to tell whether writes made through the API have made the marts stale.
     """
     with (
-        write_lock(warehouse),
+        write_lock(warehouse, until),
         files.scratch_dir(spill_parent, ".spill-") as spill,
         duck.connection(spill) as con,
     ):

@@ -1,6 +1,7 @@
 """Rows by key: a customer (with their order count and spend), a product, an order (with its lines and payment),
-products by their keys, and the row counts. SQLite's own SQL (``warehouse/reads/``) through ``sqlite_query``, so
-its primary keys and indexes answer; keyed reads come back as dicts, typed in Python (``connection.native_rows``).
+products by their keys, and the row counts the writes keep. SQLite's own SQL (``warehouse/reads/``) through
+``sqlite_query``, so its primary keys and indexes answer; keyed reads come back as dicts, typed in Python
+(``connection.native_rows``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import duckdb
 import polars as pl
 
 from pipeline.errors import InvalidRequest
-from pipeline.schema import TABLES, schema
+from pipeline.schema import schema
 from pipeline.warehouse.connection import DUCK_TYPES, native_rows, run_native
 from pipeline.warehouse.sql_files import read_statement
 
@@ -74,7 +75,7 @@ def products_by_id(cursor: duckdb.DuckDBPyConnection, product_ids: Sequence[int]
 
 
 def row_counts(cursor: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rows per table of the data model, counted by SQLite (seconds for a large warehouse: cache the answer)."""
-    sql = " UNION ALL ".join(f"SELECT '{table}' AS table_name, count(*) AS row_count FROM {table}" for table in TABLES)
-    frame = run_native(cursor, sql, (), {"table_name": "varchar", "row_count": "bigint"})
-    return dict(frame.iter_rows())
+    """Rows per table of the data model, as the build counted them and every write since has kept them
+    (``table_state``): a few rows read, never a count of the tables."""
+    query = read_statement("table_state")
+    return {row["table_name"]: row["row_count"] for row in native_rows(cursor, query.sql, (), query.columns)}

@@ -32,11 +32,20 @@ def _bound(value: object) -> object:
 
 
 def insert_row(db: sqlite3.Connection, table: str, values: Mapping[str, object]) -> int:
-    columns = _columns(table, values)
+    """Insert a row under the table's next key, which ``table_state`` keeps (counting the row there too): the
+    largest key the table has ever held plus one, so a deleted row's key is never given again."""
+    key = schema().primary_keys[table]
+    columns = [key, *_columns(table, values)]
+    # The table's own largest key as well: rows put in by other means than the API never collide.
+    (next_key,) = db.execute(
+        "update table_state set row_count = row_count + 1, "
+        f"last_key = max(last_key, (select coalesce(max({key}), 0) from {table})) + 1 "
+        "where table_name = ? returning last_key",
+        (table,),
+    ).fetchone()
     sql = f"insert into {table} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})"
-    key = db.execute(sql, [_bound(values[c]) for c in columns]).lastrowid
-    assert key is not None  # every table has an INTEGER PRIMARY KEY
-    return key
+    db.execute(sql, [next_key, *map(_bound, values.values())])
+    return int(next_key)
 
 
 def update_row(db: sqlite3.Connection, table: str, where: str, key: int, values: Mapping[str, object]) -> None:
@@ -49,7 +58,8 @@ def update_row(db: sqlite3.Connection, table: str, where: str, key: int, values:
 
 def delete_rows(db: sqlite3.Connection, table: str, where: str, key: int) -> None:
     _columns(table, {where: key})
-    db.execute(f"delete from {table} where {where} = ?", (key,))
+    deleted = db.execute(f"delete from {table} where {where} = ?", (key,)).rowcount
+    db.execute(write_statement("rows_deleted"), (deleted, table))
 
 
 def reference(table: str, parent: str) -> ForeignKey:
