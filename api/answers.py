@@ -1,4 +1,5 @@
-"""The answers of the mart reads, kept as the JSON bodies sent, for one state of the warehouse file.
+"""The answers of the mart reads, kept as the bodies sent (with the cursor of their next page), for one state of the
+warehouse file.
 
 A mart changes only with the file (a rebuild swaps another in, a refresh or a write changes it) and each answer
 names the build and the writes made since, so an answer holds while the file's state (``Warehouse.state``)
@@ -14,15 +15,17 @@ from collections.abc import Hashable
 
 from pipeline.warehouse.connection import State
 
+Kept = tuple[bytes, str | None]  # an answer's body and the cursor of the page after it
+
 
 class Answers:
     def __init__(self, size: int = 256) -> None:
         self.size = size
         self._lock = threading.Lock()
         self._state: State | None = None
-        self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._bodies: OrderedDict[Hashable, Kept] = OrderedDict()
 
-    def get(self, state: State | None, key: Hashable) -> bytes | None:
+    def get(self, state: State | None, key: Hashable) -> Kept | None:
         """The body kept for ``key`` in ``state``, if any (never for a state that cannot be told: None)."""
         with self._lock:
             if state is None or state != self._state:
@@ -32,7 +35,7 @@ class Answers:
                 self._bodies.move_to_end(key)
             return body
 
-    def put(self, state: State | None, key: Hashable, body: bytes) -> None:
+    def put(self, state: State | None, key: Hashable, body: Kept) -> None:
         """Keep ``body`` as ``key``'s answer in ``state``, which it was read from from start to end."""
         if state is None:
             return

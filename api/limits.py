@@ -1,8 +1,9 @@
-"""Limits on the analyses run through the API, so that they cannot starve the keyed reads.
+"""Limits on the reads that can run long, so that they cannot starve the keyed reads.
 
-Each analysis gets a time limit (DuckDB's interrupt, on the analysis's own cursor) and takes one of a few
-slots; when every slot is taken, the request is answered at once with 503 and Retry-After instead of queuing
-behind the heavy queries.
+Each analysis, and each list page whose filter no index answers, gets a time limit (DuckDB's interrupt, on the
+cursor the request reads with); an analysis also takes one of a few slots, and when every slot is taken the
+request is answered at once with 503 and Retry-After instead of queuing behind the heavy queries. What the
+limit covers includes turning the rows into the answer's bytes: a request's work ends inside it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class QueriesBusy(Exception):
 
 
 class QueryTimeout(Exception):
-    """An analysis ran past its time limit and was interrupted."""
+    """A read ran past its time limit and was interrupted."""
 
 
 class QueryGate:
@@ -29,16 +30,18 @@ class QueryGate:
         self._free = threading.BoundedSemaphore(slots)
 
     @contextmanager
-    def admit(self, cursor: duckdb.DuckDBPyConnection, name: str) -> Iterator[None]:
-        """Run the block (one analysis on ``cursor``, used for nothing else) within a slot and the time limit."""
-        if not self._free.acquire(blocking=False):
-            msg = f"{self.slots} analyses are already running (ECOM_API_QUERY_SLOTS); retry in a moment"
-            raise QueriesBusy(msg)
+    def limit(self, cursor: duckdb.DuckDBPyConnection, what: str) -> Iterator[None]:
+        """Run the block (work on ``cursor``, which nothing else uses meanwhile) within the time limit; QueryTimeout
+        if it runs past it, its statement interrupted."""
         fired = threading.Event()
+        done = False
+        lock = threading.Lock()  # the interrupt never lands after the block, on the cursor's next user
 
         def interrupt() -> None:
-            fired.set()
-            cursor.interrupt()
+            with lock:
+                if not done:
+                    fired.set()
+                    cursor.interrupt()
 
         timer = threading.Timer(self.seconds, interrupt)
         timer.start()
@@ -48,7 +51,20 @@ class QueryGate:
             fired.set()
         finally:
             timer.cancel()
-            self._free.release()
+            with lock:
+                done = True
         if fired.is_set():
-            msg = f"the analysis {name!r} ran longer than {self.seconds:g} s (ECOM_API_QUERY_SECONDS) and was stopped"
+            msg = f"{what} ran longer than {self.seconds:g} s (ECOM_API_QUERY_SECONDS) and was stopped"
             raise QueryTimeout(msg)
+
+    @contextmanager
+    def admit(self, cursor: duckdb.DuckDBPyConnection, name: str) -> Iterator[None]:
+        """Run the block (one analysis on ``cursor``) within a slot and the time limit."""
+        if not self._free.acquire(blocking=False):
+            msg = f"{self.slots} analyses are already running (ECOM_API_QUERY_SLOTS); retry in a moment"
+            raise QueriesBusy(msg)
+        try:
+            with self.limit(cursor, f"the analysis {name!r}"):
+                yield
+        finally:
+            self._free.release()

@@ -13,17 +13,20 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from api import problems
 from api.answers import Answers
+from api.caching import HttpCache
 from api.idempotency import InFlight
 from api.intake import Intake
 from api.limits import QueryGate
-from api.routes import admin, analytics, customers, health, orders, products, queries
+from api.routes import admin, analytics, customers, exports, health, orders, products, queries
 from api.writer import Writer
 from pipeline import files
 from pipeline.settings import Settings
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if warehouse.path.is_file():  # connect now, so the first request does not wait for DuckDB to start
                 warehouse.cursor().close()
             app.state.warehouse = warehouse
+            app.state.spill = spill
             app.state.writer = stack.enter_context(Writer())
             app.state.gate = QueryGate(settings.api_query_slots, settings.api_query_seconds)
             app.state.answers = Answers()
@@ -84,9 +88,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
-    for router in (health.router, customers.router, products.router, orders.router, analytics.router):
+    for router in (health.router, customers.router, products.router, orders.router):
         app.include_router(router)
-    app.include_router(queries.router())
+    app.include_router(analytics.router(settings))
+    app.include_router(queries.router(settings, _spill))
+    app.include_router(exports.router)
     app.include_router(admin.router)
 
     default_openapi = app.openapi
@@ -98,7 +104,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(Intake, settings=settings, routes=app.router.routes)
+    static = frozenset({"/health", "/analytics/queries", *(u for u in (app.openapi_url, app.docs_url, app.redoc_url,
+                        app.swagger_ui_oauth2_redirect_url) if u)})  # fmt: skip
+    app.add_middleware(HttpCache, cache_seconds=settings.api_cache_seconds, static=static)
+    if settings.api_cors_origins:  # outermost, so that every answer (a refusal of api.intake too) carries them
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.api_cors_origins),
+            allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE"],
+            allow_headers=["X-API-Key", "Idempotency-Key", "Content-Type", "If-None-Match"],
+            expose_headers=["ETag", "Link", "Retry-After", "Location", "Content-Disposition"],
+        )
     return app
+
+
+def _spill(request: Request) -> Path:
+    spill: Path = request.app.state.spill
+    return spill
 
 
 app = create_app()

@@ -221,7 +221,7 @@ def customer(snap: Snapshot, customer_id: int) -> CustomerWithOrders | None:
         found = rows.customer(cursor, customer_id)
         if found is None:
             return None
-        orders = pages.newest_orders(cursor, {"customer_id": customer_id}, limit=pages.MAX_PAGE)
+        orders = pages.page(cursor, "orders", {"customer_id": customer_id}, limit=pages.MAX_PAGE, sort="-order_date")
         return CustomerWithOrders(found, orders)
 
     return _read(snap, read)
@@ -236,7 +236,7 @@ def products(snap: Snapshot, category: str | None, search: str, after: str | Non
 @_by_build
 def orders(snap: Snapshot, filters: tuple[tuple[str, Any], ...], after: str | None, limit: int) -> pages.RowsPage:
     """A page of orders, newest first; ``filters`` are those of ``pages.page("orders")`` as (name, value) pairs."""
-    return _read(snap, lambda c: pages.newest_orders(c, dict(filters), limit=limit, after=after))
+    return _read(snap, lambda c: pages.page(c, "orders", dict(filters), limit=limit, after=after, sort="-order_date"))
 
 
 @dataclass(frozen=True)

@@ -64,3 +64,7 @@ create index order_items_order on order_items (order_id);
 create index order_items_product on order_items (product_id);
 create index products_category on products (category);
 create index payments_date on payments (payment_date);
+-- The API lists' sort orders (sort=signup_date, total_amount, price): a sorted page walks an index, not a table.
+create index customers_signup on customers (signup_date);
+create index orders_total on orders (total_amount);
+create index products_price on products (price);

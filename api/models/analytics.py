@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.models.common import BUILD_EXAMPLE, BuildInfo, PageQuery
+from api.models.common import BUILD_EXAMPLE, BuildInfo
 from pipeline.domain import KIND_NAMES
 
 if TYPE_CHECKING:
@@ -158,11 +158,6 @@ class Anomaly(BaseModel):
     reasons: str = Field(description="every rule that flagged it, comma-separated")
 
 
-class AnomalyQuery(PageQuery):
-    limit: int = Field(100, ge=1, le=1000, description="rows per page", examples=[100])
-    kind: AnomalyKind | None = Field(None, description="only anomalies of this kind", examples=["burst"])
-
-
 class QueryParameter(BaseModel):
     name: str
     type: Literal["date", "int", "float", "choice"]
@@ -221,6 +216,7 @@ class QueryResult(BaseModel):
                     "parameters": {"start_date": "2025-01-01", "end_date": "2025-12-31"},
                     "columns": [{"name": "category", "type": "VARCHAR"}, {"name": "revenue", "type": "DOUBLE"}],
                     "items": [{"category": "Electronics", "revenue": 512345.67}],
+                    "next": None,
                 }
             ]
         }
@@ -230,7 +226,8 @@ class QueryResult(BaseModel):
     query: str
     parameters: dict[str, Any] = Field(description="every parameter's value, the defaults included")
     columns: list[QueryColumn]
-    items: list[dict[str, Any]]
+    items: list[dict[str, Any]] = Field(description="at most ECOM_API_MAX_ROWS rows, in the query's declared order")
+    next: str | None = Field(description="pass it as `cursor` to get the next page; null on the last page")
 
 
 class RefreshResult(BaseModel):

@@ -9,7 +9,9 @@ from typing import Annotated, Generic, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from pipeline.warehouse.reads.pages import CURSOR_PATTERN, DEFAULT_PAGE, MAX_PAGE
+from api.formats import FORMAT_DESCRIPTION, ExportFormat, Format
+from pipeline.warehouse.connection import SqlValue
+from pipeline.warehouse.reads.pages import CURSOR_PATTERN, DEFAULT_PAGE, MAX_PAGE, SORTED_CURSOR_PATTERN
 
 T = TypeVar("T")
 
@@ -18,9 +20,11 @@ T = TypeVar("T")
 MAX_KEY = 2**53 - 1
 Key = Annotated[int, Field(ge=1, le=MAX_KEY)]
 Money = Annotated[float, Field(allow_inf_nan=False)]
-# Text without NUL: SQLite's length() and DuckDB's binding of text both stop at the first NUL character.
+# Text without NUL: SQLite's length() and DuckDB's binding of text both stop at the first NUL character. Every
+# pattern of the API spells its classes out ([0-9], not \d; no \s or \w): the OpenAPI document's patterns are
+# ECMA-262's, the server's Rust's (pydantic) or Python's, and their shorthand classes differ beyond ASCII.
 TEXT_PATTERN = r"^[^\x00]*$"
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _iso_date(value: object) -> object:
@@ -34,17 +38,40 @@ def _iso_date(value: object) -> object:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
-class PageQuery(BaseModel):
-    """The keyset-pagination parameters of every list."""
+# The query parameters of a list that are not filters.
+PAGING = frozenset({"limit", "cursor", "format", "sort"})
+CURSOR_DESCRIPTION = "the `next` value of the previous page; leave it out for the first page"
+
+
+class Filtered(BaseModel):
+    """Query parameters of which all but the paging ones are filters of a list (``pages.LISTINGS``)."""
 
     model_config = ConfigDict(extra="forbid")
 
+    def filters(self) -> dict[str, SqlValue | None]:
+        return self.model_dump(exclude=set(PAGING))
+
+
+class PageQuery(Filtered):
+    """The keyset-pagination parameters of every list, and its format."""
+
     limit: int = Field(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description="rows per page", examples=[DEFAULT_PAGE])
     cursor: str | None = Field(
-        None,
-        pattern=CURSOR_PATTERN,
-        description="the `next` value of the previous page; leave it out for the first page",
-        examples=["AAAAAAAAAGQ"],
+        None, pattern=SORTED_CURSOR_PATTERN, description=CURSOR_DESCRIPTION, examples=["AAAAAAAAAGQ"]
+    )
+    format: Format | None = Field(None, description=FORMAT_DESCRIPTION, examples=["csv"])
+    sort: str | None = None  # each list's own orders (pages.LISTINGS)
+
+
+# The cursor of an answer paged by position (the marts and the analyses, in their declared order).
+PositionCursor = Annotated[
+    str | None, Field(pattern=CURSOR_PATTERN, description=CURSOR_DESCRIPTION, examples=["AAAAAAAAJxA"])
+]
+
+
+class ExportQuery(Filtered):
+    format: ExportFormat = Field(
+        "csv", description="csv (RFC 4180, a header row) or ndjson (a JSON object per line)", examples=["ndjson"]
     )
 
 
@@ -87,13 +114,11 @@ class BuildInfo(BaseModel):
 
 
 class Analytics(BaseModel, Generic[T]):
-    """Rows of an analysis with the build they were read from."""
+    """Rows of an analysis with the build they were read from, at most ECOM_API_MAX_ROWS of them; ``next`` is the
+    cursor of the following page, null on the last."""
 
     build: BuildInfo
     items: list[T]
-
-
-class AnalyticsPage(Analytics[T], Generic[T]):
     next: str | None = Field(description="pass it as `cursor` to get the next page; null on the last page")
 
 

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import MISSING, BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from api.models.common import TEXT_PATTERN, IsoDate, PageQuery
+from api.models.common import TEXT_PATTERN, ExportQuery, Filtered, IsoDate, PageQuery
+from pipeline.warehouse.reads.pages import LISTINGS
+
+if TYPE_CHECKING:
+    CustomerSort = str
+else:  # the key, and each sort column ascending and descending (pipeline.warehouse.reads.pages)
+    CustomerSort = Literal[LISTINGS["customers"].orders]
 
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=TEXT_PATTERN)]
-# What the schema's CHECK (email LIKE '%_@_%._%') needs, without whitespace, NUL or a second @.
-Email = Annotated[str, Field(pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$", max_length=254)]
+# What the schema's CHECK (email LIKE '%_@_%._%') needs, without a second @, control characters (C0, DEL and C1:
+# U+0085 is one), spaces or no-break spaces; the class is spelled out, as \s means another set in every engine.
+_EMAIL_PART = r"[^@\x00-\x20\x7f-\xa0]+"
+Email = Annotated[str, Field(pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$", max_length=254)]
 
 _EXAMPLE: JsonDict = {
     "customer_id": 1,
@@ -68,7 +76,7 @@ class CustomerUpdate(BaseModel):
     signup_date: IsoDate | MISSING = MISSING
 
 
-class CustomerQuery(PageQuery):
+class CustomerFilters(Filtered):
     signup_from: IsoDate | None = Field(None, description="signed up on or after", examples=["2024-01-01"])
     signup_to: IsoDate | None = Field(None, description="signed up on or before", examples=["2024-12-31"])
     email: str | None = Field(
@@ -85,3 +93,13 @@ class CustomerQuery(PageQuery):
         description="first or last name contains (case-insensitive)",
         examples=["ann"],
     )
+
+
+class CustomerQuery(CustomerFilters, PageQuery):
+    sort: CustomerSort = Field(
+        "customer_id", description="the order: the key, or signup_date (-signup_date: newest first), ties by key"
+    )
+
+
+class CustomerExport(CustomerFilters, ExportQuery):
+    pass

@@ -12,13 +12,16 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import MISSING, BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from api.models.common import IsoDate, Key, Money, PageQuery
+from api.models.common import ExportQuery, Filtered, IsoDate, Key, Money, PageQuery
 from pipeline.domain import PAYMENT_METHODS
+from pipeline.warehouse.reads.pages import LISTINGS
 
 if TYPE_CHECKING:
     PaymentMethod = str
-else:  # the generators' list, which a test keeps equal to the schema's CHECK
+    OrderSort = str
+else:  # the generators' list, which a test keeps equal to the schema's CHECK; the sorts of the list
     PaymentMethod = Literal[PAYMENT_METHODS]
+    OrderSort = Literal[LISTINGS["orders"].orders]
 
 MAX_LINES = 100
 Quantity = Annotated[int, Field(ge=1, le=10_000)]
@@ -122,9 +125,27 @@ class OrderUpdate(BaseModel):
     payment: PaymentUpdate | MISSING = MISSING
 
 
-class OrderQuery(PageQuery):
+class OrderFilters(Filtered):
     customer_id: Key | None = Field(None, description="orders of this customer", examples=[7])
     date_from: IsoDate | None = Field(None, description="ordered on or after", examples=["2025-01-01"])
     date_to: IsoDate | None = Field(None, description="ordered on or before", examples=["2025-01-31"])
     min_total: Money | None = Field(None, description="total_amount at least", examples=[100])
     max_total: Money | None = Field(None, description="total_amount at most", examples=[500])
+
+
+class OrderQuery(OrderFilters, PageQuery):
+    sort: OrderSort = Field(
+        "order_id",
+        description="the order: the key, order_date or total_amount (with a minus: newest or largest first), "
+        "ties by key",
+    )
+
+
+class OrderExport(OrderFilters, ExportQuery):
+    pass
+
+
+class OrderPartExport(ExportQuery):
+    """The lines or payments of one order, or of every order."""
+
+    order_id: Key | None = Field(None, description="only those of this order", examples=[7])

@@ -7,13 +7,16 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import MISSING, BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from api.models.common import TEXT_PATTERN, Money, PageQuery
+from api.models.common import TEXT_PATTERN, ExportQuery, Filtered, Money, PageQuery
 from pipeline.domain import CATEGORIES
+from pipeline.warehouse.reads.pages import LISTINGS
 
 if TYPE_CHECKING:
     Category = str
-else:  # the generators' list, which a test keeps equal to the schema's CHECK
+    ProductSort = str
+else:  # the generators' list, which a test keeps equal to the schema's CHECK; the sorts of the list
     Category = Literal[CATEGORIES]
+    ProductSort = Literal[LISTINGS["products"].orders]
 
 ProductName = Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
 Price = Annotated[float, Field(ge=0.01, le=1_000_000, allow_inf_nan=False, description="rounded to the cent")]
@@ -49,10 +52,20 @@ class ProductUpdate(BaseModel):
     price: Price | MISSING = MISSING
 
 
-class ProductQuery(PageQuery):
+class ProductFilters(Filtered):
     category: Category | None = Field(None, examples=["Books"])
     min_price: Money | None = Field(None, description="price at least", examples=[10])
     max_price: Money | None = Field(None, description="price at most", examples=[100])
     q: str | None = Field(
         None, max_length=100, pattern=TEXT_PATTERN, description="name contains (case-insensitive)", examples=["Lamp"]
     )
+
+
+class ProductQuery(ProductFilters, PageQuery):
+    sort: ProductSort = Field(
+        "product_id", description="the order: the key, or price (-price: dearest first), ties by key"
+    )
+
+
+class ProductExport(ProductFilters, ExportQuery):
+    pass

@@ -2,148 +2,211 @@
 the warehouse build it was read from (the analyses of ``queries/`` are ``api.routes.queries``).
 
 Mart reads are SQLite's own indexed reads, their answers kept per state of the warehouse file (``api.answers``):
-a request answered from them costs what ``/health`` does.
-"""
+a request answered from them costs what ``/health`` does. An answer holds ECOM_API_MAX_ROWS rows at most; a
+longer one pages by position (``cursor``), in the mart's declared order.
 
-from __future__ import annotations
+The routes are made by :func:`router` for the settings' row limit, and their annotations name its locals: this
+module's annotations are evaluated when the routes are made (no ``from __future__ import annotations``), since
+FastAPI reads them from the module's globals otherwise.
+"""
 
 from collections.abc import Callable, Hashable
 from typing import Annotated, Any, Literal
 
 import duckdb
 import polars as pl
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from api import formats
 from api.answers import Answers
 from api.deps import AnswersDep, WarehouseDep
-from api.models.analytics import (
-    Anomaly,
-    AnomalyQuery,
-    CategoryRevenue,
-    RevenuePeriod,
-    TopCustomer,
-    TopProduct,
-)
-from api.models.common import Analytics, AnalyticsPage, IsoDate
+from api.formats import FORMAT_DESCRIPTION, Format, rows_responses
+from api.models.analytics import Anomaly, AnomalyKind, CategoryRevenue, RevenuePeriod, TopCustomer, TopProduct
+from api.models.common import CURSOR_DESCRIPTION, Analytics, IsoDate
 from api.problems import responses
 from api.routes.shared import read_with_build
+from pipeline.settings import Settings
 from pipeline.warehouse.connection import Warehouse
-from pipeline.warehouse.reads import marts
-from pipeline.warehouse.reads.pages import RowsPage
-
-router = APIRouter(prefix="/analytics", tags=["analytics"])
+from pipeline.warehouse.reads import marts, pages
+from pipeline.warehouse.reads.pages import CURSOR_PATTERN, MAX_PAGE, RowsPage
 
 GRAIN_OF_PATH = {"daily": "day", "weekly": "week", "monthly": "month"}
-Limit = Annotated[int, Query(ge=1, le=1000, description="how many rows", examples=[10])]
 StartDate = Annotated[IsoDate | None, Query(description="first period start included", examples=["2025-01-01"])]
 EndDate = Annotated[
     IsoDate | None,
     Query(description="last period start included (before start_date: no periods)", examples=["2025-03-31"]),
 ]
+Cursor = Annotated[str | None, Query(pattern=CURSOR_PATTERN, description=CURSOR_DESCRIPTION, examples=["AAAAAAAAAGQ"])]
+FormatParam = Annotated[Format | None, Query(description=FORMAT_DESCRIPTION, examples=["csv"])]
+# One read of a mart: the rows (one more than a page, to tell whether another follows) -> the answer's page.
+Read = Callable[[duckdb.DuckDBPyConnection], RowsPage]
 
 
 async def _mart_answer(
+    request: Request,
     warehouse: Warehouse,
     answers: Answers,
     model: type[Analytics[Any]],
-    key: Hashable,
-    read: Callable[[duckdb.DuckDBPyConnection], dict[str, Any]],
+    key: tuple[Hashable, ...],
+    fmt: str,
+    read: Read,
 ) -> Response:
-    """The JSON body of ``model`` for a mart read: kept from an earlier request in the same state of the warehouse
-    file (``api.answers``; no thread, no query), else ``read(cursor)`` (the answer's fields but its build) with
-    its build, in the thread pool. Validated against ``model`` as FastAPI would its response."""
+    """The answer of ``model`` for a mart read in ``fmt``: kept from an earlier request in the same state of the
+    warehouse file (``api.answers``; no thread, no query), else ``read(cursor)`` with its build, in the thread
+    pool, validated against ``model`` as FastAPI would its response."""
     state = warehouse.state()
-    body = answers.get(state, key)
-    if body is None:
+    kept = answers.get(state, (*key, fmt))
+    if kept is None:
 
-        def answer() -> bytes:
+        def answer() -> tuple[bytes, str | None]:
             with warehouse.lease() as cursor:
-                build, fields = read_with_build(warehouse, cursor, lambda: read(cursor))
-            return model.model_validate({"build": build, **fields}).model_dump_json().encode()
+                build, page = read_with_build(warehouse, cursor, lambda: read(cursor))
+            if fmt != "json":
+                return formats.encoded(page.items, fmt), page.next
+            json = model.model_validate({"build": build, "items": page.items.to_dicts(), "next": page.next})
+            return json.model_dump_json().encode(), page.next
 
-        body = await run_in_threadpool(answer)
+        kept = await run_in_threadpool(answer)
         if warehouse.state() == state:  # nothing was written or swapped in while it was read
-            answers.put(state, key, body)
-    return Response(body, media_type="application/json")
+            answers.put(state, (*key, fmt), kept)
+    body, following = kept
+    return formats.rows_answer(request, fmt, body, following)
 
 
-def _items(frame: pl.DataFrame) -> dict[str, Any]:
-    return {"items": frame.to_dicts()}
+def _whole(frame: pl.DataFrame) -> RowsPage:
+    return RowsPage(frame, None)
 
 
-@router.get("/revenue/{grain}", response_model=Analytics[RevenuePeriod], responses=responses(422, 503))
-async def revenue(
-    warehouse: WarehouseDep,
-    answers: AnswersDep,
-    grain: Annotated[
-        Literal["daily", "weekly", "monthly"], Path(description="the length of a period", examples=["monthly"])
-    ],
-    start_date: StartDate = None,
-    end_date: EndDate = None,
-) -> Response:
-    """Revenue, orders and buyers per day, ISO week or month (from the revenue marts)."""
-    return await _mart_answer(
-        warehouse,
-        answers,
-        Analytics[RevenuePeriod],
-        ("revenue", grain, start_date, end_date),
-        lambda cursor: _items(marts.revenue(cursor, GRAIN_OF_PATH[grain], start_date, end_date)),
-    )
+def router(settings: Settings) -> APIRouter:
+    """The mart routes, their row limits from ``settings`` (ECOM_API_MAX_ROWS)."""
+    made = APIRouter(prefix="/analytics", tags=["analytics"])
+    cap = settings.api_max_rows
+    limit_rows = Annotated[int, Query(ge=1, le=cap, description=f"how many rows (at most {cap:,})", examples=[10])]
 
+    def paged(position: int, read: Callable[[int, int], pl.DataFrame]) -> RowsPage:
+        """A page of at most ``cap`` rows from ``position``: ``read(limit, offset)`` reads one more."""
+        return pages.positioned(read(cap + 1, position), position, cap)
 
-@router.get("/top-customers", response_model=Analytics[TopCustomer], responses=responses(422, 503))
-async def top_customers(warehouse: WarehouseDep, answers: AnswersDep, limit: Limit = 10) -> Response:
-    """The biggest spenders, best first (from the customer summary mart)."""
-    return await _mart_answer(
-        warehouse,
-        answers,
-        Analytics[TopCustomer],
-        ("top-customers", limit),
-        lambda cursor: _items(marts.top_customers(cursor, limit)),
-    )
+    answered = rows_responses(responses(422, 503))
 
+    @made.get("/revenue/{grain}", response_model=Analytics[RevenuePeriod], responses=answered)
+    async def revenue(
+        request: Request,
+        warehouse: WarehouseDep,
+        answers: AnswersDep,
+        grain: Annotated[
+            Literal["daily", "weekly", "monthly"], Path(description="the length of a period", examples=["monthly"])
+        ],
+        start_date: StartDate = None,
+        end_date: EndDate = None,
+        cursor: Cursor = None,
+        format: FormatParam = None,
+    ) -> Response:
+        """Revenue, orders and buyers per day, ISO week or month, oldest first (from the revenue marts)."""
+        position = pages.position_of(cursor)
+        return await _mart_answer(
+            request,
+            warehouse,
+            answers,
+            Analytics[RevenuePeriod],
+            ("revenue", grain, start_date, end_date, position),
+            formats.chosen(request, format),
+            lambda c: paged(
+                position,
+                lambda limit, offset: marts.revenue(
+                    c, GRAIN_OF_PATH[grain], start_date, end_date, limit=limit, offset=offset
+                ),
+            ),
+        )
 
-@router.get("/top-products", response_model=Analytics[TopProduct], responses=responses(422, 503))
-async def top_products(
-    warehouse: WarehouseDep,
-    answers: AnswersDep,
-    limit: Limit = 10,
-    rank_by: Annotated[Literal["revenue", "units"], Query(description="the measure that ranks them")] = "revenue",
-) -> Response:
-    """The best-selling products by revenue or units, best first (from the product summary mart)."""
-    return await _mart_answer(
-        warehouse,
-        answers,
-        Analytics[TopProduct],
-        ("top-products", limit, rank_by),
-        lambda cursor: _items(marts.top_products(cursor, limit, rank_by)),
-    )
+    @made.get("/top-customers", response_model=Analytics[TopCustomer], responses=answered)
+    async def top_customers(
+        request: Request,
+        warehouse: WarehouseDep,
+        answers: AnswersDep,
+        limit: limit_rows = 10,
+        format: FormatParam = None,
+    ) -> Response:
+        """The biggest spenders, best first (from the customer summary mart)."""
+        return await _mart_answer(
+            request,
+            warehouse,
+            answers,
+            Analytics[TopCustomer],
+            ("top-customers", limit),
+            formats.chosen(request, format),
+            lambda c: _whole(marts.top_customers(c, limit)),
+        )
 
+    @made.get("/top-products", response_model=Analytics[TopProduct], responses=answered)
+    async def top_products(
+        request: Request,
+        warehouse: WarehouseDep,
+        answers: AnswersDep,
+        limit: limit_rows = 10,
+        rank_by: Annotated[Literal["revenue", "units"], Query(description="the measure that ranks them")] = "revenue",
+        format: FormatParam = None,
+    ) -> Response:
+        """The best-selling products by revenue or units, best first (from the product summary mart)."""
+        return await _mart_answer(
+            request,
+            warehouse,
+            answers,
+            Analytics[TopProduct],
+            ("top-products", limit, rank_by),
+            formats.chosen(request, format),
+            lambda c: _whole(marts.top_products(c, limit, rank_by)),
+        )
 
-@router.get("/category-revenue", response_model=Analytics[CategoryRevenue], responses=responses(503))
-async def category_revenue(warehouse: WarehouseDep, answers: AnswersDep) -> Response:
-    """Revenue per product category and its share of the total, highest first (from the category mart)."""
-    return await _mart_answer(
-        warehouse,
-        answers,
-        Analytics[CategoryRevenue],
-        ("category-revenue",),
-        lambda cursor: _items(marts.mart(cursor, "mart_category_revenue", order_by="-revenue")),
-    )
+    @made.get("/category-revenue", response_model=Analytics[CategoryRevenue], responses=answered)
+    async def category_revenue(
+        request: Request,
+        warehouse: WarehouseDep,
+        answers: AnswersDep,
+        cursor: Cursor = None,
+        format: FormatParam = None,
+    ) -> Response:
+        """Revenue per product category and its share of the total, highest first (from the category mart)."""
+        position = pages.position_of(cursor)
+        return await _mart_answer(
+            request,
+            warehouse,
+            answers,
+            Analytics[CategoryRevenue],
+            ("category-revenue", position),
+            formats.chosen(request, format),
+            lambda c: paged(
+                position,
+                lambda limit, offset: marts.mart(
+                    c, "mart_category_revenue", order_by="-revenue", limit=limit, offset=offset
+                ),
+            ),
+        )
 
+    page_limit = min(MAX_PAGE, cap)
 
-def _page_fields(page: RowsPage) -> dict[str, Any]:
-    return {"items": page.items.to_dicts(), "next": page.next}
+    @made.get("/anomalies", response_model=Analytics[Anomaly], responses=answered)
+    async def anomalies(
+        request: Request,
+        warehouse: WarehouseDep,
+        answers: AnswersDep,
+        limit: Annotated[int, Query(ge=1, le=page_limit, description="rows per page", examples=[100])] = 100,
+        kind: Annotated[
+            AnomalyKind | None, Query(description="only anomalies of this kind", examples=["burst"])
+        ] = None,
+        cursor: Cursor = None,
+        format: FormatParam = None,
+    ) -> Response:
+        """Orders that look like fraud, by order_id, with the rule that flagged each (from the anomalies mart)."""
+        return await _mart_answer(
+            request,
+            warehouse,
+            answers,
+            Analytics[Anomaly],
+            ("anomalies", kind, limit, cursor),
+            formats.chosen(request, format),
+            lambda c: marts.anomalies(c, kind, limit=limit, after=cursor),
+        )
 
-
-@router.get("/anomalies", response_model=AnalyticsPage[Anomaly], responses=responses(422, 503))
-async def anomalies(warehouse: WarehouseDep, answers: AnswersDep, query: Annotated[AnomalyQuery, Query()]) -> Response:
-    """Orders that look like fraud, by order_id, with the rule that flagged each (from the anomalies mart)."""
-    return await _mart_answer(
-        warehouse,
-        answers,
-        AnalyticsPage[Anomaly],
-        ("anomalies", query.kind, query.limit, query.cursor),
-        lambda cursor: _page_fields(marts.anomalies(cursor, query.kind, limit=query.limit, after=query.cursor)),
-    )
+    return made

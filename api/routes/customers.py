@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import RetryDep, WarehouseDep, WriterDep, WritingDep
+from api.deps import GateDep, RetryDep, WarehouseDep, WriterDep, WritingDep
+from api.formats import rows_responses
 from api.models.common import Page
 from api.models.customers import Customer, CustomerCreate, CustomerDetail, CustomerQuery, CustomerUpdate
 from api.problems import responses
@@ -17,10 +18,12 @@ from pipeline.warehouse.writes import resources
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 
-@router.get("", responses=responses(422, 503))
-async def list_customers(warehouse: WarehouseDep, query: Annotated[CustomerQuery, Query()]) -> Page[Customer]:
+@router.get("", response_model=Page[Customer], responses=rows_responses(responses(422, 503)))
+async def list_customers(
+    request: Request, warehouse: WarehouseDep, gate: GateDep, query: Annotated[CustomerQuery, Query()]
+) -> Response:
     """Customers by customer_id, filtered; follow `next` for the following page."""
-    return await ask(warehouse, list_page, "customers", query, Customer)
+    return await list_page(request, warehouse, gate, "customers", query, Customer)
 
 
 @router.get("/{customer_id}", responses=responses(404, 422, 503))

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import RetryDep, WarehouseDep, WriterDep, WritingDep
+from api.deps import GateDep, RetryDep, WarehouseDep, WriterDep, WritingDep
+from api.formats import rows_responses
 from api.models.common import Page
 from api.models.orders import Order, OrderCreate, OrderDetail, OrderQuery, OrderUpdate
 from api.problems import responses
@@ -20,10 +21,12 @@ from pipeline.warehouse.writes import resources
 router = APIRouter(prefix="/orders", tags=["orders"])
 
 
-@router.get("", responses=responses(422, 503))
-async def list_orders(warehouse: WarehouseDep, query: Annotated[OrderQuery, Query()]) -> Page[Order]:
+@router.get("", response_model=Page[Order], responses=rows_responses(responses(422, 503)))
+async def list_orders(
+    request: Request, warehouse: WarehouseDep, gate: GateDep, query: Annotated[OrderQuery, Query()]
+) -> Response:
     """Orders by order_id, filtered; follow `next` for the following page."""
-    return await ask(warehouse, list_page, "orders", query, Order)
+    return await list_page(request, warehouse, gate, "orders", query, Order)
 
 
 @router.get("/{order_id}", responses=responses(404, 422, 503))

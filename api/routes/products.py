@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import RetryDep, WarehouseDep, WriterDep, WritingDep
+from api.deps import GateDep, RetryDep, WarehouseDep, WriterDep, WritingDep
+from api.formats import rows_responses
 from api.models.common import Page
 from api.models.products import Product, ProductCreate, ProductQuery, ProductUpdate
 from api.problems import responses
@@ -17,10 +18,12 @@ from pipeline.warehouse.writes import resources
 router = APIRouter(prefix="/products", tags=["products"])
 
 
-@router.get("", responses=responses(422, 503))
-async def list_products(warehouse: WarehouseDep, query: Annotated[ProductQuery, Query()]) -> Page[Product]:
+@router.get("", response_model=Page[Product], responses=rows_responses(responses(422, 503)))
+async def list_products(
+    request: Request, warehouse: WarehouseDep, gate: GateDep, query: Annotated[ProductQuery, Query()]
+) -> Response:
     """Products by product_id, filtered; follow `next` for the following page."""
-    return await ask(warehouse, list_page, "products", query, Product)
+    return await list_page(request, warehouse, gate, "products", query, Product)
 
 
 @router.get("/{product_id}", responses=responses(404, 422, 503))

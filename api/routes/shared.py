@@ -1,18 +1,21 @@
-"""What the resource routers share: the key path parameter, listing a page, answering found or created rows."""
+"""What the resource routers share: the key path parameter, listing a page, answering found or created rows, reading
+with the build."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 import duckdb
-from fastapi import Path, Response
+from fastapi import Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
+from api import formats
+from api.limits import QueryGate
 from api.models.common import MAX_KEY, BuildInfo, Page, PageQuery
 from api.problems import Problem
-from pipeline.errors import WarehouseMissing
 from pipeline.schema import schema
 from pipeline.warehouse.connection import Warehouse
 from pipeline.warehouse.reads import pages
@@ -23,6 +26,22 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 KeyPath = Annotated[int, Path(ge=1, le=MAX_KEY, description="the row's key", examples=[1])]
+
+# Rows an export reads and sends at a time: large enough that a page costs little besides its rows, small
+# enough that a page's frame and its text stay a few megabytes (measured: docs/benchmarks/api.md).
+EXPORT_ROWS = 50_000
+EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Every row, streamed",
+        "content": formats.ROWS_CONTENT,
+        "headers": {
+            "Content-Disposition": {
+                "description": 'attachment; filename="<name>.<format>"',
+                "schema": {"type": "string"},
+            }
+        },
+    }
+}
 
 LOCATION = {
     "headers": {
@@ -47,11 +66,26 @@ async def ask(
     return await run_in_threadpool(leased)
 
 
-def list_page(cursor: duckdb.DuckDBPyConnection, resource: str, query: PageQuery, model: type[M]) -> Page[M]:
-    """A keyset page of ``resource``: the query's filters (every field but limit and cursor) and page."""
-    filters = query.model_dump(exclude={"limit", "cursor"})
-    found = pages.page(cursor, resource, filters, limit=query.limit, after=query.cursor)
-    return Page[model](items=found.items.to_dicts(), next=found.next)  # type: ignore[valid-type]
+async def list_page(
+    request: Request, warehouse: Warehouse, gate: QueryGate, resource: str, query: PageQuery, model: type[M]
+) -> Response:
+    """A keyset page of ``resource`` (the query's filters, sort and page) in the format asked for, made in one hop
+    to the thread pool; a page whose filter no index answers is made within the time limit."""
+    fmt = formats.chosen(request, query.format)
+    filters = query.filters()
+    scanning = pages.scans(resource, filters)
+
+    def read() -> Response:
+        with warehouse.lease() as cursor, gate.limit(cursor, f"a page of /{resource}") if scanning else nullcontext():
+            found = pages.page(cursor, resource, filters, limit=query.limit, after=query.cursor, sort=query.sort)
+            if fmt == "json":
+                page = Page[model](items=found.items.to_dicts(), next=found.next)  # type: ignore[valid-type]
+                body = page.model_dump_json().encode()
+            else:
+                body = formats.encoded(found.items, fmt)
+            return formats.rows_answer(request, fmt, body, found.next)
+
+    return await run_in_threadpool(read)
 
 
 def found(model: type[M], name: str, key: int, row: dict[str, Any] | None) -> M:
@@ -69,24 +103,15 @@ def created(response: Response, resource: str, model: type[M], answer: Created) 
     return model.model_validate(answer.row)
 
 
-def _file(warehouse: Warehouse) -> tuple[int, int]:
-    """Which file is the warehouse now: a rebuild swaps in another file (another inode), a write changes this one."""
-    try:
-        status = warehouse.path.stat()
-    except FileNotFoundError:
-        raise WarehouseMissing(warehouse.path) from None
-    return status.st_dev, status.st_ino
-
-
 def read_with_build(
     warehouse: Warehouse, cursor: duckdb.DuckDBPyConnection, read: Callable[[], T]
 ) -> tuple[BuildInfo, T]:
     """``read()`` with the build it read from: the rows, then the build, and again if a rebuild swapped another
     file in meanwhile (a stat on each side, not a second query; rebuilds are minutes apart)."""
     for _ in range(3):
-        before = _file(warehouse)
+        before = warehouse.file()
         result = read()
         build = warehouse.build(cursor)
-        if _file(warehouse) == before:
+        if warehouse.file() == before:
             break
     return BuildInfo.model_validate(build), result

@@ -181,6 +181,15 @@ class Warehouse:
                 self._connection.close()
                 self._connection = None
 
+    def file(self) -> tuple[int, int]:
+        """Which file the warehouse is now (device, inode): a rebuild swaps another in, a write changes this one
+        in place. WarehouseMissing while there is none."""
+        try:
+            status = self.path.stat()
+        except FileNotFoundError:
+            raise WarehouseMissing(self.path) from None
+        return status.st_dev, status.st_ino
+
     def state(self) -> State | None:
         """What the warehouse file (and a -wal file beside it) is now: a rebuild's swap (another file) and every
         write (its size or mtime) change it, in whichever process they happen. None while it cannot tell: no
@@ -193,13 +202,19 @@ class Warehouse:
             return None
         return main, wal
 
+    def known_build(self) -> ServedBuild | None:
+        """The build being served now if it was read in the file's present state already (no query); else None."""
+        state = self.state()
+        cached = self._build
+        return cached[1] if state is not None and cached is not None and cached[0] == state else None
+
     def build(self, cursor: duckdb.DuckDBPyConnection) -> ServedBuild:
         """The build being served now (a rebuild may have swapped in another since the last call), read once per
         :meth:`state` of the file."""
+        known = self.known_build()
+        if known is not None:
+            return known
         state = self.state()
-        cached = self._build
-        if state is not None and cached is not None and cached[0] == state:
-            return cached[1]
         query = read_statement("build")
         (row,) = native_rows(cursor, query.sql, (), query.columns)
         build = ServedBuild(**row)

@@ -126,7 +126,7 @@ def test_a_write_in_one_process_is_in_the_next_mart_answer_of_another(copy: Path
         before = reader.get(TOP).json()
         assert reader.get(TOP).json() == before
         state = reader.app.state.warehouse.state()  # type: ignore[attr-defined]
-        assert reader.app.state.answers.get(state, ("top-customers", 3)) is not None  # type: ignore[attr-defined]
+        assert reader.app.state.answers.get(state, ("top-customers", 3, "json")) is not None  # type: ignore[attr-defined]
         assert before["build"]["marts_stale"] is False
         created = writer.post("/customers", json=CUSTOMER, headers={"X-API-Key": KEY})
         assert created.status_code == 201, created.text

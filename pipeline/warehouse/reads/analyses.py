@@ -1,20 +1,31 @@
-"""Analyses of ``queries/`` over the warehouse, their parameters parsed and checked by each file's header."""
+"""Analyses of ``queries/`` over the warehouse (their parameters bound by ``Query.bind``) as the API answers them:
+a page of rows in the query's declared order, or every row written to a Parquet file for an export."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from pipeline.analysis.queries import get_query
-from pipeline.warehouse.connection import SqlValue
+from pipeline.analysis.queries import Query, Value
 
 
-def run_query(
-    cursor: duckdb.DuckDBPyConnection, name: str, given: Mapping[str, SqlValue | str], *, empty_range: bool = False
+def _relation(cursor: duckdb.DuckDBPyConnection, query: Query, values: Mapping[str, Value]) -> duckdb.DuckDBPyRelation:
+    return cursor.sql(query.sql, params=dict(values))
+
+
+def analysis_rows(
+    cursor: duckdb.DuckDBPyConnection, query: Query, values: Mapping[str, Value], *, offset: int, limit: int
 ) -> pl.DataFrame:
-    """Any analysis of ``queries/`` over the warehouse; parameters parsed and checked by its header
-    (``empty_range``: a date range ending before it starts has no days, rather than being an error)."""
-    query = get_query(name)
-    return query.run(cursor, query.bind(given, empty_range=empty_range))
+    """Rows ``offset`` to ``offset + limit`` of an analysis (``values`` from ``Query.bind``), in the order its
+    own ORDER BY declares: DuckDB applies the limit on top of the ordered result."""
+    return _relation(cursor, query, values).limit(limit, offset).pl()
+
+
+def analysis_to_parquet(
+    cursor: duckdb.DuckDBPyConnection, query: Query, values: Mapping[str, Value], path: Path
+) -> None:
+    """Every row of an analysis into a Parquet file, in its declared order (DuckDB keeps the order it writes)."""
+    _relation(cursor, query, values).write_parquet(str(path))

@@ -167,14 +167,22 @@ def data_window(cursor: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | 
 
 
 def revenue(
-    cursor: duckdb.DuckDBPyConnection, grain: str, start: dt.date | None = None, end: dt.date | None = None
+    cursor: duckdb.DuckDBPyConnection,
+    grain: str,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pl.DataFrame:
-    """Revenue, orders and buyers per whole period (day, week or month) whose first day lies in [start, end]."""
+    """Revenue, orders and buyers per whole period (day, week or month) whose first day lies in [start, end],
+    oldest first (``limit`` periods from the ``offset``-th)."""
     if grain not in ("day", "week", "month"):
         msg = f"grain must be day, week or month (got {grain!r})"
         raise InvalidRequest(msg)
     table = {"day": "mart_revenue_daily", "week": "mart_revenue_weekly", "month": "mart_revenue_monthly"}[grain]
-    return mart(cursor, table, between={"period_start": (start, end)}, order_by="period_start")
+    period = {"period_start": (start, end)}
+    return mart(cursor, table, between=period, order_by="period_start", limit=limit, offset=offset)
 
 
 def top_customers(cursor: duckdb.DuckDBPyConnection, limit: int) -> pl.DataFrame:
@@ -200,7 +208,7 @@ def anomalies(
     if not 1 <= limit <= MAX_PAGE:
         msg = f"limit must be between 1 and {MAX_PAGE} (got {limit})"
         raise InvalidRequest(msg)
-    first = None if after is None else decode_cursor("analytics/anomalies", after) + 1
+    first = None if after is None else decode_cursor(after)[0] + 1
     if first is not None and first > SQLITE_MAX_INTEGER:  # nothing comes after the largest key
         return RowsPage(mart(cursor, "mart_anomalies", limit=0), None)
     rows = mart(
@@ -212,5 +220,5 @@ def anomalies(
         limit=limit + 1,
     )
     items = rows.head(limit)
-    following = encode_cursor("anomalies", items["order_id"][-1]) if rows.height > limit else None
+    following = encode_cursor(items["order_id"][-1]) if rows.height > limit else None
     return RowsPage(items, following)
