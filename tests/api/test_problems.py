@@ -99,8 +99,11 @@ def test_openapi_documents_problems_and_examples_for_every_operation(reader: Ser
         if "requestBody" in op:
             assert has_examples(schema, op["requestBody"]["content"]["application/json"]["schema"]), where
         success = next(r for s, r in op["responses"].items() if s.startswith("2"))
-        if "content" in success:
-            assert has_examples(schema, success["content"]["application/json"]["schema"]), where
+        for media, content in success.get("content", {}).items():
+            if media == "application/json":
+                assert has_examples(schema, content["schema"]), where
+            else:  # CSV and NDJSON: text, with an example of it
+                assert "example" in content, f"{where}: {media}"
     writes = [op for _, method, op in found if method in ("post", "patch", "delete")]
     assert writes
     assert all(op.get("security") == [{"ApiKey": []}] for op in writes)

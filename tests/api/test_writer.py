@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
 from api.writer import Writer, WriterUnavailable
-from pipeline.warehouse import sql_files
+from pipeline.warehouse.writes.transaction import Busy
 from tests.api.conftest import Served
 from tests.support.api import contents, problem
+from tests.support.jobs import job_exit, job_has_module, job_import, job_nap, job_pid, writing
 
 HOLD_READ = """
 import sqlite3, sys, time
@@ -38,23 +42,41 @@ def test_a_write_gives_way_to_a_long_read_and_changes_nothing(writer: Served) ->
         }
         response = writer.client.post("/customers", json=customer)
         body = problem(response, 503)
-        assert "busy" in body["detail"]
+        assert body["type"].endswith(":busy")
+        assert "a long read" in body["detail"]
+        assert "nothing was written" in body["detail"]
         assert response.headers["retry-after"] == "1"
         reader.kill()
     assert contents(writer.warehouse) == before
     assert writer.client.post("/customers", json=customer).status_code == 201
 
 
-def test_a_writer_that_dies_is_replaced() -> None:
+def test_a_writer_that_dies_is_replaced(tmp_path: Path) -> None:
     with Writer() as writer:
-        with pytest.raises(WriterUnavailable, match="stopped during the write"):
-            writer.run(os._exit, 1)
-        assert writer.run(pow, 2, 10) == 1024
-        assert writer.run(os.getpid) != os.getpid()  # the work runs in another process
+        with pytest.raises(WriterUnavailable, match="may or may not have been made"):
+            writer.run(job_exit, writing(tmp_path), 1)
+        assert writer.run(job_nap, writing(tmp_path), 0.01) == 0.01
+        assert writer.run(job_pid, writing(tmp_path)) != os.getpid()  # the work runs in another process
 
 
-def test_writes_run_in_a_process_that_never_imports_duckdb() -> None:
+def test_writes_run_in_a_process_that_never_imports_duckdb(tmp_path: Path) -> None:
     """The writer's start-up stays light, and DuckDB's SQLite library never shares its process with sqlite3's."""
     with Writer() as writer:
-        assert "insert into audit_log" in writer.run(sql_files.write_statement, "audit")  # what every write job imports
-        assert writer.run(eval, "'duckdb' in __import__('sys').modules") is False
+        writer.run(job_import, writing(tmp_path), "pipeline.warehouse.writes.resources")  # what every write job imports
+        assert writer.run(job_has_module, writing(tmp_path), "pipeline.warehouse.writes.resources") is True
+        assert writer.run(job_has_module, writing(tmp_path), "duckdb") is False
+
+
+def test_a_write_waits_its_turn_only_until_its_deadline(tmp_path: Path) -> None:
+    """A write queued behind a long job of the same process answers busy at its deadline, sending nothing."""
+    with Writer() as writer:
+        writer.run(job_pid, writing(tmp_path))  # the writer process is up
+        long_job = threading.Thread(target=writer.run, args=(job_nap, writing(tmp_path), 3.0))
+        long_job.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        with pytest.raises(Busy, match="another write through this API process"):
+            writer.run(job_pid, writing(tmp_path, wait=0.5))
+        assert 0.4 < time.monotonic() - started < 1.5
+        long_job.join()
+        assert writer.run(job_pid, writing(tmp_path, wait=0.5)) > 0  # the negative control: a free turn is taken

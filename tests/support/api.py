@@ -79,15 +79,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(data_dir: Path, *, keys: tuple[str, ...] = (KEY,), workers: int = 1) -> Iterator[str]:
-    """A real uvicorn serving ``api.main:app`` over ``data_dir`` in a subprocess; yields its base URL."""
+def server(
+    data_dir: Path, *, keys: tuple[str, ...] = (KEY,), workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """A real uvicorn serving ``api.main:app`` over ``data_dir`` in a subprocess (``env``: more ``ECOM_*``
+    settings); yields its base URL."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
-    env |= {"ECOM_DATA_DIR": str(data_dir), "ECOM_API_KEYS": ",".join(keys)}
+    variables = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
+    variables |= {"ECOM_DATA_DIR": str(data_dir), "ECOM_API_KEYS": ",".join(keys), **(env or {})}
     command = [sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port), "--workers", str(workers)]
     log = data_dir / f"uvicorn-{port}.log"
     with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=variables, stdout=output, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -1,19 +1,27 @@
 """The reads pipeline.warehouse.reads added for the dashboard, each against the same answer computed with sqlite3.
 
-``rollup`` sums the daily marts over a date range; it must give what the big tables give. ``newest_orders`` pages
-the orders newest first; walked to the end it must list exactly what sqlite3 lists.
+``rollup`` sums the daily marts over a date range; it must give what the big tables give. ``page`` walks a list in
+any of its orders, ``every_row`` a whole table for an export; walked to the end each must list exactly what sqlite3
+lists.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import math
+import os
+import shutil
 import sqlite3
+import struct
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipeline.errors import InvalidRequest
+from pipeline.schema import schema
 from pipeline.warehouse import connection
 from pipeline.warehouse.reads import marts, pages, rows
 from tests.support.sqlite import day, one
@@ -155,64 +163,151 @@ def test_data_window(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) 
     assert marts.data_window(cursor) == (day(str(first)), day(str(last)))
 
 
-def _walk(cursor: duckdb.DuckDBPyConnection, filters: dict[str, connection.SqlValue | None], limit: int) -> list[int]:
+def _walk(
+    cursor: duckdb.DuckDBPyConnection,
+    resource: str,
+    filters: dict[str, connection.SqlValue | None],
+    limit: int,
+    sort: str,
+) -> list[int]:
+    key = schema().primary_keys[resource]
     seen: list[int] = []
     after = None
     while True:
-        page = pages.newest_orders(cursor, filters, limit=limit, after=after)
+        page = pages.page(cursor, resource, filters, limit=limit, after=after, sort=sort)
         assert page.items.height <= limit
-        seen += page.items["order_id"].to_list()
+        seen += page.items[key].to_list()
         if page.next is None:
             return seen
+        assert page.items.height == limit
         after = page.next
 
 
-def test_newest_orders_walked_to_the_end_are_every_order_newest_first(
-    cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection
+# Every order of every list: (resource, sort, the same order in SQLite's words). Ties are many (a day holds several
+# orders, a price several products), so pages end inside them.
+SORTS = [
+    ("orders", "order_id", "order_id"),
+    ("orders", "order_date", "order_date, order_id"),
+    ("orders", "-order_date", "order_date DESC, order_id DESC"),
+    ("orders", "total_amount", "total_amount, order_id"),
+    ("orders", "-total_amount", "total_amount DESC, order_id DESC"),
+    ("customers", "signup_date", "signup_date, customer_id"),
+    ("customers", "-signup_date", "signup_date DESC, customer_id DESC"),
+    ("products", "price", "price, product_id"),
+    ("products", "-price", "price DESC, product_id DESC"),
+]
+
+
+@pytest.mark.parametrize(("resource", "sort", "order"), SORTS, ids=[f"{r}{s}" for r, s, _ in SORTS])
+def test_a_sorted_list_walked_to_the_end_is_every_row_in_order(
+    cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection, resource: str, sort: str, order: str
 ) -> None:
+    key = schema().primary_keys[resource]
+    expected = [r[0] for r in db.execute(f"SELECT {key} FROM {resource} ORDER BY {order}")]
+    assert len(expected) == len(set(expected)) > 500
+    # 37 divides no count: pages end inside runs of equal values.
+    assert _walk(cursor, resource, {}, 37, sort) == expected
+
+
+def test_sorted_pages_keep_the_filters(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
     start, end = SPRING
-    expected = [
-        order_id
-        for (order_id,) in db.execute(
+    newest = [
+        r[0]
+        for r in db.execute(
             "SELECT order_id FROM orders WHERE order_date BETWEEN ? AND ? ORDER BY order_date DESC, order_id DESC",
             (start.isoformat(), end.isoformat()),
         )
     ]
-    # 37 is not a divisor of the count, and days hold several orders: pages end inside a day.
-    assert _walk(cursor, {"date_from": start, "date_to": end}, 37) == expected
-    first = pages.newest_orders(cursor, {}, limit=5)
-    latest = [r[0] for r in db.execute("SELECT order_id FROM orders ORDER BY order_date DESC, order_id DESC LIMIT 5")]
-    assert first.items["order_id"].to_list() == latest
-
-
-def test_newest_orders_with_the_other_filters(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
+    assert _walk(cursor, "orders", {"date_from": start, "date_to": end}, 37, "-order_date") == newest
     (customer_id,) = one(db, "SELECT customer_id FROM orders GROUP BY customer_id ORDER BY count(*) DESC LIMIT 1")
     mine = [
         r[0]
         for r in db.execute(
-            "SELECT order_id FROM orders WHERE customer_id = ? ORDER BY order_date DESC, order_id DESC", (customer_id,)
+            "SELECT order_id FROM orders WHERE customer_id = ? ORDER BY total_amount DESC, order_id DESC",
+            (customer_id,),
         )
     ]
     assert len(mine) >= 10
-    assert _walk(cursor, {"customer_id": customer_id}, 4) == mine
-    large = [
+    assert _walk(cursor, "orders", {"customer_id": customer_id}, 4, "-total_amount") == mine
+    cheap = [
         r[0]
         for r in db.execute(
-            "SELECT order_id FROM orders WHERE total_amount BETWEEN 1000 AND 1500 "
-            "ORDER BY order_date DESC, order_id DESC"
+            "SELECT product_id FROM products WHERE price BETWEEN 10 AND 60 AND category = 'Books' "
+            "ORDER BY price, product_id"
         )
     ]
-    assert _walk(cursor, {"min_total": 1000.0, "max_total": 1500.0, "customer_id": None}, 50) == large
+    found = _walk(cursor, "products", {"min_price": 10.0, "max_price": 60.0, "category": "Books"}, 3, "price")
+    assert found == cheap != []
 
 
-def test_newest_orders_rejects_bad_input(cursor: duckdb.DuckDBPyConnection) -> None:
-    someone_elses = pages.encode_cursor("orders", 10)
-    with pytest.raises(InvalidRequest, match="is not a cursor of the newest orders"):
-        pages.newest_orders(cursor, {}, after=someone_elses)
+def test_any_cursor_of_the_documented_form_is_a_position(
+    cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection
+) -> None:
+    """Every 11- or 22-character cursor pages without an error; one without a sort value restarts a sorted list,
+    one whose value is not a number (a NaN's bits) is past the end."""
+    first = pages.page(cursor, "orders", {}, limit=5, sort="total_amount")
+    restarted = pages.page(cursor, "orders", {}, limit=5, sort="total_amount", after=pages.encode_cursor(10))
+    assert restarted.items.rows() == first.items.rows()
+    nan = base64.urlsafe_b64encode(struct.pack(">d", math.nan)).decode().rstrip("=") + pages.encode_cursor(1)
+    assert pages.page(cursor, "orders", {}, sort="-total_amount", after=nan).items.is_empty()
+    for odd in ("_" * 22, "A" * 22, "-" * 11, "zzzzzzzzzzz"):
+        for resource, sort, _ in SORTS:
+            pages.page(cursor, resource, {}, limit=2, sort=sort, after=odd)
+    key_part = pages.page(cursor, "orders", {}, limit=3, after="A" * 11 + pages.encode_cursor(100))
+    assert key_part.items["order_id"].to_list() == [101, 102, 103]  # in key order only the key counts
+    (days,) = one(db, "SELECT count(DISTINCT order_date) FROM orders")
+    assert days > 300
+
+
+def test_pages_refuse_what_they_cannot_do(cursor: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(InvalidRequest, match="cannot be sorted by 'price'"):
+        pages.page(cursor, "orders", {}, sort="price")
     with pytest.raises(InvalidRequest, match="cannot be filtered by 'email'"):
-        pages.newest_orders(cursor, {"email": "a@b.c"})
+        pages.page(cursor, "orders", {"email": "a@b.c"}, sort="-order_date")
     with pytest.raises(InvalidRequest, match="limit must be between"):
-        pages.newest_orders(cursor, {}, limit=0)
+        pages.page(cursor, "orders", {}, limit=0)
+    with pytest.raises(InvalidRequest, match="is not a cursor"):
+        pages.page(cursor, "orders", {}, after="short")
+
+
+@pytest.mark.parametrize("resource", ["customers", "products", "orders", "order_items", "payments"])
+def test_every_row_is_the_table_in_key_order(
+    warehouse: connection.Warehouse, db: sqlite3.Connection, resource: str
+) -> None:
+    columns = ", ".join(schema().columns[resource])
+    expected = db.execute(f"SELECT {columns} FROM {resource} ORDER BY rowid").fetchall()
+    walked = list(pages.every_row(warehouse, resource, {}, 999))
+    assert [page.height for page in walked[:-1]] == [999] * (len(walked) - 1)
+    rows_read = [tuple(v.isoformat() if isinstance(v, dt.date) else v for v in row) for p in walked for row in p.rows()]
+    assert rows_read == expected
+
+
+def test_every_row_keeps_the_filters(warehouse: connection.Warehouse, db: sqlite3.Connection) -> None:
+    (order_id,) = one(db, "SELECT order_id FROM order_items GROUP BY order_id ORDER BY count(*) DESC LIMIT 1")
+    lines = [
+        r[0] for r in db.execute("SELECT order_item_id FROM order_items WHERE order_id = ? ORDER BY 1", (order_id,))
+    ]
+    found = [
+        k for p in pages.every_row(warehouse, "order_items", {"order_id": order_id}, 2) for k in p["order_item_id"]
+    ]
+    assert found == lines
+    assert len(lines) > 2
+
+
+def test_every_row_stops_when_another_warehouse_is_swapped_in(tmp_path: Path, warehouse_path: Path) -> None:
+    """The walk reads page after page; a file renamed into place meanwhile (a rebuild's swap) ends it."""
+    copy = tmp_path / "warehouse.sqlite"
+    shutil.copyfile(warehouse_path, copy)
+    with connection.Warehouse(copy) as opened:
+        walked = pages.every_row(opened, "customers", {}, 500)
+        assert next(walked).height == 500
+        replacement = tmp_path / "next.sqlite"
+        shutil.copyfile(copy, replacement)
+        os.replace(replacement, copy)
+        with pytest.raises(pages.WarehouseSwapped):
+            next(walked)
+    with connection.Warehouse(copy) as opened:  # the negative control: without a swap the walk ends normally
+        assert sum(p.height for p in pages.every_row(opened, "customers", {}, 500)) == 2000
 
 
 def test_products_by_id(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
