@@ -33,11 +33,14 @@ def etag(*parts: str) -> str:
     return '"' + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32] + '"'
 
 
+def named(if_none_match: str | None) -> set[str]:
+    """The entity tags of an ``If-None-Match`` header (compared weakly, as RFC 9110 has it for this header)."""
+    return {item.strip().removeprefix("W/") for item in (if_none_match or "").split(",")} - {""}
+
+
 def matches(if_none_match: str | None, tag: str) -> bool:
-    """Whether ``If-None-Match`` names ``tag`` (weak comparison, as RFC 9110 has it for this header) or is ``*``."""
-    if not if_none_match:
-        return False
-    given = {item.strip().removeprefix("W/") for item in if_none_match.split(",")}
+    """Whether ``If-None-Match`` names ``tag`` or is ``*`` (any answer there is)."""
+    given = named(if_none_match)
     return tag in given or "*" in given
 
 
@@ -71,7 +74,7 @@ class HttpCache:
                 return
             query = scope["query_string"].decode("latin-1")
             tag = etag(build.version, scope["path"], query, headers.get("accept", ""), str(gzipped))
-            if matches(headers.get("if-none-match"), tag):
+            if tag in named(headers.get("if-none-match")):  # "*" waits for the answer: it may be a 404
                 await send({"type": "http.response.start", "status": 304, "headers": self._headers(tag).raw})
                 await send({"type": "http.response.body", "body": b""})
                 return
@@ -103,8 +106,9 @@ async def _build(warehouse: Warehouse) -> ServedBuild | None:
 
 
 class _Answer:
-    """The app's answer on its way out: a 200 gets its caching headers, a JSON one is held until whole (to be
-    compressed, or its digest taken), a HEAD's body is dropped."""
+    """The app's answer on its way out. A 200 gets its caching headers; a JSON one (or one whose tag is its body's
+    digest) is held until whole, to be compressed or digested; a streamed one passes as it comes. A HEAD's body is
+    dropped, and a streamed answer is told it is complete once its headers are out (so no more of it is made)."""
 
     def __init__(
         self,
@@ -128,45 +132,47 @@ class _Answer:
 
     async def send(self, message: Message) -> None:
         if self._done:
-            return  # a HEAD's body, after its headers were sent
+            return  # the body of an answer already complete (a HEAD's, a 304's)
         if message["type"] == "http.response.start":
-            headers = MutableHeaders(raw=message["headers"])
-            held = message["status"] == 200 and (self._tag is None or headers.get("content-type") == "application/json")
-            if message["status"] != 200 or not held:
-                self._passing = True
-                if message["status"] == 200 and self._tag is not None:
-                    headers.update(self._caching(self._tag))
-                await self._send(message)
-                if self._head and message["status"] == 200:  # a streamed answer: nothing more is made for a HEAD
-                    await self._finish(b"")
-                return
-            self._start = message
-            return
-        if self._passing:
+            await self._started(message)
+        elif self._passing:
             await self._send(message)
-            return
-        self._body.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            await self._whole(b"".join(self._body))
+        else:
+            self._body.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                await self._whole(b"".join(self._body))
+
+    async def _started(self, message: Message) -> None:
+        headers = MutableHeaders(raw=message["headers"])
+        if message["status"] != 200:
+            self._passing = True
+            await self._send(message)
+        elif self._tag is not None and "*" in named(self._if_none_match):  # any answer there is: this one
+            await self._send({"type": "http.response.start", "status": 304, "headers": self._caching(self._tag).raw})
+            await self._finish(b"")
+        elif self._tag is None or headers.get("content-type") == "application/json":
+            self._start = message
+        else:
+            self._passing = True
+            headers.update(self._caching(self._tag))
+            await self._send(message)
+            if self._head:
+                await self._finish(b"")
 
     async def _whole(self, body: bytes) -> None:
         assert self._start is not None
         headers = MutableHeaders(raw=self._start["headers"])
         tag = self._tag or etag(hashlib.sha256(body).hexdigest(), str(self._gzipped))
-        status = 200
         if matches(self._if_none_match, tag):  # a tag from the body, or "*"
-            status, body = 304, b""
-        elif self._gzipped and headers.get("content-type") == "application/json" and len(body) > GZIP_ABOVE:
+            await self._send({"type": "http.response.start", "status": 304, "headers": self._caching(tag).raw})
+            await self._finish(b"")
+            return
+        if self._gzipped and headers.get("content-type") == "application/json" and len(body) > GZIP_ABOVE:
             body = gzip.compress(body, compresslevel=6, mtime=0)  # mtime 0: the same answer, the same bytes
             headers["Content-Encoding"] = "gzip"
         headers.update(self._caching(tag))
-        if status == 304:
-            for name in ("content-type", "content-length"):
-                if name in headers:
-                    del headers[name]
-        else:
-            headers["Content-Length"] = str(len(body))
-        await self._send({"type": "http.response.start", "status": status, "headers": headers.raw})
+        headers["Content-Length"] = str(len(body))
+        await self._send({"type": "http.response.start", "status": 200, "headers": headers.raw})
         await self._finish(b"" if self._head else body)
 
     async def _finish(self, body: bytes) -> None:
