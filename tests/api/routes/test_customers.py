@@ -191,3 +191,26 @@ def test_delete_removes_a_customer_without_orders(writer: Served) -> None:
     assert json.loads(last["before"]) == created
     problem(writer.client.get(f"/customers/{key}"), 404)
     problem(writer.client.delete(f"/customers/{key}"), 404)
+
+
+@pytest.mark.parametrize(
+    ("sort", "order"),
+    [("signup_date", "signup_date, customer_id"), ("-signup_date", "signup_date DESC, customer_id DESC")],
+)
+def test_customers_sorted_by_signup(reader: Served, sort: str, order: str) -> None:
+    expected = dicts(reader.warehouse, f"SELECT * FROM customers WHERE signup_date >= '2024-01-01' ORDER BY {order}")
+    assert walk(reader.client, "/customers", {"sort": sort, "signup_from": "2024-01-01"}, 77) == expected
+
+
+def test_ids_are_never_given_twice_and_the_counts_follow_the_writes(writer: Served) -> None:
+    """The newest customer deleted, the next one created gets a new id; /ready's counts are the tables' counts."""
+    new = {"first_name": "Last", "last_name": "One", "email": "last.one@example.com", "signup_date": "2025-01-01"}
+    made = writer.client.post("/customers", json=new).json()["customer_id"]
+    (newest,) = sql(writer.warehouse, "SELECT max(customer_id) FROM customers")[0]
+    assert made == newest
+    assert writer.client.delete(f"/customers/{made}").status_code == 204
+    again = writer.client.post("/customers", json=new).json()["customer_id"]
+    assert again == made + 1
+    ready = writer.client.get("/ready").json()["row_counts"]
+    assert ready == {t: sql(writer.warehouse, f"SELECT count(*) FROM {t}")[0][0] for t in ready}
+    assert ready["customers"] == len(sql(writer.warehouse, "SELECT 1 FROM customers"))

@@ -198,3 +198,26 @@ def test_delete_removes_lines_and_payment_in_one_go(writer: Served) -> None:
     assert json.loads(last["before"]) == order
     assert sql(writer.warehouse, "PRAGMA foreign_key_check") == []
     problem(writer.client.delete(f"/orders/{order_id}"), 404)
+
+
+@pytest.mark.parametrize(
+    ("sort", "order"),
+    [
+        ("order_id", "order_id"),
+        ("order_date", "order_date, order_id"),
+        ("-order_date", "order_date DESC, order_id DESC"),
+        ("total_amount", "total_amount, order_id"),
+        ("-total_amount", "total_amount DESC, order_id DESC"),
+    ],
+)
+def test_sorted_pages_hold_every_order_once_in_that_order(reader: Served, sort: str, order: str) -> None:
+    assert walk(reader.client, "/orders", {"sort": sort}, 333) == dicts(
+        reader.warehouse, f"SELECT * FROM orders ORDER BY {order}"
+    )
+    large = dicts(reader.warehouse, f"SELECT * FROM orders WHERE total_amount >= 500 ORDER BY {order}")
+    assert walk(reader.client, "/orders", {"sort": sort, "min_total": 500}, 50) == large != []
+
+
+def test_an_unknown_sort_is_refused(reader: Served) -> None:
+    body = problem(reader.client.get("/orders", params={"sort": "price"}), 422)
+    assert body["errors"][0]["loc"] == ["query", "sort"]

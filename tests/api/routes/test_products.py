@@ -123,3 +123,9 @@ def test_delete_a_product_without_order_lines(writer: Served) -> None:
     assert (last["action"], last["resource"], last["resource_id"]) == ("delete", "products", 165)
     assert json.loads(last["before"])["price"] == 31.21
     problem(writer.client.patch("/products/165", json={"name": "Back"}), 404)
+
+
+@pytest.mark.parametrize(("sort", "order"), [("price", "price, product_id"), ("-price", "price DESC, product_id DESC")])
+def test_products_sorted_by_price(reader: Served, sort: str, order: str) -> None:
+    expected = dicts(reader.warehouse, f"SELECT * FROM products WHERE category = 'Toys' ORDER BY {order}")
+    assert walk(reader.client, "/products", {"sort": sort, "category": "Toys"}, 13) == expected
