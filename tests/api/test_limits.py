@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from api.limits import QueriesBusy, QueryGate, QueryTimeout
@@ -58,8 +61,9 @@ def test_keyed_reads_answer_while_the_analyses_are_busy(reader: Served) -> None:
     try:
         assert all(flag.wait(10) for flag in held)
         busy = reader.client.get("/analytics/queries/top_customers")
-        assert problem(busy, 503)["type"].endswith("busy")
+        assert problem(busy, 503)["type"].endswith(":busy")
         assert busy.headers["retry-after"] == "1"
+        assert reader.client.get("/export/queries/top_customers").status_code == 503  # exports take a slot too
         assert reader.client.get("/customers/1").status_code == 200
         assert reader.client.get("/analytics/top-customers").status_code == 200
     finally:
@@ -70,7 +74,63 @@ def test_keyed_reads_answer_while_the_analyses_are_busy(reader: Served) -> None:
 
 
 def test_an_analysis_past_the_limit_is_a_503_saying_so(scale1: Path, tmp_path: Path) -> None:
+    """A query timeout is its own problem, without Retry-After: the same request would time out again."""
     with client(settings(tmp_path, scale1 / "warehouse.sqlite", keys=(), api_query_seconds=0.001)) as http:
-        body = problem(http.get("/analytics/queries/bought_together"), 503)
-        assert "ECOM_API_QUERY_SECONDS" in body["detail"]
+        for path in ("/analytics/queries/bought_together", "/export/queries/bought_together"):
+            answer = http.get(path)
+            body = problem(answer, 503)
+            assert body["type"].endswith(":query-timeout")
+            assert "ECOM_API_QUERY_SECONDS" in body["detail"]
+            assert "retry-after" not in answer.headers
         assert http.get("/customers/1").status_code == 200
+
+
+class Watched(QueryGate):
+    """The gate, noting what it bounds in time."""
+
+    def __init__(self, slots: int, seconds: float) -> None:
+        super().__init__(slots, seconds)
+        self.bounded: list[str] = []
+
+    @contextmanager
+    def limit(self, cursor: duckdb.DuckDBPyConnection, what: str) -> Iterator[None]:
+        self.bounded.append(what)
+        with super().limit(cursor, what):
+            yield
+
+
+def test_a_list_page_that_must_scan_is_bounded_in_time_too(reader: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name search reads the whole table: its page runs within the time limit; the filters an index answers
+    do not need it."""
+    gate = Watched(2, 30)
+    monkeypatch.setattr(reader.client.app.state, "gate", gate)  # type: ignore[attr-defined]
+    for path in (
+        "/customers?q=ann",
+        "/products?q=lamp&category=Home%20%26%20Garden",
+        "/customers?q=x&sort=-signup_date",
+    ):
+        assert reader.client.get(path).status_code == 200, path
+    assert gate.bounded == ["a page of /customers", "a page of /products", "a page of /customers"]
+    for path in (
+        "/customers?email=kari.miller1@gmail.com",
+        "/orders?customer_id=7&sort=-total_amount",
+        "/products?min_price=5",
+    ):
+        assert reader.client.get(path).status_code == 200, path
+    assert len(gate.bounded) == 3
+
+
+def test_the_limit_covers_making_the_answer_s_bytes() -> None:
+    """Work done after the query inside the block (turning rows into the answer) runs out the limit too."""
+    gate = QueryGate(slots=1, seconds=0.2)
+    con = duck.connect()
+
+    def answer() -> None:
+        with gate.admit(con, "slow to serialize"):
+            con.execute("select 1").fetchall()
+            time.sleep(0.5)  # as a slow serialization would
+
+    with pytest.raises(QueryTimeout, match="slow to serialize"):
+        answer()
+    with gate.admit(con, "quick"):  # the slot is free again
+        pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -12,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from api.writer import Writer, WriterUnavailable
+from pipeline import files
+from pipeline.warehouse.lock import lock_path
 from pipeline.warehouse.writes.transaction import Busy
 from tests.api.conftest import Served
-from tests.support.api import contents, problem
+from tests.support.api import KEY, client, contents, problem, settings
 from tests.support.jobs import job_exit, job_has_module, job_import, job_nap, job_pid, writing
 
 HOLD_READ = """
@@ -80,3 +83,29 @@ def test_a_write_waits_its_turn_only_until_its_deadline(tmp_path: Path) -> None:
         assert 0.4 < time.monotonic() - started < 1.5
         long_job.join()
         assert writer.run(job_pid, writing(tmp_path, wait=0.5)) > 0  # the negative control: a free turn is taken
+
+
+def test_a_write_waits_for_the_warehouse_only_as_long_as_the_setting_says(scale1: Path, tmp_path: Path) -> None:
+    """The write lock held past ECOM_API_WRITE_WAIT_SECONDS (a rebuild's swap, say): busy, nothing written."""
+    copy = tmp_path / "warehouse.sqlite"
+    shutil.copyfile(scale1 / "warehouse.sqlite", copy)
+    customer = {
+        "first_name": "Wait",
+        "last_name": "Less",
+        "email": "wait.less@example.com",
+        "signup_date": "2024-01-01",
+    }
+    with client(settings(tmp_path, copy, keys=(KEY,), api_write_wait_seconds=0.5)) as http:
+        http.headers["X-API-Key"] = KEY
+        before = contents(copy)
+        with files.exclusive_lock(lock_path(copy)):
+            started = time.monotonic()
+            response = http.post("/customers", json=customer)
+            took = time.monotonic() - started
+        body = problem(response, 503)
+        assert body["type"].endswith(":busy")
+        assert "ECOM_API_WRITE_WAIT_SECONDS" in body["detail"]
+        assert response.headers["retry-after"] == "1"
+        assert 0.4 < took < 5  # the writer's start-up included
+        assert contents(copy) == before
+        assert http.post("/customers", json=customer).status_code == 201  # the lock free: written
