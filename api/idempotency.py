@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -29,8 +30,13 @@ KEY_PATTERN = r"^[!-~]{1,255}$"
 
 
 def request_hash(method: str, path: str, body: bytes) -> str:
-    """What makes two requests with one key the same request: the method, the path and the body's bytes."""
-    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+    """What makes two requests with one key the same request: the method, the path and the body's JSON value (its
+    spacing and the order of its fields aside: a client that serializes it again sends the same request)."""
+    try:
+        value = json.dumps(json.loads(body or b"null"), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:  # not JSON (sent as another media type): the API refuses it, and its bytes are the request
+        value = body
+    return hashlib.sha256(f"{method} {path}\n".encode() + value).hexdigest()
 
 
 class InFlight:

@@ -5,6 +5,7 @@ an unknown outcome (the writer died) makes the row once."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import multiprocessing
 import shutil
 import sqlite3
@@ -71,6 +72,20 @@ def test_the_key_with_another_request_is_refused_and_changes_nothing(writer: Ser
     customer = {"first_name": "I", "last_name": "K", "email": "ik@example.com", "signup_date": "2024-05-05"}
     other_path = created_with(writer, "/customers", customer, "product-key-2")
     assert problem(other_path, 422)["type"].endswith(":idempotency-key-reused")
+    assert contents(writer.warehouse) == before
+
+
+@pytest.mark.fast
+def test_a_retry_is_the_same_json_value_however_it_is_spelled(writer: Served) -> None:
+    first = created_with(writer, "/products", PRODUCT, "product-respelled-4")
+    assert first.status_code == 201, first.text
+    before = contents(writer.warehouse)
+    respelled = json.dumps(dict(reversed(PRODUCT.items())), indent=2)  # other spacing, other field order
+    headers = {"Idempotency-Key": "product-respelled-4", "Content-Type": "application/json"}
+    again = writer.client.post("/products", content=respelled, headers=headers)
+    assert (again.status_code, again.content) == (201, first.content)
+    not_json = writer.client.post("/products", content=b"name=Lamp", headers={**headers, "Content-Type": "text/plain"})
+    assert problem(not_json, 422)["errors"][0]["loc"] == ["body"]  # refused as a body, not a failure of the digest
     assert contents(writer.warehouse) == before
 
 

@@ -213,6 +213,36 @@ def test_api_query_slots(serve: Callable[[str], Server], monkeypatch: pytest.Mon
     assert Settings.load(environ=serve("api")[1]).api_query_slots == 3
 
 
+def test_api_max_rows(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answers' row cap reaches the API's own settings (its effect: tests/api/routes/test_exports.py)."""
+    monkeypatch.setenv("ECOM_API_MAX_ROWS", "2_500")
+    assert Settings.load(environ=serve("api")[1]).api_max_rows == 2500
+
+
+def test_api_max_body_bytes(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The body limit reaches the API's own settings (its effect: tests/api/test_intake.py)."""
+    monkeypatch.setenv("ECOM_API_MAX_BODY_BYTES", "65536")
+    assert Settings.load(environ=serve("api")[1]).api_max_body_bytes == 65536
+
+
+def test_api_write_wait_seconds(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writes' wait reaches the API's own settings (its effect: tests/api/test_writer.py)."""
+    monkeypatch.setenv("ECOM_API_WRITE_WAIT_SECONDS", "0.75")
+    assert Settings.load(environ=serve("api")[1]).api_write_wait_seconds == 0.75
+
+
+def test_api_cache_seconds(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cache-Control's max-age reaches the API's own settings (its effect: tests/api/test_caching.py)."""
+    monkeypatch.setenv("ECOM_API_CACHE_SECONDS", "300")
+    assert Settings.load(environ=serve("api")[1]).api_cache_seconds == 300
+
+
+def test_api_cors_origins(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CORS origins reach the API's own settings, blanks dropped (their effect: tests/api/test_caching.py)."""
+    monkeypatch.setenv("ECOM_API_CORS_ORIGINS", " https://shop.example, ,http://localhost:3000 ")
+    assert Settings.load(environ=serve("api")[1]).api_cors_origins == ("https://shop.example", "http://localhost:3000")
+
+
 def test_dashboard_host(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ECOM_DASHBOARD_HOST", "127.0.0.2")
     assert after(serve("dashboard")[0], "--server.address") == "127.0.0.2"
@@ -239,6 +269,15 @@ INVALID = {
     "ECOM_API_WORKERS": ("65", "should be less than or equal to 64"),
     "ECOM_API_QUERY_SECONDS": ("0", "should be greater than 0"),
     "ECOM_API_QUERY_SLOTS": ("many", "should be an integer"),
+    "ECOM_API_MAX_ROWS": ("99", "should be greater than or equal to 100"),
+    "ECOM_API_MAX_BODY_BYTES": ("1MiB", "should be an integer"),
+    "ECOM_API_WRITE_WAIT_SECONDS": ("0", "should be greater than 0"),
+    "ECOM_API_CACHE_SECONDS": ("-1", "should be greater than or equal to 0"),
+    "ECOM_API_CORS_ORIGINS": (
+        "https://shop.example/,ftp://x",
+        "should be origins such as https://shop.example or http://localhost:3000, or *; not https://shop.example/, "
+        "ftp://x",
+    ),
     "ECOM_DASHBOARD_PORT": ("70000", "should be less than or equal to 65535"),
 }
 

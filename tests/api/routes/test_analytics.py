@@ -3,6 +3,7 @@ tables, every analysis of queries/ against its SQLite translation, and the build
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -15,8 +16,10 @@ from typing import Any
 
 import pytest
 
-from pipeline.analysis.queries import all_queries
-from pipeline.settings import PROJECT_ROOT
+from api.routes import queries
+from pipeline.analysis.queries import Param, all_queries
+from pipeline.errors import UsageError
+from pipeline.settings import PROJECT_ROOT, Settings
 from tests.api.conftest import Served
 from tests.support.api import dicts, problem, sql
 
@@ -279,3 +282,14 @@ def test_a_null_parameter_is_spelled_null(reader: Served) -> None:
     body = reader.client.get("/analytics/queries/rfm_segments", params={"as_of": "null"}).json()
     assert body["parameters"]["as_of"] is None
     assert body["items"]
+
+
+def test_no_analysis_parameter_takes_a_name_of_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``format`` and ``cursor`` are the API's own; an analysis declaring one is refused when the app is built."""
+    assert not {p.name for q in all_queries().values() for p in q.params} & set(queries.RESERVED)
+    query = all_queries()["top_customers"]
+    for name in queries.RESERVED:
+        planted = dataclasses.replace(query, params=(*query.params, Param(name, "int", 1, "planted")))
+        monkeypatch.setattr(queries, "all_queries", lambda planted=planted: {planted.name: planted})
+        with pytest.raises(UsageError, match=f"parameter\\(s\\) {name} are the API's own"):
+            queries.router(Settings(), lambda _: Path())
