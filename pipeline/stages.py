@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import duckdb
 import polars as pl
@@ -48,21 +48,45 @@ T = TypeVar("T")
 # together), a warehouse ~90 (tables, indexes, marts; decision 0041), and DuckDB's spill files besides.
 LAKE_BYTES_PER_ROW = 10
 WAREHOUSE_BYTES_PER_ROW = 90
-# A profiler: makes the reports of a set's lake into its profiling_reports/, reusing the current set's where a
-# table did not change; returns one line per report (``pipeline.docs.profiling`` makes it, the command passes it).
-Profile = Callable[[SetPaths, "SetPaths | None"], list[str]]
+# A generate worker's peak anonymous memory, whatever the scale (a chunk of every table at a time; measured at
+# scale 300 and 1000: 220-300 MiB), rounded up; the parent process counts as one more.
+GENERATE_WORKER_BYTES = 320 * 2**20
+# Below this scale the profiling worker imports ydata-profiling while the lake is generated, then profiles it
+# beside the build; from it on, generation takes both cores, so the worker starts once the analyses are done, in
+# the time the fill leaves a core idle (decision 0045).
+PROFILE_AFTER_ANALYSES_FROM = 100
+
+
+# What a profile makes: one line per report (for the terminal), and the manifest's "profiling" section.
+Profiled = tuple[list[str], dict[str, Any]]
+
+
+class Profile(Protocol):
+    """Makes the reports of a set's lake into its profiling_reports/, reusing the current set's where a table did
+    not change (``pipeline.docs.profiling.SetReports``; the command passes it). Safe to call from a thread of its
+    own: it writes only the reports directory."""
+
+    def start(self) -> None: ...
+
+    def __call__(self, paths: SetPaths, previous: SetPaths | None, /) -> Profiled: ...
 
 
 @dataclass(frozen=True)
 class Budget:
-    """How a command shares its memory budget (``--memory-limit``): the DuckDB of the rules and analyses takes
-    half, the warehouse's fill a sixth (it streams), the rest is Python, Polars and SQLite's page caches."""
+    """How a command shares its memory budget (``--memory-limit``, decision 0043). Generation runs alone: its
+    workers take the budget, each a chunk of every table at a time. The build's DuckDB (the rules, then the
+    analyses) takes half, the warehouse's fill a sixth (it streams), the rest is Python, Polars and SQLite's page
+    caches."""
 
     total: int
 
     @classmethod
     def of(cls, settings: Settings) -> Budget:
         return cls(memory_bytes(settings.memory_limit))
+
+    def generate_workers(self, workers: int) -> int:
+        """How many of ``workers`` fit beside the parent process, one at least."""
+        return max(1, min(workers, self.total // GENERATE_WORKER_BYTES - 1))
 
     @property
     def analyses(self) -> str:
@@ -171,7 +195,8 @@ def _generate_into(settings: Settings, paths: SetPaths, timings: Timings) -> Lak
     plan = Plan.of(settings.seed, settings.scale)
     with timings.stage("generate", rows=sum(plan.row_counts.values())), progress("generate", len(tasks(plan))) as go:
         job = Job(settings.seed, settings.scale, settings.start_date, settings.anomaly_rate, paths.lake_dir)
-        return generate_lake(job, plan, settings.workers, paths.labels_path, go)
+        workers = Budget.of(settings).generate_workers(settings.workers)
+        return generate_lake(job, plan, workers, paths.labels_path, go)
 
 
 def _record_lake(settings: Settings, new: NewSet, summary: LakeSummary, timings: Timings) -> None:
@@ -285,6 +310,35 @@ class _Handoff(Generic[T]):
         return self._value
 
 
+class _Background(Generic[T]):
+    """Work on a thread of its own (it waits on a worker process), started once, its result taken later."""
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        self._work = work
+        self._outcome: list[T | BaseException] = []
+        self._thread = threading.Thread(target=self._run, name="background work", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self._outcome.append(self._work())
+        except BaseException as error:  # handed to result(), in the flow's thread
+            self._outcome.append(error)
+
+    def start(self) -> None:
+        if self._thread.ident is None:
+            self._thread.start()
+
+    def result(self) -> T:
+        self.start()
+        while self._thread.is_alive():
+            cancel.check()
+            self._thread.join(0.05)
+        outcome = self._outcome[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+
 def _cursor_task(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
     """Run ``work`` on a cursor of ``con`` of its own, interruptible like any running query."""
     cursor = con.cursor()
@@ -310,6 +364,7 @@ def _build(
     build: WarehouseBuild,
     planned: list[tuple[Query, dict[str, Value]]],
     marts: tuple[Mart, ...],
+    after_analyses: Callable[[], None] = lambda: None,
 ) -> list[Computed]:
     """The rules then the analyses (DuckDB) beside the warehouse's fill (SQLite), over ``files_by_table``; the
     fill loads the marts as soon as the analyses hand them over. The computed results are under ``spill``.
@@ -332,6 +387,7 @@ def _build(
             )
         computed.append(results)
         marts_computed.put(mart_results)
+        after_analyses()
 
     rows = sum(build.summary.rows.values())
     batches = sum(len(f) for f in files_by_table.values())
@@ -389,23 +445,33 @@ def run(
         output_sets.building(settings.data_dir) as new,
     ):
         spill = new.paths.root / ".spill"
+        early = settings.scale < PROFILE_AFTER_ANALYSES_FROM
+        if profile is not None and early:
+            profile.start()
         generated = _generate_into(settings, new.paths, timings)
         _record_lake(settings, new, generated, timings)
+        reports = _Background(lambda: _profile_into(new, profile, timings)) if profile is not None else None
+        if reports is not None and early:
+            reports.start()
         files_by_table = lake.lake_tables(new.paths.lake_dir)
         report = Report(source=str(settings.lake_dir), frames_validated=generated.frames_validated)
         record = _generation_record(lake.read_record(new.paths.lake_dir), lake.source_hash(generated.hashes))
         build = WarehouseBuild(new.paths.warehouse_path, spill, files_by_table, expected, Budget.of(settings).fill)
-        computed = _build(settings, files_by_table, report, spill, timings, build, bound_queries(None, {}), MARTS)
+        planned = bound_queries(None, {})
+        later = reports.start if reports is not None else lambda: None
+        computed = _build(settings, files_by_table, report, spill, timings, build, planned, MARTS, later)
         _verdict(settings, report, new.paths.report_path)
         loaded = build.complete(record)
         timings.phases("build", {"record": loaded.phases["record"]})
         _describe_warehouse(settings, new, loaded, record, timings)
         results = publish_results(computed, new.paths.analysis_dir)
         _describe(new, "analysis", _analysis_fields(settings, "lake", results))
-        profiled = _profile_into(new, profile, timings) if profile is not None else []
+        lines, fields = reports.result() if reports is not None else ([], {})
+        if reports is not None:
+            _describe(new, "profiling", fields)
         manifest.record_timings(new.paths.manifest_path, timings)
         _Publishing(new, replaces_warehouse=True, discard_edits=discard_edits).switch(settings)
-    return RunSummary(generated, report, loaded, [r.moved(settings.analysis_dir) for r in results], profiled)
+    return RunSummary(generated, report, loaded, [r.moved(settings.analysis_dir) for r in results], lines)
 
 
 # --- analyze and profile --------------------------------------------------------------------------------------
@@ -449,7 +515,7 @@ def analyze(
     return [r.moved(settings.analysis_dir) for r in published]
 
 
-def _profile_into(new: NewSet, profile: Profile, timings: Timings) -> list[str]:
+def _profile_into(new: NewSet, profile: Profile, timings: Timings) -> Profiled:
     previous = SetPaths(new.previous) if new.previous is not None else None
     with timings.stage("profile"):
         return profile(new.paths, previous)
@@ -462,7 +528,8 @@ def profile_lake(settings: Settings, profile: Profile) -> list[str]:
         raise UsageError(msg)
     with output_sets.publish_lock(settings.data_dir), output_sets.building(settings.data_dir) as new:
         new.carry("lake", "labels", "analysis", "reports", "warehouse.sqlite", "manifest.json")
-        lines = _profile_into(new, profile, Timings())
+        lines, fields = _profile_into(new, profile, Timings())
+        _describe(new, "profiling", fields)
         _Publishing(new).switch(settings)
     return lines
 
