@@ -36,7 +36,9 @@ def _frames_equal(left: pl.DataFrame, right: pl.DataFrame) -> bool:
 
 def _warehouse_tables(path: Path) -> dict[str, pl.DataFrame]:
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-        names = [n for (n,) in db.execute("select name from sqlite_schema where type = 'table'") if n not in OWN_RECORDS]
+        names = [
+            n for (n,) in db.execute("select name from sqlite_schema where type = 'table'") if n not in OWN_RECORDS
+        ]
         tables = {}
         for name in sorted(names):
             frame = pl.read_database(f"select * from {name}", db, infer_schema_length=None)

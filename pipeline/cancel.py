@@ -62,8 +62,9 @@ def interruptible(interrupt: Callable[[], None]) -> Iterator[None]:
     with _lock:
         _interrupts[key] = interrupt
     try:
-        if _signal:
-            interrupt()  # cancelled before this work even started
+        # Cancelled before this work even started: an interrupt now could be lost (a connection that is not yet
+        # running a query forgets it), so the work does not start.
+        check()
         yield
     finally:
         with _lock:
