@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.budget import GENERATE_WORKER_BYTES, Budget, analysis_threads
 from pipeline.settings import Settings
-from pipeline.stages import GENERATE_WORKER_BYTES, Budget, analysis_threads
 
 pytestmark = pytest.mark.fast
 
