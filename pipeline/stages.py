@@ -144,8 +144,8 @@ def _describe(new: NewSet, section: str, fields: dict[str, Any], timings: Timing
 
 
 def _verdict(settings: Settings, report: Report, into: Path | None = None) -> None:
-    """Write the report (into the new set when the data passed); refuse invalid data, its report kept in the log
-    directory (``data/logs/validation.json``) where the next run does not replace it with a valid one."""
+    """Write the report into the log directory (``data/logs/validation.json``: the last report, that of refused
+    data included, which no set holds) and, when the data passed, into the new set; refuse invalid data."""
     report.write(settings.last_validation_path)
     if not report.valid:
         raise DataInvalid(report.failures)
