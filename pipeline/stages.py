@@ -43,10 +43,15 @@ from pipeline.warehouse.lock import write_lock
 # together), a warehouse ~90 (tables, indexes, marts; decision 0041), and DuckDB's spill files besides.
 LAKE_BYTES_PER_ROW = 10
 WAREHOUSE_BYTES_PER_ROW = 90
-# Below this scale the profiling worker imports ydata-profiling while the lake is generated, then profiles it
-# beside the build; from it on, generation takes both cores, so the worker starts once the analyses are done, in
-# the time the fill leaves a core idle (decision 0045).
+# Below this scale the reports are most of a run: the profiling workers import ydata-profiling while the lake is
+# generated and profile it beside the build, one per core. From it on, generation takes both cores and the fill
+# leaves one idle once the analyses are done: one worker starts then (decision 0045).
 PROFILE_AFTER_ANALYSES_FROM = 100
+
+
+def profile_workers(settings: Settings) -> int:
+    """How many profiling workers ``run`` starts (see :data:`PROFILE_AFTER_ANALYSES_FROM`)."""
+    return 1 if settings.scale >= PROFILE_AFTER_ANALYSES_FROM else min(settings.workers, len(TABLES))
 
 
 # What a profile makes: one line per report (for the terminal), and the manifest's "profiling" section.

@@ -37,8 +37,9 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.logs import out
 
     timings = manifest.Timings()
-    # One profiling worker: one import of ydata-profiling; the flow decides when it starts (decision 0045).
-    profiling = profiler_for(settings, args.sample_rows, args.minimal_above, workers=1)
+    # The flow decides how many profiling workers and when they start (decision 0045).
+    workers = stages.profile_workers(settings)
+    profiling = profiler_for(settings, args.sample_rows, args.minimal_above, workers=workers)
     with contextlib.nullcontext() if args.no_profile else profiling as profiler:
         profile = SetReports(profiler, settings) if profiler is not None else None
         built = stages.run(settings, timings, discard_edits=args.discard_edits, profile=profile)
