@@ -199,40 +199,40 @@ class WarehouseBuild:
         """Fill and index every table, declare their CHECKs, prove each the copy of its source (``checksums()``
         hands over the source's checksums), then load the marts ``marts()`` hands over (each waits for them).
 
-        A row SQLite's constraints refuse, or a table that is not the copy of its source, is recorded rather than
-        raised: the validation rules running beside describe bad data better, and :meth:`complete` reports it if
-        they did not.
+        One DuckDB connection serves the whole lane, the build attached only while it works. A row SQLite's
+        constraints refuse, or a table that is not the copy of its source, is recorded rather than raised: the
+        validation rules running beside describe bad data better, and :meth:`complete` reports it if they did not.
         """
         with sqlite_connection(self.build, unjournaled=True) as db:
             db.executescript(without_checks(schema().tables_ddl))
-        for table in TABLES:
-            started = time.perf_counter()
-            try:
-                self._fill_table(table, advance)
-                self._index(table)
-            except DataInvalid as rejected:
-                self.failures += rejected.failures
+        with duck.connection(self.spill_dir, self.memory_limit, threads=1, keep_order=True) as con:
+            for table in TABLES:
+                started = time.perf_counter()
+                try:
+                    self._fill_table(con, table, advance)
+                    self._index(table)
+                except DataInvalid as rejected:
+                    self.failures += rejected.failures
+                    return
+                log.info("warehouse build: %s filled and indexed in %.1f s", table, time.perf_counter() - started)
+            self._declare_checks()
+            expected = checksums()
+            for table in TABLES:
+                self._prove_copy(con, table, expected[table])
+            if self.failures:
                 return
-            log.info("warehouse build: %s filled and indexed in %.1f s", table, time.perf_counter() - started)
-        self._declare_checks()
-        expected = checksums()
-        for table in TABLES:
-            self._prove_copy(table, expected[table])
-        if self.failures:
-            return
-        ready = marts()
-        with _phase(self.summary, "marts"):
-            load_marts(self.build, ready, self.spill_dir, self.memory_limit)
+            ready = marts()
+            with _phase(self.summary, "marts"):
+                load_marts(con, self.build, ready)
 
-    def _fill_table(self, table: str, advance: Advance) -> None:
+    def _fill_table(self, con: duckdb.DuckDBPyConnection, table: str, advance: Advance) -> None:
         """One DuckDB statement, so one transaction, in the parts' order (the keys' order)."""
         with (
             _phase(self.summary, "fill"),
-            duck.connection(self.spill_dir, self.memory_limit, threads=1, keep_order=True) as con,
+            duck.attached(con, self.build, read_only=False, journal_off=True),
+            _constraints_of(table),
         ):
-            duck.attach_warehouse(con, self.build, read_only=False, journal_off=True)
-            with _constraints_of(table):
-                con.execute(insert_statement(table, self.files_by_table[table]))
+            con.execute(insert_statement(table, self.files_by_table[table]))
         advance(len(self.files_by_table[table]))
 
     def _index(self, table: str) -> None:
@@ -247,12 +247,11 @@ class WarehouseBuild:
         with _phase(self.summary, "checks"):
             declare_checks(self.build, TABLES)
 
-    def _prove_copy(self, table: str, source: Checksum) -> None:
+    def _prove_copy(self, con: duckdb.DuckDBPyConnection, table: str, source: Checksum) -> None:
         """The table holds exactly its source's rows (count and checksum), and SQLite finds it well formed and
         every CHECK kept."""
         with _phase(self.summary, "checks"):
-            with duck.connection(self.spill_dir, self.memory_limit, threads=1) as con:
-                duck.attach_warehouse(con, self.build, read_only=True)
+            with duck.attached(con, self.build):
                 count, total = con.execute(checksum_sql(table, f"{duck.WAREHOUSE_ALIAS}.{table}")).fetchone() or (0, 0)
             # Read-write: SQLite does not even parse the CHECKs of a file it opens read-only, nor check them then.
             with sqlite_connection(self.build, unjournaled=True) as db:

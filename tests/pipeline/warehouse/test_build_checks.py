@@ -206,7 +206,7 @@ def test_lake_path_key(case: KeyCase, small_lake: Frames, tmp_path: Path) -> Non
 # --- the proof of the copy: a fill that loses, adds or changes a row is caught -----------------------------------
 
 # Each tampers with one table right after its fill, as a bug in the fill would (through sqlite3: the build's own
-# connections are closed between the fill and the proof).
+# connection detaches the file between the fill and the proof).
 FIRST = "(select min({key}) from {table})"
 FILL_BUGS = {
     "one value changed": (
@@ -240,8 +240,8 @@ def test_a_fill_bug_is_caught_by_the_proof_of_the_copy(
     table, tamper = FILL_BUGS[bug]
     fill = WarehouseBuild._fill_table
 
-    def buggy_fill(self: WarehouseBuild, filled: str, advance: Callable[[int], None]) -> None:
-        fill(self, filled, advance)
+    def buggy_fill(self: WarehouseBuild, con: object, filled: str, advance: Callable[[int], None]) -> None:
+        fill(self, con, filled, advance)  # type: ignore[arg-type]
         if filled == table:
             with closing(sqlite3.connect(self.build)) as db, db:
                 db.execute(tamper.format(key=schema().primary_keys[table], table=table))
