@@ -80,7 +80,7 @@ def _constraints_of(table: str) -> Iterator[None]:
         raise DataInvalid([Failure(table, "", rule, 1)]) from error
 
 
-def _checksum_sql(table: str, source: str) -> str:
+def checksum_sql(table: str, source: str) -> str:
     """A table's row count and content checksum: every row hashed by DuckDB (the schema's columns, in order),
     summed without overflow. Equal on both sides when the copy holds exactly the source's rows."""
     columns = ", ".join(schema().columns[table])
@@ -91,9 +91,32 @@ def source_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, Checksum]:
     """The checksum of each table over the connection's views of the source (computed beside the fill)."""
     found = {}
     for table in TABLES:
-        count, total = con.execute(_checksum_sql(table, table)).fetchone() or (0, 0)
+        count, total = con.execute(checksum_sql(table, table)).fetchone() or (0, 0)
         found[table] = (int(count), int(total))
     return found
+
+
+def insert_statement(table: str, parts: Sequence[Path]) -> str:
+    """The fill of ``table`` from its Parquet parts, in their order (on a DuckDB with the build attached)."""
+    columns = ", ".join(schema().columns[table])
+    files = ", ".join(duck.sql_string(path) for path in parts)
+    return f"insert into {duck.WAREHOUSE_ALIAS}.{table} ({columns}) select {columns} from read_parquet([{files}])"
+
+
+def declare_checks(build: Path, tables: Sequence[str]) -> None:
+    """Write each table's statement, CHECKs included, over the one it was created with (no row is rewritten: a
+    CHECK is not part of the stored record); the next connection reads the new schema."""
+    with sqlite_connection(build, unjournaled=True) as db:
+        (version,) = db.execute("pragma schema_version").fetchone()
+        db.execute("begin")
+        db.execute("pragma writable_schema = on")
+        for table in tables:
+            db.execute(
+                "update sqlite_schema set sql = ? where type = 'table' and name = ?", (schema().table_sql[table], table)
+            )
+        db.execute(f"pragma schema_version = {version + 1}")
+        db.execute("pragma writable_schema = off")
+        db.execute("commit")
 
 
 def _refused_checks(db: sqlite3.Connection, table: str) -> list[Failure]:
@@ -185,45 +208,40 @@ class WarehouseBuild:
         """Fill and index every table, declare their CHECKs, prove each the copy of its source (``checksums()``
         hands over the source's checksums), then load the marts ``marts()`` hands over (each waits for them).
 
-        A row SQLite's constraints refuse, or a table that is not the copy of its source, is recorded rather than
-        raised: the validation rules running beside describe bad data better, and :meth:`complete` reports it if
-        they did not.
+        One DuckDB connection serves the whole lane, the build attached only while it works. A row SQLite's
+        constraints refuse, or a table that is not the copy of its source, is recorded rather than raised: the
+        validation rules running beside describe bad data better, and :meth:`complete` reports it if they did not.
         """
         with sqlite_connection(self.build, unjournaled=True) as db:
             db.executescript(without_checks(schema().tables_ddl))
-        for table in TABLES:
-            started = time.perf_counter()
-            try:
-                self._fill_table(table, advance)
-                self._index(table)
-            except DataInvalid as rejected:
-                self.failures += rejected.failures
+        with duck.connection(self.spill_dir, self.memory_limit, threads=1, keep_order=True) as con:
+            for table in TABLES:
+                started = time.perf_counter()
+                try:
+                    self._fill_table(con, table, advance)
+                    self._index(table)
+                except DataInvalid as rejected:
+                    self.failures += rejected.failures
+                    return
+                log.info("warehouse build: %s filled and indexed in %.1f s", table, time.perf_counter() - started)
+            self._declare_checks()
+            expected = checksums()
+            for table in TABLES:
+                self._prove_copy(con, table, expected[table])
+            if self.failures:
                 return
-            log.info("warehouse build: %s filled and indexed in %.1f s", table, time.perf_counter() - started)
-        self._declare_checks()
-        expected = checksums()
-        for table in TABLES:
-            self._prove_copy(table, expected[table])
-        if self.failures:
-            return
-        ready = marts()
-        with _phase(self.summary, "marts"):
-            load_marts(self.build, ready, self.spill_dir, self.memory_limit)
+            ready = marts()
+            with _phase(self.summary, "marts"):
+                load_marts(con, self.build, ready)
 
-    def _fill_table(self, table: str, advance: Advance) -> None:
+    def _fill_table(self, con: duckdb.DuckDBPyConnection, table: str, advance: Advance) -> None:
         """One DuckDB statement, so one transaction, in the parts' order (the keys' order)."""
         with (
             _phase(self.summary, "fill"),
-            duck.connection(self.spill_dir, self.memory_limit, threads=1, keep_order=True) as con,
+            duck.attached(con, self.build, read_only=False, journal_off=True),
+            _constraints_of(table),
         ):
-            duck.attach_warehouse(con, self.build, read_only=False, journal_off=True)
-            columns = ", ".join(schema().columns[table])
-            parts = ", ".join(duck.sql_string(path) for path in self.files_by_table[table])
-            with _constraints_of(table):
-                con.execute(
-                    f"insert into {duck.WAREHOUSE_ALIAS}.{table} ({columns}) "
-                    f"select {columns} from read_parquet([{parts}])"
-                )
+            con.execute(insert_statement(table, self.files_by_table[table]))
         advance(len(self.files_by_table[table]))
 
     def _index(self, table: str) -> None:
@@ -235,28 +253,15 @@ class WarehouseBuild:
                     db.execute(statement)
 
     def _declare_checks(self) -> None:
-        """Write each table's statement, CHECKs included, over the one it was created with (no row is rewritten:
-        a CHECK is not part of the stored record); the next connection reads the new schema."""
-        with _phase(self.summary, "checks"), sqlite_connection(self.build, unjournaled=True) as db:
-            (version,) = db.execute("pragma schema_version").fetchone()
-            db.execute("begin")
-            db.execute("pragma writable_schema = on")
-            for table in TABLES:
-                db.execute(
-                    "update sqlite_schema set sql = ? where type = 'table' and name = ?",
-                    (schema().table_sql[table], table),
-                )
-            db.execute(f"pragma schema_version = {version + 1}")
-            db.execute("pragma writable_schema = off")
-            db.execute("commit")
+        with _phase(self.summary, "checks"):
+            declare_checks(self.build, TABLES)
 
-    def _prove_copy(self, table: str, source: Checksum) -> None:
+    def _prove_copy(self, con: duckdb.DuckDBPyConnection, table: str, source: Checksum) -> None:
         """The table holds exactly its source's rows (count and checksum), and SQLite finds it well formed and
         every CHECK kept."""
         with _phase(self.summary, "checks"):
-            with duck.connection(self.spill_dir, self.memory_limit, threads=1) as con:
-                duck.attach_warehouse(con, self.build, read_only=True)
-                count, total = con.execute(_checksum_sql(table, f"{duck.WAREHOUSE_ALIAS}.{table}")).fetchone() or (0, 0)
+            with duck.attached(con, self.build):
+                count, total = con.execute(checksum_sql(table, f"{duck.WAREHOUSE_ALIAS}.{table}")).fetchone() or (0, 0)
             # Read-write: SQLite does not even parse the CHECKs of a file it opens read-only, nor check them then.
             with sqlite_connection(self.build, unjournaled=True) as db:
                 verdict = [row[0] for row in db.execute(f"pragma quick_check({table})").fetchmany(20)]
