@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 import duckdb
 import polars as pl
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api import formats
@@ -43,35 +43,43 @@ FormatParam = Annotated[Format | None, Query(description=FORMAT_DESCRIPTION, exa
 Read = Callable[[duckdb.DuckDBPyConnection], RowsPage]
 
 
-async def _mart_answer(
-    request: Request,
-    warehouse: Warehouse,
-    answers: Answers,
-    model: type[Analytics[Any]],
-    key: tuple[Hashable, ...],
-    fmt: str,
-    read: Read,
-) -> Response:
-    """The answer of ``model`` for a mart read in ``fmt``: kept from an earlier request in the same state of the
-    warehouse file (``api.answers``; no thread, no query), else ``read(cursor)`` with its build, in the thread
-    pool, validated against ``model`` as FastAPI would its response."""
-    state = warehouse.state()
-    kept = answers.get(state, (*key, fmt))
-    if kept is None:
+class MartAnswers:
+    """A request's answer from a mart: kept from an earlier request in the same state of the warehouse file
+    (``api.answers``; no thread, no query), else read with its build in the thread pool."""
 
-        def answer() -> tuple[bytes, str | None]:
-            with warehouse.lease() as cursor:
-                build, page = read_with_build(warehouse, cursor, lambda: read(cursor))
-            if fmt != "json":
-                return formats.encoded(page.items, fmt), page.next
-            json = model.model_validate({"build": build, "items": page.items.to_dicts(), "next": page.next})
-            return json.model_dump_json().encode(), page.next
+    def __init__(self, request: Request, warehouse: Warehouse, answers: Answers) -> None:
+        self.request, self.warehouse, self.answers = request, warehouse, answers
 
-        kept = await run_in_threadpool(answer)
-        if warehouse.state() == state:  # nothing was written or swapped in while it was read
-            answers.put(state, (*key, fmt), kept)
-    body, following = kept
-    return formats.rows_answer(request, fmt, body, following)
+    async def answer(
+        self, model: type[Analytics[Any]], key: tuple[Hashable, ...], given: str | None, read: Read
+    ) -> Response:
+        """The answer of ``model`` in the format asked for (``given``, else by Accept): ``read(cursor)``'s page,
+        validated against ``model`` as FastAPI would its response."""
+        fmt = formats.chosen(self.request, given)
+        state = self.warehouse.state()
+        kept = self.answers.get(state, (*key, fmt))
+        if kept is None:
+
+            def answer() -> tuple[bytes, str | None]:
+                with self.warehouse.lease() as cursor:
+                    build, page = read_with_build(self.warehouse, cursor, lambda: read(cursor))
+                if fmt != "json":
+                    return formats.encoded(page.items, fmt), page.next
+                json = model.model_validate({"build": build, "items": page.items.to_dicts(), "next": page.next})
+                return json.model_dump_json().encode(), page.next
+
+            kept = await run_in_threadpool(answer)
+            if self.warehouse.state() == state:  # nothing was written or swapped in while it was read
+                self.answers.put(state, (*key, fmt), kept)
+        body, following = kept
+        return formats.rows_answer(self.request, fmt, body, following)
+
+
+async def _mart_answers(request: Request, warehouse: WarehouseDep, answers: AnswersDep) -> MartAnswers:
+    return MartAnswers(request, warehouse, answers)  # async: no thread-pool hop for the dependency
+
+
+MartDep = Annotated[MartAnswers, Depends(_mart_answers)]
 
 
 def _whole(frame: pl.DataFrame) -> RowsPage:
@@ -92,9 +100,7 @@ def router(settings: Settings) -> APIRouter:
 
     @made.get("/revenue/{grain}", response_model=Analytics[RevenuePeriod], responses=answered)
     async def revenue(
-        request: Request,
-        warehouse: WarehouseDep,
-        answers: AnswersDep,
+        mart: MartDep,
         grain: Annotated[
             Literal["daily", "weekly", "monthly"], Path(description="the length of a period", examples=["monthly"])
         ],
@@ -105,13 +111,10 @@ def router(settings: Settings) -> APIRouter:
     ) -> Response:
         """Revenue, orders and buyers per day, ISO week or month, oldest first (from the revenue marts)."""
         position = pages.position_of(cursor)
-        return await _mart_answer(
-            request,
-            warehouse,
-            answers,
+        return await mart.answer(
             Analytics[RevenuePeriod],
             ("revenue", grain, start_date, end_date, position),
-            formats.chosen(request, format),
+            format,
             lambda c: paged(
                 position,
                 lambda limit, offset: marts.revenue(
@@ -121,61 +124,35 @@ def router(settings: Settings) -> APIRouter:
         )
 
     @made.get("/top-customers", response_model=Analytics[TopCustomer], responses=answered)
-    async def top_customers(
-        request: Request,
-        warehouse: WarehouseDep,
-        answers: AnswersDep,
-        limit: limit_rows = 10,
-        format: FormatParam = None,
-    ) -> Response:
+    async def top_customers(mart: MartDep, limit: limit_rows = 10, format: FormatParam = None) -> Response:
         """The biggest spenders, best first (from the customer summary mart)."""
-        return await _mart_answer(
-            request,
-            warehouse,
-            answers,
-            Analytics[TopCustomer],
-            ("top-customers", limit),
-            formats.chosen(request, format),
-            lambda c: _whole(marts.top_customers(c, limit)),
+        return await mart.answer(
+            Analytics[TopCustomer], ("top-customers", limit), format, lambda c: _whole(marts.top_customers(c, limit))
         )
 
     @made.get("/top-products", response_model=Analytics[TopProduct], responses=answered)
     async def top_products(
-        request: Request,
-        warehouse: WarehouseDep,
-        answers: AnswersDep,
+        mart: MartDep,
         limit: limit_rows = 10,
         rank_by: Annotated[Literal["revenue", "units"], Query(description="the measure that ranks them")] = "revenue",
         format: FormatParam = None,
     ) -> Response:
         """The best-selling products by revenue or units, best first (from the product summary mart)."""
-        return await _mart_answer(
-            request,
-            warehouse,
-            answers,
+        return await mart.answer(
             Analytics[TopProduct],
             ("top-products", limit, rank_by),
-            formats.chosen(request, format),
+            format,
             lambda c: _whole(marts.top_products(c, limit, rank_by)),
         )
 
     @made.get("/category-revenue", response_model=Analytics[CategoryRevenue], responses=answered)
-    async def category_revenue(
-        request: Request,
-        warehouse: WarehouseDep,
-        answers: AnswersDep,
-        cursor: Cursor = None,
-        format: FormatParam = None,
-    ) -> Response:
+    async def category_revenue(mart: MartDep, cursor: Cursor = None, format: FormatParam = None) -> Response:
         """Revenue per product category and its share of the total, highest first (from the category mart)."""
         position = pages.position_of(cursor)
-        return await _mart_answer(
-            request,
-            warehouse,
-            answers,
+        return await mart.answer(
             Analytics[CategoryRevenue],
             ("category-revenue", position),
-            formats.chosen(request, format),
+            format,
             lambda c: paged(
                 position,
                 lambda limit, offset: marts.mart(
@@ -188,9 +165,7 @@ def router(settings: Settings) -> APIRouter:
 
     @made.get("/anomalies", response_model=Analytics[Anomaly], responses=answered)
     async def anomalies(
-        request: Request,
-        warehouse: WarehouseDep,
-        answers: AnswersDep,
+        mart: MartDep,
         limit: Annotated[int, Query(ge=1, le=page_limit, description="rows per page", examples=[100])] = 100,
         kind: Annotated[
             AnomalyKind | None, Query(description="only anomalies of this kind", examples=["burst"])
@@ -199,13 +174,10 @@ def router(settings: Settings) -> APIRouter:
         format: FormatParam = None,
     ) -> Response:
         """Orders that look like fraud, by order_id, with the rule that flagged each (from the anomalies mart)."""
-        return await _mart_answer(
-            request,
-            warehouse,
-            answers,
+        return await mart.answer(
             Analytics[Anomaly],
             ("anomalies", kind, limit, cursor),
-            formats.chosen(request, format),
+            format,
             lambda c: marts.anomalies(c, kind, limit=limit, after=cursor),
         )
 

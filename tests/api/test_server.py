@@ -150,7 +150,8 @@ def test_schemathesis_finds_no_failure(scale1: Path, tmp_path: Path, seed: int) 
                 "--no-color",
             ],
             cwd=tmp_path, capture_output=True, text=True, timeout=900, check=False,
-            env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.support.schemathesis_hooks", "PYTHONPATH": str(PROJECT_ROOT)},
+            env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.support.schemathesis_hooks",
+                 "PYTHONPATH": str(PROJECT_ROOT)},
         )  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "No issues found" in result.stdout
