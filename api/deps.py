@@ -19,7 +19,7 @@ from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader
 
 from api.answers import Answers
-from api.idempotency import HEADER, KEY_PATTERN, InFlight, request_hash
+from api.idempotency import IDEMPOTENCY_HEADER, KEY_PATTERN, InFlight, request_hash
 from api.limits import QueryGate
 from api.problems import Problem
 from api.writer import Writer
@@ -141,7 +141,7 @@ async def get_retry(
     key: Annotated[
         str | None,
         Header(
-            alias=HEADER,
+            alias=IDEMPOTENCY_HEADER,
             pattern=KEY_PATTERN,
             description="Any unique string (a UUID, say): a retry with the same key and body gets the first answer "
             "again and never makes a second row (kept 24 hours per API key); another body with it is a 422, and "

@@ -24,7 +24,7 @@ from pathlib import Path
 from api.problems import Problem
 from pipeline.warehouse.lock import requests_lock_path
 
-HEADER = "Idempotency-Key"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Visible ASCII, as the header carries it (a structured-field string in the draft, its quotes included here).
 KEY_PATTERN = r"^[!-~]{1,255}$"
 
@@ -58,7 +58,10 @@ class InFlight:
                 self._path.parent.mkdir(parents=True, exist_ok=True)
                 self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
             if offset in self._held or not _locked(self._fd, offset):
-                detail = f"the first request with the {HEADER} {key!r} is still running; retry once it has answered"
+                detail = (
+                    f"the first request with the {IDEMPOTENCY_HEADER} {key!r} is still running; retry once it has "
+                    "answered"
+                )
                 raise Problem(409, detail, slug="idempotency-key-in-use")
             self._held.add(offset)
         try:

@@ -16,14 +16,14 @@ from typing import Any
 
 import schemathesis
 
-from api.idempotency import HEADER, KEY_PATTERN
+from api.idempotency import IDEMPOTENCY_HEADER, KEY_PATTERN
 
 
 def _key_of_its_body(case: Any) -> Any:
-    key = (case.headers or {}).get(HEADER)
+    key = (case.headers or {}).get(IDEMPOTENCY_HEADER)
     if isinstance(key, str) and re.fullmatch(KEY_PATTERN, key):
         body = hashlib.sha256(json.dumps(case.body, sort_keys=True, default=str).encode()).hexdigest()[:16]
-        case.headers[HEADER] = f"{key[:238]}.{body}"
+        case.headers[IDEMPOTENCY_HEADER] = f"{key[:238]}.{body}"
     return case
 
 
