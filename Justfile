@@ -172,9 +172,10 @@ bench-analyses *args:
 bench-spark *args:
     @python -m benchmarks.spark_vs_local "$@"
 
-# API load benchmark with wrk at scale 1000 (data built once under BENCH_API_DATA) -> docs/benchmarks/api.md + api.json
+# API load benchmark with wrk at scale 1000, misses apart from hits, beside Datasette at scales 100 and 1000 (data built once under BENCH_API_DATA) -> docs/benchmarks/api.md + api.json
 [group('bench')]
 bench-api *args:
+    @python -m uv sync --locked --inexact --group bench --quiet
     @python -m benchmarks.api_load "$@"
 
 # Dashboard render times in Chromium -> docs/benchmarks/dashboard.md + dashboard.json (e.g. `just bench-dashboard --data-dir /tmp/ecom-1000`)

@@ -1,19 +1,29 @@
-"""The API under load (not part of the tests): Debian's ``wrk`` against uvicorn with 2 workers at scale 1000.
+"""The API under load (not part of the tests): Debian's ``wrk`` against uvicorn, cache misses apart from hits, and
+side by side with Datasette on the same SQLite file.
 
-    just bench-api                                  # builds the data once under /tmp/ecom-bench-api/data
-    python -m benchmarks.api_load --data-dir DIR --duration 15 --connections 4
+    just bench-api                                  # builds the data once per scale under /tmp/ecom-bench-api
+    python -m benchmarks.api_load --data-root DIR --scale 1000 --compare-scales 100,1000
 
-Each endpoint gets its own wrk run of ``--duration`` seconds (a Lua script picks a random request path for every
-request from a seeded list: random keys, filters and deep cursors), side by side with a constant ``GET /health``
-(the server's floor) and raw ``sqlite3`` lookups in this process (SQLite's floor). Then mixed reads of every
-endpoint run for at least 60 s while ``python -m pipeline load`` rebuilds the warehouse and swaps it in: the
-run must see no error and end on the new build.
+1. **Every endpoint twice** (``--api-workers`` workers, ``--duration`` seconds of wrk each): *misses*, where every
+   request takes the next of a list of distinct paths (random keys over the whole table, random date ranges,
+   limits and cursors), so that no answer kept by the API (its mart answers, per file state) serves it; and
+   *hits*, one path requested again and again after a first request. A Lua script walks the list, each wrk
+   thread its own share; a run that sent more requests than the list holds says how many repeated a path.
+   Beside them ``GET /health`` (the server's floor) and raw ``sqlite3`` lookups in this process (SQLite's).
+2. **Mixed reads through a rebuild**: misses of every endpoint for at least ``--swap-seconds`` while
+   ``python -m pipeline load`` rebuilds the warehouse and swaps it in; no error, the new build served after.
+3. **Datasette** (a benchmark-only dependency: ``uv sync --group bench``), per scale of ``--compare-scales``: our
+   API with 1 worker and ``datasette serve -i`` (1 process) over the same file, one after the other, each under
+   ``wrk -t2 -c8 -d10s`` at random keys over the whole table (the same keys for both): a customer by id, an order
+   by id (ours with its lines and payment) and a customer's orders, 50 a page. Then whole-table CSV exports
+   (``/export/customers`` against Datasette's ``.csv?_stream=on``: rows/s, rows sent) and ours of ``order_items``
+   with the API process tree's resident memory sampled every 20 ms.
 
 wrk is closed-loop (each connection sends its next request when the previous one is answered), so latency is
-measured at the throughput the server sustains with ``--connections`` requests in flight.
+measured at the throughput the server sustains with that many requests in flight.
 
 Writes ``docs/benchmarks/api.json`` (every number, with the machine, versions and load average) and the page
-``docs/benchmarks/api.md`` rendered from it.
+``docs/benchmarks/api.md`` rendered from it (``--render api.json`` renders it again).
 """
 
 from __future__ import annotations
@@ -32,11 +42,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
+import psutil
 
 from benchmarks.environment import command_line, machine
 from pipeline.domain import CATEGORIES, KIND_NAMES
@@ -45,20 +58,31 @@ from pipeline.settings import PROJECT_ROOT
 from pipeline.warehouse.reads.pages import encode_cursor
 
 DOCS = PROJECT_ROOT / "docs"
-KEYED = ("customer", "order", "product")
-TARGET_KEYED_MS, TARGET_KEYED_RATIO, TARGET_PAGE_MS = 10.0, 3.0, 25.0
+TARGET_PAGE_MS, TARGET_PEER_RATIO, TARGET_EXPORT_RATIO, TARGET_EXPORT_RSS_MB = 25.0, 1.3, 10.0, 100.0
+MAX_ROWS = 10_000  # ECOM_API_MAX_ROWS's default: the largest top-N a mart answers
+DISTINCT = 60_000  # distinct paths per endpoint for the misses: more than any endpoint answers in a run
 # How the command records its path options: the page is committed, the paths are one machine's.
-PLACEHOLDERS = {"--data-dir": "<data dir>", "--json": "<output JSON>", "--markdown": "<output page>"}
-API_PACKAGES = ("fastapi", "starlette", "uvicorn", "httpx")
+PLACEHOLDERS = {"--data-root": "<data root>", "--json": "<output JSON>", "--markdown": "<output page>"}
+API_PACKAGES = ("fastapi", "starlette", "uvicorn", "httpx", "datasette")
+TABLES = ("customers", "products", "orders", "order_items", "payments")
 
+# Each thread walks the list from its own offset with the thread count as its stride: no two requests of a run
+# share a path until the list has been walked (then ``repeated`` counts them).
 LUA = """
-local paths = {}
+local paths, next_index, stride = {}, 0, 1
+local started = 0
+setup = function(thread)
+  thread:set("offset", started)
+  started = started + 1
+end
 init = function(args)
   for line in io.lines(args[1]) do paths[#paths + 1] = line end
-  math.randomseed(tonumber(args[2]))
+  next_index, stride = offset, tonumber(args[2])
 end
 request = function()
-  return wrk.format("GET", paths[math.random(#paths)])
+  local path = paths[next_index % #paths + 1]
+  next_index = next_index + stride
+  return wrk.format("GET", path)
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -71,8 +95,134 @@ end
 """
 
 
+@dataclass(frozen=True)
+class Facts:
+    """What the request paths are drawn from: the largest keys and the days of the revenue mart."""
+
+    customers: int
+    orders: int
+    products: int
+    days: list[str]
+
+    @classmethod
+    def of(cls, warehouse: Path) -> Facts:
+        with closing(sqlite3.connect(f"file:{warehouse}?mode=ro", uri=True)) as db:
+            (customers,) = db.execute("SELECT max(customer_id) FROM customers").fetchone()
+            (orders,) = db.execute("SELECT max(order_id) FROM orders").fetchone()
+            (products,) = db.execute("SELECT max(product_id) FROM products").fetchone()
+            (first, last) = db.execute("SELECT min(order_date), max(order_date) FROM orders").fetchone()
+        start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+        days = [str(start + dt.timedelta(days=i)) for i in range((end - start).days + 1)]
+        return cls(customers, orders, products, days)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One endpoint: its kind, one path for the hits, and a path drawn at random for the misses."""
+
+    name: str
+    kind: str  # floor, keyed read, list page or mart read
+    hit: str
+    draw: Callable[[random.Random, Facts], str]
+
+
+def _date_range(grain: str) -> Callable[[random.Random, Facts], str]:
+    def draw(rng: random.Random, facts: Facts) -> str:
+        start = rng.randrange(len(facts.days))
+        end = min(start + rng.randint(0, 120), len(facts.days) - 1)
+        return f"/analytics/revenue/{grain}?start_date={facts.days[start]}&end_date={facts.days[end]}"
+
+    return draw
+
+
+ENDPOINTS = (
+    Endpoint("health", "floor", "/health", lambda rng, facts: "/health"),
+    Endpoint("customer", "keyed read", "/customers/1", lambda rng, f: f"/customers/{rng.randint(1, f.customers)}"),
+    Endpoint("order", "keyed read", "/orders/1", lambda rng, f: f"/orders/{rng.randint(1, f.orders)}"),
+    Endpoint("product", "keyed read", "/products/1", lambda rng, f: f"/products/{rng.randint(1, f.products)}"),
+    Endpoint(
+        "orders of a customer",
+        "list page",
+        "/orders?customer_id=1&limit=50",
+        lambda rng, f: f"/orders?customer_id={rng.randint(1, f.customers)}&limit=50",
+    ),
+    Endpoint(
+        "newest orders",
+        "list page",
+        "/orders?sort=-order_date&limit=50",
+        lambda rng, f: f"/orders?sort=-order_date&limit=50&date_to={rng.choice(f.days)}",
+    ),
+    Endpoint(
+        "products by category and price",
+        "list page",
+        "/products?category=Books&min_price=10&limit=50",
+        lambda rng, f: f"/products?category={quote(rng.choice(CATEGORIES))}&min_price={rng.randint(5, 500)}&limit=50",
+    ),
+    Endpoint(
+        "deep cursor page",
+        "list page",
+        f"/orders?limit=50&cursor={encode_cursor(1000)}",
+        lambda rng, f: f"/orders?limit=50&cursor={encode_cursor(rng.randint(f.orders // 2, f.orders))}",
+    ),
+    Endpoint(
+        "revenue daily",
+        "mart read",
+        "/analytics/revenue/daily?start_date=2025-01-01&end_date=2025-03-31",
+        _date_range("daily"),
+    ),
+    Endpoint("revenue weekly", "mart read", "/analytics/revenue/weekly", _date_range("weekly")),
+    Endpoint("revenue monthly", "mart read", "/analytics/revenue/monthly", _date_range("monthly")),
+    Endpoint(
+        "top customers",
+        "mart read",
+        "/analytics/top-customers?limit=10",
+        lambda rng, f: f"/analytics/top-customers?limit={rng.randint(1, MAX_ROWS)}",
+    ),
+    Endpoint(
+        "top products",
+        "mart read",
+        "/analytics/top-products?limit=10",
+        lambda rng, f: (
+            f"/analytics/top-products?limit={rng.randint(1, MAX_ROWS)}&rank_by={rng.choice(('revenue', 'units'))}"
+        ),
+    ),
+    Endpoint("category revenue", "mart read", "/analytics/category-revenue", lambda rng, f: "/analytics/category-revenue"),  # noqa: E501
+    Endpoint(
+        "anomalies page",
+        "mart read",
+        "/analytics/anomalies?limit=50&kind=burst",
+        lambda rng, f: (
+            f"/analytics/anomalies?limit=50&kind={rng.choice(KIND_NAMES)}"
+            f"&cursor={encode_cursor(rng.randint(1, f.orders))}"
+        ),
+    ),
+)  # fmt: skip
+
+# The peer's reads: the same keys, each server's own path for them.
+PEER_READS = {
+    "customer by id": ("customers", "/customers/{key}", "/warehouse/customers/{key}.json"),
+    "order by id": ("orders", "/orders/{key}", "/warehouse/orders/{key}.json"),
+    "orders of a customer, 50 a page": (
+        "customers",
+        "/orders?customer_id={key}&limit=50",
+        "/warehouse/orders.json?customer_id={key}&_size=50",
+    ),
+}
+
+
+def distinct_paths(draw: Callable[[random.Random, Facts], str], facts: Facts, rng: random.Random) -> list[str]:
+    """Up to ``DISTINCT`` distinct paths from ``draw`` (fewer where the endpoint has fewer: category revenue's
+    one), in the order drawn."""
+    found: dict[str, None] = {}
+    for _ in range(DISTINCT * 3):
+        found[draw(rng, facts)] = None
+        if len(found) == DISTINCT:
+            break
+    return list(found)
+
+
 def api_versions() -> dict[str, str]:
-    """The pipeline's versions, the server's packages and wrk's (the 2nd word of ``wrk debian/4.1.0-3 [epoll] ...``)."""
+    """The pipeline's versions, the servers' packages and wrk's (the 2nd word of ``wrk debian/4.1.0-3 [epoll]``)."""
     found = versions()
     for package in API_PACKAGES:
         with suppress(PackageNotFoundError):
@@ -91,146 +241,99 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
 
 
-def ensure_data(data_dir: Path, scale: float) -> None:
-    if (data_dir / "warehouse.sqlite").is_file():
-        return
-    print(f"building scale {scale:g} under {data_dir} (once)", flush=True)
-    command = [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "run",
-        "--scale",
-        str(scale),
-        "--no-profile",
-        "--data-dir",
-        str(data_dir),
-    ]
-    subprocess.run(command, cwd=PROJECT_ROOT, env=clean_env(), check=True)
+def ensure_data(data_dir: Path, scale: float) -> Path:
+    """The warehouse of ``data_dir``, built at ``scale`` first if there is none."""
+    if not (data_dir / "warehouse.sqlite").is_file():
+        print(f"building scale {scale:g} under {data_dir} (once)", flush=True)
+        command = [sys.executable, "-m", "pipeline", "run", "--scale", str(scale), "--no-profile",
+                   "--data-dir", str(data_dir)]  # fmt: skip
+        subprocess.run(command, cwd=PROJECT_ROOT, env=clean_env(), check=True)
+    return data_dir / "warehouse.sqlite"
 
 
-def request_paths(warehouse: Path, rng: random.Random, count: int = 2000) -> dict[str, list[str]]:
-    """Per endpoint, ``count`` request paths: random keys, filters and cursors from the data itself."""
-    with closing(sqlite3.connect(f"file:{warehouse}?mode=ro", uri=True)) as db:
-        (customers,) = db.execute("SELECT max(customer_id) FROM customers").fetchone()
-        (orders,) = db.execute("SELECT max(order_id) FROM orders").fetchone()
-        (products,) = db.execute("SELECT max(product_id) FROM products").fetchone()
-
-    def many(make: Callable[[], str]) -> list[str]:
-        return [make() for _ in range(count)]
-
-    return {
-        "health": ["/health"],
-        "customer": many(lambda: f"/customers/{rng.randint(1, customers)}"),
-        "order": many(lambda: f"/orders/{rng.randint(1, orders)}"),
-        "product": many(lambda: f"/products/{rng.randint(1, products)}"),
-        "orders of a customer": many(lambda: f"/orders?customer_id={rng.randint(1, customers)}&limit=50"),
-        "products by category and price": many(
-            lambda: (
-                f"/products?category={rng.choice(CATEGORIES).replace('&', '%26').replace(' ', '%20')}"
-                f"&min_price={rng.randint(5, 50)}&limit=50"
-            )
-        ),
-        "deep cursor page": many(
-            lambda: f"/orders?limit=50&cursor={encode_cursor('orders', rng.randint(orders // 2, orders))}"
-        ),
-        "revenue daily (a quarter)": ["/analytics/revenue/daily?start_date=2025-01-01&end_date=2025-03-31"],
-        "revenue weekly (all)": ["/analytics/revenue/weekly"],
-        "revenue monthly (all)": ["/analytics/revenue/monthly"],
-        "top customers": many(lambda: f"/analytics/top-customers?limit={rng.choice((10, 20, 50))}"),
-        "top products": many(lambda: f"/analytics/top-products?limit=10&rank_by={rng.choice(('revenue', 'units'))}"),
-        "category revenue": ["/analytics/category-revenue"],
-        "anomalies page": many(lambda: f"/analytics/anomalies?limit=50&kind={rng.choice(KIND_NAMES)}"),
-    }
-
-
-def kind_of(endpoint: str) -> str:
-    if endpoint == "health":
-        return "floor"
-    if endpoint in KEYED:
-        return "keyed read"
-    if endpoint in ("orders of a customer", "products by category and price", "deep cursor page"):
-        return "list page"
-    return "mart read"
-
-
-def sqlite_baseline(warehouse: Path, paths: dict[str, list[str]], lookups: int = 20_000) -> dict[str, Any]:
-    """SQLite's floor: the same keyed lookups through Python's sqlite3 in this process, no HTTP, no DuckDB."""
-    keys = {name: [int(p.rsplit("/", 1)[1]) for p in paths[name]] for name in ("customer", "order")}
+def sqlite_baseline(warehouse: Path, facts: Facts, lookups: int = 20_000) -> dict[str, Any]:
+    """SQLite's floor: keyed lookups at random keys through Python's sqlite3 in this process, no HTTP, no DuckDB."""
+    rng = random.Random(7)
     statements = {
-        "customer": ["SELECT * FROM customers WHERE customer_id = ?"],
-        "order": [
-            "SELECT * FROM orders WHERE order_id = ?",
-            "SELECT * FROM order_items WHERE order_id = ? ORDER BY order_item_id",
-            "SELECT * FROM payments WHERE order_id = ?",
-        ],
+        "customer": (facts.customers, ["SELECT * FROM customers WHERE customer_id = ?"]),
+        "order": (
+            facts.orders,
+            [
+                "SELECT * FROM orders WHERE order_id = ?",
+                "SELECT * FROM order_items WHERE order_id = ? ORDER BY order_item_id",
+                "SELECT * FROM payments WHERE order_id = ?",
+            ],
+        ),
     }
     results = {}
-    for name, sqls in statements.items():
-        for fresh in (False, True):
-            timings = []
-            db = sqlite3.connect(f"file:{warehouse}?mode=ro", uri=True)
-            for i in range(lookups):
-                key = keys[name][i % len(keys[name])]
+    for name, (largest, sqls) in statements.items():
+        timings = []
+        with closing(sqlite3.connect(f"file:{warehouse}?mode=ro", uri=True)) as db:
+            for _ in range(lookups):
+                key = rng.randint(1, largest)
                 started = time.perf_counter()
-                if fresh:  # as DuckDB's sqlite_query does: open the file for every query
-                    db.close()
-                    db = sqlite3.connect(f"file:{warehouse}?mode=ro", uri=True)
                 for sql in sqls:
                     db.execute(sql, (key,)).fetchall()
                 timings.append(time.perf_counter() - started)
-            db.close()
-            timings.sort()
-            label = f"sqlite3 {name} lookup" + (" (connection opened per lookup)" if fresh else "")
-            results[label] = {
-                "lookups": lookups,
-                "p50_ms": timings[len(timings) // 2] * 1000,
-                "p99_ms": timings[int(len(timings) * 0.99)] * 1000,
-                "mean_ms": statistics.fmean(timings) * 1000,
-            }
+        timings.sort()
+        results[f"sqlite3 {name} lookup"] = {
+            "lookups": lookups,
+            "p50_ms": timings[len(timings) // 2] * 1000,
+            "p99_ms": timings[int(len(timings) * 0.99)] * 1000,
+            "mean_ms": statistics.fmean(timings) * 1000,
+        }
     return results
 
 
 @contextmanager
-def api_server(data_dir: Path, port: int, workers: int) -> Iterator[str]:
-    command = [sys.executable, "-m", "pipeline", "api", "--data-dir", str(data_dir), "--api-port", str(port),
-               "--api-workers", str(workers)]  # fmt: skip
+def serving(command: list[str], port: int, probe: str) -> Iterator[tuple[str, int]]:
+    """A server started by ``command`` on ``port`` (its base URL and pid), once ``probe`` answers 200."""
     log = tempfile.NamedTemporaryFile(prefix="bench-api-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=clean_env(), stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300
         while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=10).status_code == 200:
+            with suppress(httpx.TransportError):
+                if httpx.get(f"{base}{probe}", timeout=30).status_code == 200:
                     break
-            except httpx.TransportError:
-                pass
             if process.poll() is not None or time.monotonic() > deadline:
-                msg = f"the API did not start; its log: {log.name}"
+                msg = f"{command[2]} did not start; its log: {log.name}"
                 raise RuntimeError(msg)
             time.sleep(0.5)
-        httpx.get(f"{base}/ready", timeout=600).raise_for_status()  # counts every row once: minutes at scale 1000
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(timeout=60)
         log.close()
 
 
+def api_server(data_dir: Path, port: int, workers: int) -> Any:
+    command = [sys.executable, "-m", "pipeline", "api", "--data-dir", str(data_dir), "--api-port", str(port),
+               "--api-workers", str(workers)]  # fmt: skip
+    return serving(command, port, "/ready")
+
+
+def datasette_server(warehouse: Path, port: int) -> Any:
+    command = [sys.executable, "-m", "datasette", "serve", "-i", str(warehouse.resolve()), "--port", str(port)]
+    return serving(command, port, "/-/versions.json")
+
+
 def wrk(base: str, paths: list[str], seconds: float, connections: int, threads: int, work: Path) -> dict[str, Any]:
-    listing = work / f"paths-{abs(hash(tuple(paths[:3])))}.txt"
+    listing = work / "paths.txt"
     listing.write_text("\n".join(paths) + "\n")
-    script = work / "random_paths.lua"
+    script = work / "walk_paths.lua"
     script.write_text(LUA)
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--timeout", "10s", "-s", str(script),
-               base, "--", str(listing), "42"]  # fmt: skip
+               base, "--", str(listing), str(threads)]  # fmt: skip
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
     seconds_run = result["duration_us"] / 1e6
     latency = result.pop("latency_us")
     return {
         "requests": result["requests"],
+        "distinct_paths": len(paths),
+        "repeated": max(0, result["requests"] - len(paths)),
         "seconds": round(seconds_run, 2),
         "rps": round(result["requests"] / seconds_run, 1),
         "p50_ms": latency["p50"] / 1000,
@@ -241,11 +344,13 @@ def wrk(base: str, paths: list[str], seconds: float, connections: int, threads: 
         "errors": sum(result["errors"].values()),
         "error_kinds": result["errors"],
         "example": paths[0],
+        "load_average": load_average(),
     }
 
 
 def warm(base: str, paths: list[str], connections: int, threads: int, work: Path) -> None:
-    """Mixed reads until both workers answer steadily (their first queries read the data into the page cache)."""
+    """Reads of paths never measured until the workers answer steadily (their first queries read the data into
+    the page cache)."""
     for _ in range(12):
         result = wrk(base, paths, 5, connections * 2, threads, work)
         if result["requests"] > 100 and result["p99_ms"] < 250 and not result["errors"]:
@@ -253,13 +358,12 @@ def warm(base: str, paths: list[str], connections: int, threads: int, work: Path
     print(f"warning: still slow after warming up: {result}", flush=True)
 
 
-def swap_run(base: str, data_dir: Path, paths: dict[str, list[str]], connections: int, threads: int, work: Path,
+def swap_run(base: str, data_dir: Path, mixed: list[str], connections: int, threads: int, work: Path,
              minimum: float) -> dict[str, Any]:  # fmt: skip
     """Mixed reads of every endpoint while ``pipeline load`` rebuilds and swaps the warehouse: wrk runs in 10 s
     segments, back to back, until the rebuild has finished, 10 more seconds have passed and ``minimum`` in all
     (a rebuild's length depends on the scale and on how busy the machine is)."""
-    mixed = [p for name, ps in paths.items() if name != "health" for p in ps[:200]]
-    before = httpx.get(f"{base}/ready", timeout=600).json()["build_id"]
+    before = httpx.get(f"{base}/ready", timeout=60).json()["build_id"]
     timeline: dict[str, float] = {}
     outcome: dict[str, Any] = {}
     started = time.monotonic()
@@ -282,7 +386,7 @@ def swap_run(base: str, data_dir: Path, paths: dict[str, list[str]], connections
         if not thread.is_alive() and elapsed >= minimum and elapsed - timeline["rebuild_finished_s"] >= 10:
             break
     thread.join()
-    after = httpx.get(f"{base}/ready", timeout=600).json()["build_id"]
+    after = httpx.get(f"{base}/ready", timeout=60).json()["build_id"]
     return {
         "segments": len(segments),
         "seconds": round(sum(r["seconds"] for r in segments), 1),
@@ -299,21 +403,93 @@ def swap_run(base: str, data_dir: Path, paths: dict[str, list[str]], connections
     }
 
 
-def targets(results: dict[str, dict[str, Any]], swap: dict[str, Any]) -> list[dict[str, Any]]:
-    health = results["health"]["p99_ms"]
+def tree_rss(pid: int) -> int:
+    """The resident bytes of process ``pid`` and its children (uvicorn's worker, the writer)."""
+    with suppress(psutil.NoSuchProcess):
+        process = psutil.Process(pid)
+        return sum(p.memory_info().rss for p in (process, *process.children(recursive=True)) if p.is_running())
+    return 0
+
+
+def streamed(url: str, pid: int) -> dict[str, Any]:
+    """A whole export read as it comes: its rows (lines less the header), bytes, rows/s, and the serving
+    process tree's resident memory before and at its peak (sampled every 20 ms)."""
+    before = peak = tree_rss(pid)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.02):
+            peak = max(peak, tree_rss(pid))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    lines = size = 0
+    started = time.perf_counter()
+    try:
+        with httpx.stream("GET", url, timeout=600) as response:
+            response.raise_for_status()
+            for chunk in response.iter_bytes():
+                lines += chunk.count(b"\n")
+                size += len(chunk)
+    finally:
+        seconds = time.perf_counter() - started
+        done.set()
+        sampler.join()
+    rows = lines - 1
+    return {"rows": rows, "bytes": size, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
+            "rss_before_mb": round(before / 2**20, 1), "rss_growth_mb": round((peak - before) / 2**20, 1)}  # fmt: skip
+
+
+def peer_run(data_dir: Path, scale: float, port: int, seconds: float, work: Path) -> dict[str, Any]:
+    """Our API with 1 worker, then Datasette with 1 process, over the warehouse of ``data_dir`` (at ``scale``):
+    ``PEER_READS`` at the same random keys under ``wrk -t2 -c8``, then the whole-table exports."""
+    warehouse = data_dir / "warehouse.sqlite"
+    facts = Facts.of(warehouse)
+    rng = random.Random(42)
+    keys = {table: [rng.randint(1, largest) for _ in range(DISTINCT)]
+            for table, largest in (("customers", facts.customers), ("orders", facts.orders))}  # fmt: skip
+    with closing(sqlite3.connect(f"file:{warehouse}?mode=ro", uri=True)) as db:
+        rows = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    result: dict[str, Any] = {"scale": scale, "rows": rows, "reads": {}, "exports": {}}
+    servers: dict[str, Callable[[], Any]] = {
+        "ours": lambda: api_server(data_dir, port, 1),
+        "datasette": lambda: datasette_server(warehouse, port),
+    }
+    for side, start in servers.items():
+        template = 1 if side == "ours" else 2
+        with start() as (base, pid):
+            for name, read in PEER_READS.items():
+                paths = [read[template].format(key=k) for k in keys[read[0]]]
+                warm(base, [read[template].format(key=k) for k in range(1, 2001)], 8, 2, work)  # keys not measured
+                measured = wrk(base, paths, seconds, 8, 2, work)
+                result["reads"].setdefault(name, {})[side] = measured
+                print(f"scale {scale:g} {side:9s} {name:32s} {measured['rps']:8,.0f} req/s  "
+                      f"p99 {measured['p99_ms']:7.2f} ms  errors {measured['errors']}", flush=True)  # fmt: skip
+            exports = (
+                # order_items first: its memory growth is measured from the server's state after the reads alone
+                {"order_items": "/export/order_items?format=csv", "customers": "/export/customers?format=csv"}
+                if side == "ours"
+                else {"customers": "/warehouse/customers.csv?_stream=on&_size=max"}
+            )
+            for table, path in exports.items():
+                got = streamed(base + path, pid)
+                got["complete"] = got["rows"] == rows[table]
+                result["exports"].setdefault(table, {})[side] = got
+                print(f"scale {scale:g} {side:9s} export {table:14s} {got}", flush=True)
+    return result
+
+
+def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
-    for name, r in results.items():
-        kind = kind_of(name)
-        if kind == "keyed read":
-            goal = f"p99 <= {TARGET_KEYED_MS:g} ms and <= {TARGET_KEYED_RATIO:g}x /health p99 ({health:.2f} ms)"
-            met = r["p99_ms"] <= TARGET_KEYED_MS and r["p99_ms"] <= TARGET_KEYED_RATIO * health
-        elif kind in ("list page", "mart read"):
-            goal, met = f"p99 <= {TARGET_PAGE_MS:g} ms", r["p99_ms"] <= TARGET_PAGE_MS
-        else:
-            continue
-        rows.append(
-            {"what": name, "target": goal, "measured": f"p99 {r['p99_ms']:.2f} ms", "met": met and not r["errors"]}
-        )
+    for name, runs in report["endpoints"].items():
+        if runs["kind"] in ("list page", "mart read"):
+            for phase in ("miss", "hit"):
+                r = runs[phase]
+                rows.append({"what": f"{name} ({phase})", "target": f"p99 <= {TARGET_PAGE_MS:g} ms",
+                             "measured": f"p99 {r['p99_ms']:.2f} ms",
+                             "met": r["p99_ms"] <= TARGET_PAGE_MS and not r["errors"]})  # fmt: skip
+    swap = report["swap"]
     rows.append({
         "what": "mixed reads through a warehouse swap",
         "target": "0 errors over >= 60 s, new build served after",
@@ -323,13 +499,48 @@ def targets(results: dict[str, dict[str, Any]], swap: dict[str, Any]) -> list[di
                        f"no swap: the rebuild exited {swap['rebuild_status']}: {swap['rebuild_stderr'].strip()[:160]}"),
         "met": swap["errors"] == 0 and swap["swapped"] and swap["seconds"] >= 60,
     })  # fmt: skip
+    for peer in report["datasette"]:
+        for name, sides in peer["reads"].items():
+            ours, theirs = sides["ours"], sides["datasette"]
+            ratio = ours["rps"] / theirs["rps"]
+            rows.append({
+                "what": f"scale {peer['scale']:g}, {name} vs Datasette",
+                "target": f">= {TARGET_PEER_RATIO:g}x its req/s, p99 no worse",
+                "measured": f"{ratio:.2f}x ({ours['rps']:,.0f} vs {theirs['rps']:,.0f} req/s), "
+                            f"p99 {ours['p99_ms']:.1f} vs {theirs['p99_ms']:.1f} ms",
+                "met": ratio >= TARGET_PEER_RATIO and ours["p99_ms"] <= theirs["p99_ms"] and not ours["errors"],
+            })  # fmt: skip
+        ours, theirs = peer["exports"]["customers"]["ours"], peer["exports"]["customers"]["datasette"]
+        ratio = ours["rows_per_s"] / theirs["rows_per_s"]
+        rows.append({
+            "what": f"scale {peer['scale']:g}, whole customers table as CSV vs Datasette's stream",
+            "target": f">= {TARGET_EXPORT_RATIO:g}x its rows/s, every row",
+            "measured": f"{ratio:.1f}x ({ours['rows_per_s']:,} vs {theirs['rows_per_s']:,} rows/s); ours "
+                        f"{ours['rows']:,} of {peer['rows']['customers']:,} rows, Datasette {theirs['rows']:,}",
+            "met": ratio >= TARGET_EXPORT_RATIO and ours["complete"],
+        })  # fmt: skip
+        items = peer["exports"]["order_items"]["ours"]
+        rows.append({
+            "what": f"scale {peer['scale']:g}, order_items exported whole",
+            "target": f"API resident memory grows < {TARGET_EXPORT_RSS_MB:g} MB, every row",
+            "measured": f"+{items['rss_growth_mb']:.1f} MB, {items['rows']:,} of {peer['rows']['order_items']:,} rows "
+                        f"at {items['rows_per_s']:,} rows/s",
+            "met": items["rss_growth_mb"] < TARGET_EXPORT_RSS_MB and items["complete"],
+        })  # fmt: skip
     return rows
 
 
+def peer_run_line(run: dict[str, Any] | None) -> str:
+    if run is None:
+        return ""
+    before, after = run["load_average_before"], run["load_average_after"]
+    return f" Run {run['started']} UTC, load average {before} before, {after} after."
+
+
 def markdown(report: dict[str, Any]) -> str:
-    results, health = report["endpoints"], report["endpoints"]["health"]["p99_ms"]
+    health = report["endpoints"]["health"]["hit"]["p99_ms"]
     lines = [
-        "# Benchmarks: the API under load",
+        "# Benchmarks: the API under load, misses apart from hits, and side by side with Datasette",
         "",
         "Generated by `just bench-api` (`python -m benchmarks.api_load`) from `api.json` beside it; do not edit by "
         "hand. Findings: [../benchmarks.md](../benchmarks.md).",
@@ -340,28 +551,72 @@ def markdown(report: dict[str, Any]) -> str:
         f"{report['load_average_after']} after."
         + (" **The machine was busy: re-run on a quiet machine before trusting the latencies.**"
            if report["load_average_before"][0] > 1.5 else ""),
-        f"- **Versions**: {', '.join(f'{k} {v}' for k, v in report['versions'].items())}."
-        if "versions" in report else "- **Versions**: not recorded by this run.",
-        f"- **Setup**: scale {report['scale']:g} ({report['rows']['orders']:,} orders, {report['rows']['customers']:,} "
-        f"customers, {sum(report['rows'].values()):,} rows), uvicorn with {report['api_workers']} workers "
-        f"(`python -m pipeline api --api-workers {report['api_workers']}`), wrk {report['wrk_threads']} thread(s), "
-        f"{report['connections']} connections, {report['duration']:g} s per endpoint, on the same machine. Paths are "
-        "drawn at random per request from 2,000 seeded ones (random keys, filters, cursors in the second half of "
-        "the orders).",
+        f"- **Versions**: {', '.join(f'{k} {v}' for k, v in report['versions'].items())}.",
+        f"- **Setup**: scale {report['scale']:g} ({report['rows']['orders']:,} orders, "
+        f"{report['rows']['customers']:,} customers, {sum(report['rows'].values()):,} rows), uvicorn with "
+        f"{report['api_workers']} workers (`python -m pipeline api --api-workers {report['api_workers']}`), wrk "
+        f"{report['wrk_threads']} thread(s), {report['connections']} connections, {report['duration']:g} s per run, "
+        "on the same machine.",
+        "- **Misses**: each request takes the next of a list of distinct paths drawn at random (keys over the whole "
+        "table, date ranges of up to 121 days, limits of 1-10,000 rows, cursors anywhere), so no answer the API keeps "
+        "serves it; `repeated` counts requests past the end of the list (category revenue has one path only: its "
+        "misses are hits but for the first). **Hits**: one path (the example) again and again, after a warm-up.",
         "",
-        "| endpoint | kind | example | requests | req/s | p50 ms | p99 ms | p99 / health p99 | errors |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | kind | phase | example | requests | repeated | req/s | p50 ms | p99 ms | p99 / health p99 "
+        "| errors |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]  # fmt: skip
-    for name, r in results.items():
-        lines.append(
-            f"| {name} | {kind_of(name)} | `{r['example']}` | {r['requests']:,} | {r['rps']:,.0f} | "
-            f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['p99_ms'] / health:.1f}x | {r['errors']} |"
-        )
+    for name, runs in report["endpoints"].items():
+        for phase in ("miss", "hit"):
+            r = runs.get(phase)
+            if r is not None:
+                lines.append(
+                    f"| {name} | {runs['kind']} | {phase} | `{r['example']}` | {r['requests']:,} | {r['repeated']:,} "
+                    f"| {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['p99_ms'] / health:.1f}x "
+                    f"| {r['errors']} |"
+                )
     for name, r in report["sqlite_baseline"].items():
         lines.append(
-            f"| {name} | floor | in-process, no HTTP | {r['lookups']:,} | | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | | |"
+            f"| {name} | floor | miss | in-process, no HTTP | {r['lookups']:,} | | | {r['p50_ms']:.3f} "
+            f"| {r['p99_ms']:.3f} | | |"
         )
-    lines += ["", "| target | measured | |", "|---|---|---|"]
+    lines += [
+        "",
+        "## Side by side with Datasette",
+        "",
+        "Our API with 1 worker (`python -m pipeline api --api-workers 1`), then Datasette with 1 process "
+        "(`datasette serve -i <warehouse>`, its default settings) over the same warehouse file, one after the other; "
+        f"`wrk -t2 -c8 -d{report['peer_duration']:g}s` at the same random keys over the whole table, each server "
+        "warmed up first on keys not measured. Ours answers an order with its lines and payment; Datasette the "
+        "order row. Exports: `GET /export/customers?format=csv` against Datasette's "
+        "`/warehouse/customers.csv?_stream=on&_size=max` (stopped at its 100 MB cap, `max_csv_mb`), read whole by "
+        "one client; memory is the resident set of the server's process tree, sampled every 20 ms, `order_items` "
+        "exported first after the reads."
+        + peer_run_line(report.get("datasette_run")),
+        "",
+        "| scale | read | ours req/s | Datasette req/s | ratio | ours p50 / p99 ms | Datasette p50 / p99 ms "
+        "| errors (ours, theirs) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]  # fmt: skip
+    for peer in report["datasette"]:
+        for name, sides in peer["reads"].items():
+            ours, theirs = sides["ours"], sides["datasette"]
+            lines.append(
+                f"| {peer['scale']:g} | {name} | {ours['rps']:,.0f} | {theirs['rps']:,.0f} "
+                f"| {ours['rps'] / theirs['rps']:.2f}x | {ours['p50_ms']:.1f} / {ours['p99_ms']:.1f} "
+                f"| {theirs['p50_ms']:.1f} / {theirs['p99_ms']:.1f} | {ours['errors']}, {theirs['errors']} |"
+            )
+    lines += ["", "| scale | export | server | rows sent | of | rows/s | MB sent | seconds | resident memory growth |",
+              "|---:|---|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for peer in report["datasette"]:
+        for table, sides in peer["exports"].items():
+            for side, r in sides.items():
+                lines.append(
+                    f"| {peer['scale']:g} | {table} | {side} | {r['rows']:,} | {peer['rows'][table]:,} "
+                    f"| {r['rows_per_s']:,} | {r['bytes'] / 1e6:,.0f} | {r['seconds']:.1f} "
+                    f"| +{r['rss_growth_mb']:.1f} MB |"
+                )
+    lines += ["", "## Targets", "", "| target | measured | |", "|---|---|---|"]
     lines += [f"| {t['what']}: {t['target']} | {t['measured']} | {'met' if t['met'] else '**missed**'} |"
               for t in report["targets"]]  # fmt: skip
     lines.append("")
@@ -371,10 +626,15 @@ def markdown(report: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--data-dir", type=Path, default=Path(os.environ.get("BENCH_API_DATA", "/tmp/ecom-bench-api/data"))
+        "--data-root",
+        type=Path,
+        default=Path(os.environ.get("BENCH_API_DATA", "/tmp/ecom-bench-api")),
+        help="a data directory per scale under it, scale-<N>, built once",
     )
-    parser.add_argument("--scale", type=float, default=1000)
-    parser.add_argument("--duration", type=float, default=15, help="seconds of wrk per endpoint")
+    parser.add_argument("--scale", type=float, default=1000, help="the scale of the endpoint and swap runs")
+    parser.add_argument("--compare-scales", default="100,1000", help="the scales of the runs beside Datasette")
+    parser.add_argument("--duration", type=float, default=10, help="seconds of wrk per endpoint and phase")
+    parser.add_argument("--peer-duration", type=float, default=10, help="seconds of wrk per read beside Datasette")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument("--api-workers", type=int, default=2)
@@ -384,77 +644,94 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path, default=DOCS / "benchmarks" / "api.md")
     parser.add_argument("--render", type=Path, help="only re-write the Markdown page from this saved JSON")
     parser.add_argument(
-        "--only",
-        action="append",
-        metavar="ENDPOINT",
-        help="measure only this endpoint (and health; repeatable) and skip the swap run: for quick comparisons, "
-        "printed only, the pages are not written",
+        "--peer-only", action="store_true", help="run only the runs beside Datasette, into the saved --json"
     )
     args = parser.parse_args(argv)
     if args.render:
         saved = json.loads(args.render.read_text())
-        saved["targets"] = targets(saved["endpoints"], saved["swap"])
+        saved["targets"] = targets(saved)
         args.markdown.write_text(markdown(saved))
         return 0
 
+    def data_dir(scale: float) -> Path:
+        return Path(args.data_root) / f"scale-{scale:g}"
+
+    def beside_datasette(report: dict[str, Any]) -> None:
+        scales = [float(s) for s in args.compare_scales.split(",") if s]
+        run = {"started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"), "load_average_before": load_average()}
+        with tempfile.TemporaryDirectory(prefix="bench-api-") as scratch:
+            report["datasette"] = [peer_run(ensure_data(data_dir(s), s).parent, s, args.port, args.peer_duration,
+                                            Path(scratch)) for s in scales]  # fmt: skip
+        report["datasette_run"] = {**run, "load_average_after": load_average()}
+
+    if args.peer_only:
+        saved = json.loads(args.json.read_text())
+        beside_datasette(saved)
+        saved["peer_duration"] = args.peer_duration
+        return write(saved, args.json, args.markdown)
+
     started = dt.datetime.now(dt.UTC)
-    ensure_data(args.data_dir, args.scale)
-    warehouse = args.data_dir / "warehouse.sqlite"
-    paths = request_paths(warehouse, random.Random(42))
-    if args.only:
-        unknown = set(args.only) - set(paths)
-        if unknown:
-            parser.error(f"unknown endpoint(s) {', '.join(sorted(unknown))}; one of: {', '.join(paths)}")
-        paths = {name: ps for name, ps in paths.items() if name == "health" or name in args.only}
+    warehouse = ensure_data(data_dir(args.scale), args.scale)
+    facts = Facts.of(warehouse)
     with closing(sqlite3.connect(f"file:{warehouse}?mode=ro", uri=True)) as db:
-        rows = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("customers", "products", "orders", "order_items", "payments")}  # fmt: skip
-        (scale,) = db.execute("SELECT scale FROM build_record").fetchone()
+        rows = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
     report: dict[str, Any] = {
         "started": started.strftime("%Y-%m-%d %H:%M"),
         "command": command_line("python -m benchmarks.api_load", sys.argv[1:] if argv is None else argv, PLACEHOLDERS),
         "machine": machine(),
         "versions": api_versions(),
         "load_average_before": load_average(),
-        "scale": scale,
+        "scale": args.scale,
         "rows": rows,
         "api_workers": args.api_workers,
         "connections": args.connections,
         "wrk_threads": args.wrk_threads,
         "duration": args.duration,
+        "peer_duration": args.peer_duration,
+        "endpoints": {},
     }
     print(f"load average {report['load_average_before']}", flush=True)
+    misses = {e.name: distinct_paths(e.draw, facts, random.Random(42)) for e in ENDPOINTS}
+    unmeasured = [p for e in ENDPOINTS for p in distinct_paths(e.draw, facts, random.Random(1))[:50]]
     with (
         tempfile.TemporaryDirectory(prefix="bench-api-") as scratch,
-        api_server(args.data_dir, args.port, args.api_workers) as base,
+        api_server(data_dir(args.scale), args.port, args.api_workers) as (base, _),
     ):
         work = Path(scratch)
         print("warming up every endpoint on both workers", flush=True)
-        warm(base, [p for ps in paths.values() for p in ps[:50]], args.connections, args.wrk_threads, work)
-        report["endpoints"] = {}
-        for name, endpoint_paths in paths.items():
-            result = wrk(base, endpoint_paths, args.duration, args.connections, args.wrk_threads, work)
-            result["load_average"] = load_average()
-            report["endpoints"][name] = result
-            print(f"{name:32s} {result['rps']:8,.0f} req/s  p50 {result['p50_ms']:7.2f} ms  "
-                  f"p99 {result['p99_ms']:7.2f} ms  errors {result['errors']}", flush=True)  # fmt: skip
-        if args.only:
-            return 0
-        report["sqlite_baseline"] = sqlite_baseline(warehouse, paths)
+        warm(base, unmeasured, args.connections, args.wrk_threads, work)
+        for endpoint in ENDPOINTS:
+            runs: dict[str, Any] = {"kind": endpoint.kind}
+            for phase, paths in (("miss", misses[endpoint.name]), ("hit", [endpoint.hit])):
+                if endpoint.kind == "floor" and phase == "miss":
+                    continue
+                httpx.get(base + paths[0], timeout=60).raise_for_status()  # a hit's answer kept, a miss's checked
+                runs[phase] = r = wrk(base, paths, args.duration, args.connections, args.wrk_threads, work)
+                print(f"{endpoint.name:32s} {phase:4s} {r['rps']:8,.0f} req/s  p99 {r['p99_ms']:7.2f} ms  "
+                      f"repeated {r['repeated']:,}  errors {r['errors']}", flush=True)  # fmt: skip
+            report["endpoints"][endpoint.name] = runs
+        report["sqlite_baseline"] = sqlite_baseline(warehouse, facts)
         print("mixed reads through a rebuild and swap", flush=True)
-        report["swap"] = swap_run(base, args.data_dir, paths, args.connections, args.wrk_threads, work,
+        mixed = [p for e in ENDPOINTS if e.kind != "floor" for p in misses[e.name][-300:]]
+        random.Random(3).shuffle(mixed)
+        report["swap"] = swap_run(base, data_dir(args.scale), mixed, args.connections, args.wrk_threads, work,
                                   args.swap_seconds)  # fmt: skip
-        print(json.dumps({k: v for k, v in report["swap"].items() if k != "error_kinds"}), flush=True)
+        print(json.dumps(report["swap"]), flush=True)
     report["load_average_after"] = load_average()
-    report["targets"] = targets(report["endpoints"], report["swap"])
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=1) + "\n")
-    args.markdown.write_text(markdown(report))
+    beside_datasette(report)
+    return write(report, args.json, args.markdown)
+
+
+def write(report: dict[str, Any], json_path: Path, page: Path) -> int:
+    report["targets"] = targets(report)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(report, indent=1) + "\n")
+    page.write_text(markdown(report))
     for target in report["targets"]:
         print(
             f"{'met    ' if target['met'] else 'MISSED '} {target['what']}: {target['target']} ({target['measured']})"
         )
-    print(f"wrote {args.json} and {args.markdown}")
+    print(f"wrote {json_path} and {page}")
     return 0
 
 
