@@ -17,7 +17,7 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
     data_dir = run_pipeline(tmp_path_factory.mktemp("anomalous"), "--anomaly-rate", "0.2", "--scale", "2")
     frames = {
         t: pl.read_parquet(sorted((data_dir / "lake" / t).glob("*.parquet")))
-        for t in ("orders", "order_items", "payments")
+        for t in ("customers", "orders", "order_items", "payments")
     }
     frames["labels"] = pl.read_parquet(data_dir / "labels" / "anomalies.parquet")
     return frames
@@ -59,3 +59,25 @@ def test_bursts_are_one_customer_ordering_many_times_a_day(lake: dict[str, pl.Da
     burst = lake["orders"].join(_labelled(lake, "burst"), on="order_id")
     per_day = burst.group_by("customer_id", "order_date").len()
     assert per_day["len"].min() >= 6  # bursts of 6-10 orders; two on one customer's day only add up
+
+
+def test_bursts_come_from_new_accounts(lake: dict[str, pl.DataFrame]) -> None:
+    # The burst's customer signed up on the burst's day, or is the newest customer by then (a day nobody signed up).
+    customers = lake["customers"].sort("customer_id")
+    bursts = lake["orders"].join(_labelled(lake, "burst"), on="order_id").select("customer_id", "order_date").unique()
+    newest_by_day = (
+        customers.group_by("signup_date")
+        .agg(newest_id=pl.col("customer_id").max())
+        .sort("signup_date")
+        .with_columns(pl.col("newest_id").cum_max())
+    )
+    newest = bursts.sort("order_date").join_asof(
+        newest_by_day,
+        left_on="order_date",
+        right_on="signup_date",
+        strategy="backward",
+    )
+    joined = newest.join(customers.select("customer_id", "signup_date"), on="customer_id", suffix="_own")
+    new_account = (pl.col("signup_date_own") == pl.col("order_date")) | (pl.col("customer_id") == pl.col("newest_id"))
+    assert joined.height == bursts.height > 0
+    assert joined.filter(~new_account).is_empty()
