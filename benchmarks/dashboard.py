@@ -144,7 +144,7 @@ def run(data_dir: Path, rounds: int, only: list[str] | None, command: str) -> di
         floor = measure_views(chromium, empty, work, rounds + 1)[1:]  # the browser caches Streamlit's scripts
         cold = measure_views(chromium, data_dir, work, 1)[0]
         log = work / "statements.jsonl"
-        launcher = ("-m", "tools.recorder", str(log), "--preload")
+        launcher = ("-m", "tools.recorder", str(log))
         with browser.serve(data_dir, work / "server.log", launcher=launcher) as served:
             page = browser.new_page(chromium)
             for path in pages:  # a warm process

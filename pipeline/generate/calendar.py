@@ -41,7 +41,8 @@ def _business(seed: int, start: dt.date) -> np.ndarray:
 def _cumulative_share(weights: np.ndarray) -> np.ndarray:
     """Cumulative share of the total by the end of each day (last value is 1)."""
     cumulative: np.ndarray = np.cumsum(weights)
-    return cumulative / cumulative[-1]
+    share: np.ndarray = cumulative / cumulative[-1]
+    return share
 
 
 @cache
