@@ -92,6 +92,27 @@ def _plant_bursts(sizes: np.ndarray, kind: np.ndarray) -> np.ndarray:
     return owner
 
 
+def _buyers(eligible: _Eligibility, order_day: np.ndarray, chance: np.ndarray) -> np.ndarray:
+    """Each order's customer (an index, id - 1), drawn by propensity among the customers signed up by the order's
+    day (customers who never order have none); customer ids follow signup days, so those are the first ids."""
+    signed_up = eligible.signed_up_by_day[order_day]
+    pick = chance * eligible.cumulative_propensity[signed_up - 1]
+    position = np.searchsorted(eligible.cumulative_propensity, pick, side="right")
+    buyer: np.ndarray = np.minimum(position, signed_up - 1)
+    return buyer
+
+
+def _new_accounts(eligible: _Eligibility, order_day: np.ndarray, chance: np.ndarray) -> np.ndarray:
+    """A burst's customer: a new account, whatever its propensity, one of those who signed up on the burst's day
+    (or the newest before it), so that its orders stand out from a regular's busy day (decision 0061)."""
+    signed_up = eligible.signed_up_by_day[order_day]
+    signed_up_before = np.where(order_day > 0, eligible.signed_up_by_day[order_day - 1], 0)
+    newcomer: np.ndarray = np.minimum(
+        signed_up_before + (chance * (signed_up - signed_up_before)).astype(np.int64), signed_up - 1
+    )
+    return newcomer
+
+
 def simulate(seed: int, scale: float, chunk: int, start_date: dt.date, anomaly_rate: float) -> Baskets:
     """Every random draw comes from the stream of its concern, in a number fixed by the chunk's size."""
     plan = Plan.of(seed, scale)
@@ -117,18 +138,13 @@ def simulate(seed: int, scale: float, chunk: int, start_date: dt.date, anomaly_r
     too_late = (kind == AnomalyKind.LATE_PAYMENT) & (order_day >= WINDOW_DAYS - LATE_PAYMENT_DAYS[1])
     kind[too_late] = AnomalyKind.PAYMENT_MISMATCH
 
-    # Each order's customer is drawn by propensity among the customers signed up by the order's day (customers
-    # who never order have none); customer ids follow signup days, so those are the first ids.
     eligible = _eligibility(seed, scale, start_date)
-    signed_up = eligible.signed_up_by_day[order_day]
     chance = draw(Stream.CUSTOMER_PICK).random(n)
-    pick = chance * eligible.cumulative_propensity[signed_up - 1]
-    position = np.minimum(np.searchsorted(eligible.cumulative_propensity, pick, side="right"), signed_up - 1)
-    # A burst comes from a new account, whatever its propensity: one of those who signed up on the burst's day (or
-    # the newest before it), so that its orders stand out from a regular's busy day.
-    signed_up_before = np.where(order_day > 0, eligible.signed_up_by_day[order_day - 1], 0)
-    newcomer = np.minimum(signed_up_before + (chance * (signed_up - signed_up_before)).astype(np.int64), signed_up - 1)
-    position = np.where(kind == AnomalyKind.BURST, newcomer, position)
+    position = np.where(
+        kind == AnomalyKind.BURST,
+        _new_accounts(eligible, order_day, chance),
+        _buyers(eligible, order_day, chance),
+    )
     customer_id = (position.astype(np.int64) + 1)[burst_anchor]
 
     items_per_order = 1 + np.bincount(draw(Stream.BASKET_SIZE).integers(0, n, size=n_items - n), minlength=n)

@@ -4,6 +4,7 @@ generator, a negative control) and check that a law or the anomaly query catches
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -28,9 +29,10 @@ def _clear_caches() -> None:
                 value.cache_clear()
 
 
-def generate(data_dir: Path, seed: int, scale: float) -> Settings:
-    """The lake of ``seed`` at ``scale`` and its labels, under ``data_dir``, in this process (one worker)."""
-    settings = Settings(data_dir=data_dir, workers=1)
+def generate(data_dir: Path, seed: int, scale: float, **options: Any) -> Settings:
+    """The lake of ``seed`` at ``scale`` and its labels, under ``data_dir``, in this process (one worker);
+    ``options``: other settings (``anomaly_rate``)."""
+    settings = Settings(data_dir=data_dir, workers=1, **options)
     job = Job(seed, scale, settings.start_date, settings.anomaly_rate, settings.lake_dir)
     _clear_caches()
     try:
@@ -40,8 +42,8 @@ def generate(data_dir: Path, seed: int, scale: float) -> Settings:
     return settings
 
 
-def frames(data_dir: Path, seed: int, scale: float) -> Frames:
+def frames(data_dir: Path, seed: int, scale: float, **options: Any) -> Frames:
     """The tables of :func:`generate`'s lake, and its labels."""
-    settings = generate(data_dir, seed, scale)
+    settings = generate(data_dir, seed, scale, **options)
     tables = {table: pl.read_parquet(lake_files.lake_files(settings.lake_dir, table)) for table in TABLES}
     return tables | {"labels": pl.read_parquet(settings.labels_path)}

@@ -117,27 +117,56 @@ def email_domains(lake: Frames) -> Verdict:
     return chi_square("email domain weights", counts, np.asarray(vocab.EMAIL_DOMAIN_WEIGHTS))
 
 
+def _exposure(lake: Frames, orders: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's signup day and exposure e: the orders a buyer of propensity 1 who signed up that day is
+    expected to place, sum over days d >= s of orders(d) / ((1 - z) signed_up(d)) (the day's orders shared by the
+    propensity of everyone signed up, mean 1 - z each, z = NEVER_ORDERS_SHARE)."""
+    z = customers.NEVER_ORDERS_SHARE
+    signup = (lake["customers"]["signup_date"] - START).dt.total_days().to_numpy()
+    per_day = np.bincount((orders["order_date"] - START).dt.total_days().to_numpy(), minlength=WINDOW_DAYS)
+    signed_up = np.searchsorted(np.sort(signup), np.arange(WINDOW_DAYS), side="right")
+    share = np.where(signed_up > 0, per_day / np.maximum((1 - z) * signed_up, 1), 0.0)
+    return signup, np.cumsum(share[::-1])[::-1][signup]  # sum over days >= signup
+
+
 def orders_per_customer(lake: Frames) -> Verdict:
     """Orders per customer: a share z (NEVER_ORDERS_SHARE) of customers never orders; the others are Poisson given
-    a Gamma(shape k, mean 1) propensity, among the customers signed up by each order's day. A buyer who signed up
-    on day s is exposed to e = sum over days d >= s of orders(d) / ((1 - z) signed_up(d)) (the day's orders shared
-    by the propensity of everyone signed up, mean 1 - z each), so P(no order) = z + (1 - z) (1 + e / k)^-k; the
+    a Gamma(shape k, mean 1) propensity, among the customers signed up by each order's day. A buyer of exposure e
+    (_exposure) has no order with probability (1 + e / k)^-k, so P(no order) = z + (1 - z) (1 + e / k)^-k; the
     number of customers without an order is a sum of such Bernoullis with variance sum p(1 - p). A larger shape,
     a constant propensity (k -> infinity, Poisson) or no never-ordering share leaves fewer customers without an
     order. Bursts go to whichever new account, so anomalous orders are left out."""
     k, z = customers.PROPENSITY_SHAPE, customers.NEVER_ORDERS_SHARE
     orders = _normal_orders(lake)
-    signup = (lake["customers"]["signup_date"] - START).dt.total_days().to_numpy()
-    per_day = np.bincount((orders["order_date"] - START).dt.total_days().to_numpy(), minlength=WINDOW_DAYS)
-    signed_up = np.searchsorted(np.sort(signup), np.arange(WINDOW_DAYS), side="right")
-    share = np.where(signed_up > 0, per_day / np.maximum((1 - z) * signed_up, 1), 0.0)
-    exposure = np.cumsum(share[::-1])[::-1][signup]  # sum over days >= signup
+    signup, exposure = _exposure(lake, orders)
     p_none = z + (1 - z) * (1 + exposure / k) ** -k
     buyers = orders["customer_id"].n_unique()
     observed = signup.size - buyers
     z_score = (observed - p_none.sum()) / math.sqrt((p_none * (1 - p_none)).sum())
     return z_verdict(
         f"customers without an order, {z:.0%} never ordering, Gamma shape {k} ({observed} of {signup.size})", z_score
+    )
+
+
+def orders_by_signup(lake: Frames) -> Verdict:
+    """Recent signups have fewer orders, having had less time (what the cohort charts show): the mean orders of
+    the customers who signed up in the window's last year over that of its first year's, against the ratio of
+    their expected orders. A customer of exposure e (_exposure) expects m = (1 - z) e orders with variance
+    (1 - z) (e + e^2 / k) + z (1 - z) e^2 (never ordering with probability z, else Poisson-gamma); the ratio's
+    relative standard error follows from those of the two means."""
+    k, z = customers.PROPENSITY_SHAPE, customers.NEVER_ORDERS_SHARE
+    orders = _normal_orders(lake)
+    signup, exposure = _exposure(lake, orders)
+    count = np.bincount(orders["customer_id"].to_numpy() - 1, minlength=signup.size)
+    expected = (1 - z) * exposure
+    variance = (1 - z) * (exposure + exposure**2 / k) + z * (1 - z) * exposure**2
+    late, early = signup >= WINDOW_DAYS - 365, signup < 365
+    observed = count[late].mean() / count[early].mean()
+    stated = expected[late].mean() / expected[early].mean()
+    relative_error = math.sqrt(sum(variance[group].sum() / expected[group].sum() ** 2 for group in (late, early)))
+    return z_verdict(
+        f"mean orders of the last / first year's signups ({observed:.3f}, stated {stated:.3f})",
+        (observed / stated - 1) / relative_error,
     )
 
 
@@ -288,6 +317,7 @@ LAWS = {
         signup_days,
         email_domains,
         orders_per_customer,
+        orders_by_signup,
         weekend_effect,
         december_effect,
         growth,

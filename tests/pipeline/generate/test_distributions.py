@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -66,6 +67,16 @@ def _front_loaded_signups(seed: int, start: dt.date) -> np.ndarray:
     return result
 
 
+_eligibility = baskets._eligibility
+
+
+def _everyone_eligible(seed: int, scale: float, start: dt.date) -> Any:
+    """Every customer may be drawn from the first day on, whenever they signed up."""
+    eligible = _eligibility(seed, scale, start)
+    signed_up = np.full_like(eligible.signed_up_by_day, eligible.signed_up_by_day[-1])
+    return replace(eligible, signed_up_by_day=signed_up)
+
+
 Patch = tuple[ModuleType, str, Any]
 # The law each wrong generator breaks, and how it is wrong: (module, attribute, the wrong value).
 WRONG: dict[str, tuple[Callable[[Frames], Verdict], list[Patch]]] = {
@@ -79,6 +90,8 @@ WRONG: dict[str, tuple[Callable[[Frames], Verdict], list[Patch]]] = {
     # Gamma(k, 1/k) tends to the constant 1 as k grows.
     "constant-propensity": (LAWS["orders_per_customer"], [(customers, "PROPENSITY_SHAPE", 1e9)]),
     "everyone-may-order": (LAWS["orders_per_customer"], [(customers, "NEVER_ORDERS_SHARE", 0.0)]),
+    # Late signups as busy as the first: their orders placed before they signed up.
+    "orders-ignore-signup-dates": (LAWS["orders_by_signup"], [(baskets, "_eligibility", _everyone_eligible)]),
     # Saturday and Sunday demand 1.125 and 1.10 instead of 1.25 and 1.20: half the excess over 1.
     "weekend-effect-halved": (
         LAWS["weekend_effect"],
