@@ -25,8 +25,8 @@ from pipeline import duck, lake
 from pipeline.analysis.analyze import bound_queries
 from pipeline.analysis.marts import MARTS
 from pipeline.analysis.queries import Value
+from pipeline.budget import Budget
 from pipeline.settings import Settings
-from pipeline.stages import Budget
 
 MIB = 2**20
 TOTAL = "TOTAL"

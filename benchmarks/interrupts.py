@@ -50,10 +50,11 @@ SEED = 42
 SIGNALS = {"SIGINT": (signal.SIGINT, 130), "SIGTERM": (signal.SIGTERM, 143)}
 PLACEHOLDERS = {"--data-dir": "<data dir>", "--source": "<source lake>", "--output": "<output JSON>"}
 # Scratch space a run makes and must remove on the way out, wherever it is.
-SCRATCH = ("*.staging-*", ".spill-*", "*.build-*", "*-journal", "*.tmp", "*.previous")
+SCRATCH = (".*.building", ".scratch-*", ".spill*", "*-journal", "*.tmp", ".legacy-*")
 # What the commands publish into a data directory: an interrupted run must have published none of it.
-OUTPUTS = ("lake", "labels", "warehouse.sqlite", "analysis", "manifest.json")
+OUTPUTS = ("current", "lake", "labels", "warehouse.sqlite", "analysis", "manifest.json")
 OUTPUT = ROOT / "docs" / "benchmarks" / "interrupts.json"
+BUILDING = "builds/.*.building"  # the new set, being built (pipeline.output_sets)
 
 
 def _log(data: Path) -> str:
@@ -62,35 +63,35 @@ def _log(data: Path) -> str:
     return ""
 
 
-def _staging(data: Path) -> bool:
-    return any(data.glob(".staging-*"))
+def _building_set(data: Path) -> bool:
+    return any(data.glob(BUILDING))
 
 
 def _building(data: Path) -> bool:
-    """The warehouse build has begun (its scratch directory exists, or it has logged)."""
-    return any(data.glob(".warehouse.sqlite.build-*")) or "warehouse build:" in _log(data)
+    """The warehouse build has begun (its file exists in the new set, or it has logged)."""
+    return any(data.glob(f"{BUILDING}/warehouse.sqlite")) or "warehouse build:" in _log(data)
 
 
 def _filling(data: Path) -> bool:
-    """A part file of the build has passed 1 MiB: the fill is under way, not just starting."""
-    for part in data.glob(".warehouse.sqlite.build-*/*.sqlite"):
-        with suppress(OSError):  # the part may be merged and deleted between listing and stat
-            if part.stat().st_size > 2**20:
+    """The build file has passed 1 MiB: the fill is under way, not just starting."""
+    for build in data.glob(f"{BUILDING}/warehouse.sqlite"):
+        with suppress(OSError):  # the set may be renamed away between listing and stat
+            if build.stat().st_size > 2**20:
                 return True
     return False
 
 
 def _filled(data: Path) -> bool:
-    return "warehouse build: fill and index in" in _log(data)
+    return "payments filled and indexed in" in _log(data)
 
 
-def _checking(data: Path) -> bool:
-    # The parts' merge is logged after the fill, the marts' merge after the marts: the second starts the checks.
-    return _log(data).count("warehouse build: merge in") >= 2
+def _proving(data: Path) -> bool:
+    # The last table filled: the CHECKs are declared and each table is proven the copy of the lake.
+    return _filled(data)
 
 
-def _checked(data: Path) -> bool:
-    return "warehouse build: checks in" in _log(data)
+def _proven(data: Path) -> bool:
+    return "warehouse build: marts in" in _log(data)
 
 
 @dataclass(frozen=True)
@@ -103,17 +104,17 @@ class Phase:
 
 
 PHASES = (
-    Phase("run: generate", "run", "a `.staging-*` directory appears: the lake is being generated into it",
-          _staging, _building),
+    Phase("run: generate", "run", "a new set appears in `builds/`: the lake is being generated into it",
+          _building_set, _building),
     Phase("run: fill, rules and analyses", "run",
-          "a part file in `.warehouse.sqlite.build-*` passes 1 MiB: the fill, with the rules and analyses beside it",
+          "the new set's `warehouse.sqlite` passes 1 MiB: the fill, with the rules and analyses beside it",
           _filling, _filled),
-    Phase("run: checks", "run", "the log has `warehouse build: merge` twice (the marts' part merged): the "
-          "foreign-key and integrity checks start", _checking, _checked),
-    Phase("load: validation", "load", "a `.staging-*` directory appears: the source files are being validated",
-          _staging, _building),
+    Phase("run: proof of the copy", "run", "the log has `payments filled and indexed`: the CHECKs are declared and "
+          "each table is proven the copy of the lake", _proving, _proven),
+    Phase("load: validation", "load", "a new set appears in `builds/`: the source files are being validated",
+          _building_set, _building),
     Phase("load: fill and rules", "load",
-          "a part file in `.warehouse.sqlite.build-*` passes 1 MiB: the fill, with the rules beside it",
+          "the new set's `warehouse.sqlite` passes 1 MiB: the fill, with the rules beside it",
           _filling, _filled),
 )  # fmt: skip
 
@@ -350,7 +351,7 @@ def render(results: dict[str, Any]) -> str:
         "from the signal to the process's exit (looked for as often). SIGINT goes to the command's process group, "
         "as a terminal's Ctrl-C does; SIGTERM to the process alone, as `kill` and a container runtime's stop do. "
         "Then it checks the exit status, the message (stderr), that nothing was published into the data directory, "
-        "that no scratch space is left (`.staging-*`, `*.build-*`, `.spill-*`, journals, `*.tmp`) and that no "
+        "that no scratch space is left (sets being built, `.scratch-*`, spill files, journals, `*.tmp`) and that no "
         "process of the command's group is still running. *To the message*: from the signal to the command's "
         "message on stderr, printed once its work has been interrupted and its scratch space removed; the rest of "
         "the stop is the process's exit.",

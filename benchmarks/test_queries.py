@@ -45,7 +45,8 @@ MART_READS = {
     "top_customers_by_spend": "select * from wh.mart_customer_summary order by total_spend desc limit 20",
     "top_products_by_revenue": "select * from wh.mart_product_summary order by revenue_rank limit 20",
 }
-# The same reads through read_mart: SQLite filters, sorts and pages with the marts' keys and indexes.
+# The same reads through read_mart (pipeline.warehouse.reads.marts.mart): SQLite filters, sorts and pages with the
+# marts' keys and indexes.
 MART_READS_NATIVE: dict[str, dict[str, Any]] = {
     "revenue_daily": {"table": "mart_revenue_daily"},
     "revenue_weekly": {"table": "mart_revenue_weekly"},
@@ -53,12 +54,7 @@ MART_READS_NATIVE: dict[str, dict[str, Any]] = {
     "category_revenue": {"table": "mart_category_revenue"},
     "anomalies_page": {"table": "mart_anomalies", "order_by": "order_id", "limit": 50},
     "customer_by_id": {"table": "mart_customer_summary", "where": {"customer_id": "$customer_id"}},
-    "top_customers_by_spend": {
-        "table": "mart_customer_summary",
-        "order_by": "total_spend",
-        "descending": True,
-        "limit": 20,
-    },
+    "top_customers_by_spend": {"table": "mart_customer_summary", "order_by": "-total_spend", "limit": 20},
     "top_products_by_revenue": {"table": "mart_product_summary", "order_by": "revenue_rank", "limit": 20},
 }
 

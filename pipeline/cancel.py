@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from types import FrameType
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -62,8 +62,9 @@ def interruptible(interrupt: Callable[[], None]) -> Iterator[None]:
     with _lock:
         _interrupts[key] = interrupt
     try:
-        if _signal:
-            interrupt()  # cancelled before this work even started
+        # Cancelled before this work even started: an interrupt now could be lost (a connection that is not yet
+        # running a query forgets it), so the work does not start.
+        check()
         yield
     finally:
         with _lock:
@@ -118,3 +119,32 @@ def run_parallel(tasks: Sequence[Callable[[], T]]) -> list[T]:
             causes = [e for e in errors if not _interruption(e)] or errors
             raise causes[0]
         return [future.result() for future in futures]
+
+
+class Background(Generic[T]):
+    """Work on a thread of its own (it waits on a worker process), started once, its result taken later."""
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        self._work = work
+        self._outcome: list[T | BaseException] = []
+        self._thread = threading.Thread(target=self._run, name="background work", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self._outcome.append(self._work())
+        except BaseException as error:  # handed to result(), in the flow's thread
+            self._outcome.append(error)
+
+    def start(self) -> None:
+        if self._thread.ident is None:
+            self._thread.start()
+
+    def result(self) -> T:
+        self.start()
+        while self._thread.is_alive():
+            check()
+            self._thread.join(0.05)
+        outcome = self._outcome[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import signal
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -185,7 +184,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     setup_logging(settings.log_path)
     return _run(args.func, settings, args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

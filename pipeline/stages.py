@@ -3,74 +3,69 @@
 Every command that publishes decides first whatever can refuse it (another command publishing, API writes that a
 rebuild would discard, too little disk), then builds its outputs into a new set (``pipeline.output_sets``),
 carrying over from the current set what it does not make, and switches the new set in at the end: nothing
-is visible before it all passed. A run's expensive parts all read the same Parquet files and run at the same
-time, each stopping the others if it fails: the cross-table rules then the analyses (DuckDB, each distinct query
-once) beside the warehouse's fill (SQLite), which loads the marts as soon as the analyses hand them over.
+is visible before it all passed. A run's expensive parts all read the same Parquet files in two lanes at
+once (``pipeline.lanes``); the memory budget is shared out by ``pipeline.budget``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Protocol
 
-import duckdb
 import polars as pl
 
 from pipeline import cancel, duck, lake, manifest, output_sets
 from pipeline.analysis.analyze import bound_queries, publish_results
 from pipeline.analysis.compute import Computed, compute
-from pipeline.analysis.marts import MARTS, Mart, MartResult
-from pipeline.analysis.queries import Query, Value
+from pipeline.analysis.marts import MARTS
 from pipeline.analysis.sources import Backend, use
+from pipeline.budget import Budget
 from pipeline.chunks import LakeSummary, generate_lake
 from pipeline.errors import DataInvalid, UsageError, free_bytes, not_enough_room, resource_guard
 from pipeline.generate.plan import Plan
 from pipeline.generate.tasks import Job, tasks
+from pipeline.lanes import build_beside_analyses
 from pipeline.logs import progress
 from pipeline.manifest import Timings
 from pipeline.output_sets import NewSet, SetPaths
 from pipeline.schema import TABLES
-from pipeline.settings import Settings, memory_bytes
+from pipeline.settings import Settings
 from pipeline.validate import Validated, check_cross_table, validate_files
 from pipeline.validate.report import Report
 from pipeline.validate.source import SourceDir
 from pipeline.warehouse import guard
-from pipeline.warehouse.build import BuildRecord, Checksum, LoadSummary, WarehouseBuild, source_checksums
+from pipeline.warehouse.build import BuildRecord, LoadSummary, WarehouseBuild
 from pipeline.warehouse.lock import write_lock
-
-T = TypeVar("T")
 
 # Rough disk needs, checked before anything is written: the zstd lake takes ~10 bytes a row (all tables
 # together), a warehouse ~90 (tables, indexes, marts; decision 0041), and DuckDB's spill files besides.
 LAKE_BYTES_PER_ROW = 10
 WAREHOUSE_BYTES_PER_ROW = 90
-# A profiler: makes the reports of a set's lake into its profiling_reports/, reusing the current set's where a
-# table did not change; returns one line per report (``pipeline.docs.profiling`` makes it, the command passes it).
-Profile = Callable[[SetPaths, "SetPaths | None"], list[str]]
+# Below this scale the reports are most of a run: the profiling workers import ydata-profiling while the lake is
+# generated and profile it beside the build, one per core. From it on, generation takes both cores and the fill
+# leaves one idle once the analyses are done: one worker starts then (decision 0045).
+PROFILE_AFTER_ANALYSES_FROM = 100
 
 
-@dataclass(frozen=True)
-class Budget:
-    """How a command shares its memory budget (``--memory-limit``): the DuckDB of the rules and analyses takes
-    half, the warehouse's fill a sixth (it streams), the rest is Python, Polars and SQLite's page caches."""
+def profile_workers(settings: Settings) -> int:
+    """How many profiling workers ``run`` starts (see :data:`PROFILE_AFTER_ANALYSES_FROM`)."""
+    return 1 if settings.scale >= PROFILE_AFTER_ANALYSES_FROM else min(settings.workers, len(TABLES))
 
-    total: int
 
-    @classmethod
-    def of(cls, settings: Settings) -> Budget:
-        return cls(memory_bytes(settings.memory_limit))
+# What a profile makes: one line per report (for the terminal), and the manifest's "profiling" section.
+Profiled = tuple[list[str], dict[str, Any]]
 
-    @property
-    def analyses(self) -> str:
-        return f"{max(self.total // 2, 128 * 2**20) // 2**20}MiB"
 
-    @property
-    def fill(self) -> str:
-        return f"{max(self.total // 6, 64 * 2**20) // 2**20}MiB"
+class Profile(Protocol):
+    """Makes the reports of a set's lake into its profiling_reports/, reusing the current set's where a table did
+    not change (``pipeline.docs.profiling.SetReports``; the command passes it). Safe to call from a thread of its
+    own: it writes only the reports directory."""
+
+    def start(self) -> None: ...
+
+    def __call__(self, paths: SetPaths, previous: SetPaths | None, /) -> Profiled: ...
 
 
 def _lake_record(settings: Settings, summary: LakeSummary) -> dict[str, Any]:
@@ -154,8 +149,8 @@ def _describe(new: NewSet, section: str, fields: dict[str, Any], timings: Timing
 
 
 def _verdict(settings: Settings, report: Report, into: Path | None = None) -> None:
-    """Write the report (into the new set when the data passed); refuse invalid data, its report kept in the log
-    directory (``data/logs/validation.json``) where the next run does not replace it with a valid one."""
+    """Write the report into the log directory (``data/logs/validation.json``: the last report, that of refused
+    data included, which no set holds) and, when the data passed, into the new set; refuse invalid data."""
     report.write(settings.last_validation_path)
     if not report.valid:
         raise DataInvalid(report.failures)
@@ -171,7 +166,8 @@ def _generate_into(settings: Settings, paths: SetPaths, timings: Timings) -> Lak
     plan = Plan.of(settings.seed, settings.scale)
     with timings.stage("generate", rows=sum(plan.row_counts.values())), progress("generate", len(tasks(plan))) as go:
         job = Job(settings.seed, settings.scale, settings.start_date, settings.anomaly_rate, paths.lake_dir)
-        return generate_lake(job, plan, settings.workers, paths.labels_path, go)
+        workers = Budget.of(settings).generate_workers(settings.workers)
+        return generate_lake(job, plan, workers, paths.labels_path, go)
 
 
 def _record_lake(settings: Settings, new: NewSet, summary: LakeSummary, timings: Timings) -> None:
@@ -253,7 +249,9 @@ def load(
             build = WarehouseBuild(
                 new.paths.warehouse_path, spill, validated.files_by_table, expected, Budget.of(settings).fill
             )
-            _build(settings, validated.files_by_table, validated.report, spill, timings, build, [], MARTS)
+            build_beside_analyses(
+                settings, validated.files_by_table, validated.report, spill, timings, build, [], MARTS
+            )
             _verdict(settings, validated.report, new.paths.report_path)
             summary = build.complete(record)
             timings.phases("build", {"record": summary.phases["record"]})
@@ -262,90 +260,6 @@ def load(
             manifest.record_timings(new.paths.manifest_path, timings)
             _Publishing(new, replaces_warehouse=True, discard_edits=discard_edits).switch(settings)
     return validated, summary
-
-
-# --- the concurrent build: rules, analyses, fill -------------------------------------------------------------
-
-
-class _Handoff(Generic[T]):
-    """A value handed from the analyses' lane to the fill's, which waits for it (interruptibly)."""
-
-    def __init__(self) -> None:
-        self._ready = threading.Event()
-        self._value: T | None = None
-
-    def put(self, value: T) -> None:
-        self._value = value
-        self._ready.set()
-
-    def get(self) -> T:
-        while not self._ready.wait(0.05):
-            cancel.check()
-        assert self._value is not None
-        return self._value
-
-
-def _cursor_task(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
-    """Run ``work`` on a cursor of ``con`` of its own, interruptible like any running query."""
-    cursor = con.cursor()
-    try:
-        with cancel.interruptible(cursor.interrupt):
-            return work(cursor)
-    finally:
-        cursor.close()
-
-
-def analysis_threads(workers: int) -> int:
-    """The DuckDB threads of the rules and analyses beside the fill: the fill takes one core (SQLite writes on one
-    thread), they take the rest, so that the two lanes never contend for a core (decision 0041)."""
-    return max(1, workers - 1)
-
-
-def _build(
-    settings: Settings,
-    files_by_table: dict[str, list[Path]],
-    report: Report,
-    spill: Path,
-    timings: Timings,
-    build: WarehouseBuild,
-    planned: list[tuple[Query, dict[str, Value]]],
-    marts: tuple[Mart, ...],
-) -> list[Computed]:
-    """The rules then the analyses (DuckDB) beside the warehouse's fill (SQLite), over ``files_by_table``; the
-    fill loads the marts as soon as the analyses hand them over. The computed results are under ``spill``.
-
-    The rules and the analyses run one after the other on one DuckDB within its share of the budget: side by
-    side, their big aggregates would need twice the memory.
-    """
-    timed: dict[str, float] = {}
-    computed: list[list[Computed]] = []
-    checksums: _Handoff[dict[str, Checksum]] = _Handoff()
-    marts_computed: _Handoff[list[MartResult]] = _Handoff()
-
-    def rules_then_analyses(con: duckdb.DuckDBPyConnection) -> None:
-        with manifest.timed(timed, "validate"):
-            _cursor_task(con, lambda cursor: check_cross_table(cursor, settings.window, report))
-            checksums.put(_cursor_task(con, source_checksums))
-        with manifest.timed(timed, "analyze"):
-            results, mart_results = _cursor_task(
-                con, lambda cursor: compute(cursor, spill / "computed", planned, marts)
-            )
-        computed.append(results)
-        marts_computed.put(mart_results)
-
-    rows = sum(build.summary.rows.values())
-    batches = sum(len(f) for f in files_by_table.values())
-    with (
-        timings.stage("build", rows=rows),
-        progress("build", batches) as advance,
-        duck.connection(spill, Budget.of(settings).analyses, analysis_threads(settings.workers)) as con,
-    ):
-        duck.create_views(con, files_by_table)
-        cancel.run_parallel(
-            [lambda: rules_then_analyses(con), lambda: build.fill(advance, checksums.get, marts_computed.get)]
-        )
-    timings.phases("build", timed | build.summary.phases)
-    return computed[0]
 
 
 def _describe_warehouse(
@@ -389,23 +303,33 @@ def run(
         output_sets.building(settings.data_dir) as new,
     ):
         spill = new.paths.root / ".spill"
+        early = settings.scale < PROFILE_AFTER_ANALYSES_FROM
+        if profile is not None and early:
+            profile.start()
         generated = _generate_into(settings, new.paths, timings)
         _record_lake(settings, new, generated, timings)
+        reports = cancel.Background(lambda: _profile_into(new, profile, timings)) if profile is not None else None
+        if reports is not None and early:
+            reports.start()
         files_by_table = lake.lake_tables(new.paths.lake_dir)
         report = Report(source=str(settings.lake_dir), frames_validated=generated.frames_validated)
         record = _generation_record(lake.read_record(new.paths.lake_dir), lake.source_hash(generated.hashes))
         build = WarehouseBuild(new.paths.warehouse_path, spill, files_by_table, expected, Budget.of(settings).fill)
-        computed = _build(settings, files_by_table, report, spill, timings, build, bound_queries(None, {}), MARTS)
+        planned = bound_queries(None, {})
+        later = reports.start if reports is not None else lambda: None
+        computed = build_beside_analyses(settings, files_by_table, report, spill, timings, build, planned, MARTS, later)
         _verdict(settings, report, new.paths.report_path)
         loaded = build.complete(record)
         timings.phases("build", {"record": loaded.phases["record"]})
         _describe_warehouse(settings, new, loaded, record, timings)
         results = publish_results(computed, new.paths.analysis_dir)
         _describe(new, "analysis", _analysis_fields(settings, "lake", results))
-        profiled = _profile_into(new, profile, timings) if profile is not None else []
+        lines, fields = reports.result() if reports is not None else ([], {})
+        if reports is not None:
+            _describe(new, "profiling", fields)
         manifest.record_timings(new.paths.manifest_path, timings)
         _Publishing(new, replaces_warehouse=True, discard_edits=discard_edits).switch(settings)
-    return RunSummary(generated, report, loaded, [r.moved(settings.analysis_dir) for r in results], profiled)
+    return RunSummary(generated, report, loaded, [r.moved(settings.analysis_dir) for r in results], lines)
 
 
 # --- analyze and profile --------------------------------------------------------------------------------------
@@ -449,7 +373,7 @@ def analyze(
     return [r.moved(settings.analysis_dir) for r in published]
 
 
-def _profile_into(new: NewSet, profile: Profile, timings: Timings) -> list[str]:
+def _profile_into(new: NewSet, profile: Profile, timings: Timings) -> Profiled:
     previous = SetPaths(new.previous) if new.previous is not None else None
     with timings.stage("profile"):
         return profile(new.paths, previous)
@@ -462,44 +386,13 @@ def profile_lake(settings: Settings, profile: Profile) -> list[str]:
         raise UsageError(msg)
     with output_sets.publish_lock(settings.data_dir), output_sets.building(settings.data_dir) as new:
         new.carry("lake", "labels", "analysis", "reports", "warehouse.sqlite", "manifest.json")
-        lines = _profile_into(new, profile, Timings())
+        lines, fields = _profile_into(new, profile, Timings())
+        _describe(new, "profiling", fields)
         _Publishing(new).switch(settings)
     return lines
 
 
-# --- the sets: list, roll back ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SetDescription:
-    set_id: str
-    current: bool
-    seed: int | None
-    scale: float | None
-    build_id: str | None
-    parts: list[str]
-    bytes: int  # what deleting it would free (files also in other sets are counted once per set)
-
-
-def list_sets(settings: Settings) -> list[SetDescription]:
-    """The published sets, oldest first, each with what its manifest says."""
-    current = output_sets.current_set(settings.data_dir)
-    described = []
-    for directory in output_sets.published_sets(settings.data_dir):
-        found = manifest.read(directory / "manifest.json")
-        size = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
-        described.append(
-            SetDescription(
-                directory.name,
-                directory == current,
-                found.get("lake", {}).get("seed"),
-                found.get("lake", {}).get("scale"),
-                found.get("warehouse", {}).get("build_id"),
-                [part for part in output_sets.OUTPUTS if (directory / part).exists()],
-                size,
-            )
-        )
-    return described
+# --- the sets: roll back ---------------------------------------------------------------------------------------
 
 
 def rollback(settings: Settings, set_id: str, *, discard_edits: bool = False) -> None:

@@ -79,7 +79,7 @@ def _derive(
     con: duckdb.DuckDBPyConnection, derivation: Derivation, values: dict[str, Value], source: Path, path: Path
 ) -> Computed:
     started = time.perf_counter()
-    rows = _copy(con, derivation.statement(source), {name: values[name] for name in derivation.params}, path)
+    rows = _copy(con, derivation.statement(source), derivation.bind(values), path)
     return Computed(derivation.query, values, path, rows, time.perf_counter() - started)
 
 

@@ -2,7 +2,9 @@
 
 ``queries/derived/<query>.sql`` derives the query's result from a mart computed in the same run (named on its
 ``-- from:`` line, read as the table ``source``): a monthly series from its daily mart, a whole-history total
-from the daily rows, the top N from the full ranking. It may take the query's own parameters (``$grain``,
+from the daily rows, the top N from the full ranking. Either it is the whole statement, or (with a
+``-- replaces: <cte>`` line) the body of one CTE of the query, whose other steps then run as they are, so that what
+follows from the mart's rows is not written twice. It may take the query's own parameters (``$grain``,
 ``$limit``); every other parameter must be at the query's default (the whole history), the range every mart is
 computed over. ``queries/*.sql`` stay the definitions: the API, Spark, ``analyze`` and the benchmarks run them as
 they are, a test holds each derivation equal to its query, and the independent references check the results.
@@ -11,6 +13,7 @@ they are, a test holds each derivation equal to its query, and the independent r
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,6 +23,7 @@ from pipeline.analysis.queries import QUERIES_DIR, Query, QueryFileError, Value,
 
 DERIVED_DIR_NAME = "derived"
 _FROM_LINE = re.compile(r"^--\s+from:\s*(?P<mart>\w+)\s*$", re.MULTILINE)
+_REPLACES_LINE = re.compile(r"^--\s+replaces:\s*(?P<cte>\w+)\s*$", re.MULTILINE)
 _SQL_PARAM = re.compile(r"\$(\w+)")
 
 
@@ -27,7 +31,7 @@ _SQL_PARAM = re.compile(r"\$(\w+)")
 class Derivation:
     query: Query
     source: str  # the mart whose rows it reads, as ``source``
-    sql: str
+    sql: str  # the statement that runs, reading ``source``
     params: tuple[str, ...]  # the query's parameters it takes; the others must be at their defaults
 
     def applies(self, values: dict[str, Value]) -> bool:
@@ -36,20 +40,40 @@ class Derivation:
     def statement(self, source_file: Path) -> str:
         return with_ctes(self.sql, {"source": f"select * from read_parquet({duck_sql.sql_string(source_file)})"})
 
+    def bind(self, values: dict[str, Value]) -> dict[str, Value]:
+        """The values the statement names (a replaced CTE's query may name parameters in steps it no longer
+        reads: they keep their values)."""
+        return {name: values[name] for name in sorted(set(_SQL_PARAM.findall(_body(self.sql))))}
+
+
+def _body(sql: str) -> str:
+    return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+
+
+def _replace_cte(query: Query, cte: str, select: str, path: Path) -> str:
+    """The query's statement with the body of its CTE ``cte`` replaced by ``select`` (the house style, which
+    sqlfluff keeps: ``<cte> as (`` on a line of its own, the body indented, ``)`` starting a line)."""
+    pattern = re.compile(rf"^{cte} as \(\n.*?^\)", re.DOTALL | re.MULTILINE)
+    if pattern.search(query.sql) is None:
+        msg = f"{path}: replaces {cte!r}, which is not a CTE of {query.path}"
+        raise QueryFileError(msg)
+    return pattern.sub(lambda _: f"{cte} as (\n{textwrap.indent(select.strip(), '    ')}\n)", query.sql, count=1)
+
 
 def parse_derivation(path: Path) -> Derivation:
-    sql = path.read_text()
+    text = path.read_text()
     query = get_query(path.stem)
-    found = _FROM_LINE.search(sql)
-    if not sql.startswith(f"-- {path.stem}:") or found is None:
+    found = _FROM_LINE.search(text)
+    if not text.startswith(f"-- {path.stem}:") or found is None:
         msg = f"{path}: the header must start with '-- {path.stem}: <why it is exact>' and name its '-- from: <mart>'"
         raise QueryFileError(msg)
-    body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
-    params = tuple(sorted(set(_SQL_PARAM.findall(body))))
+    params = tuple(sorted(set(_SQL_PARAM.findall(_body(text)))))
     unknown = set(params) - {p.name for p in query.params}
     if unknown:
         msg = f"{path}: uses {sorted(unknown)}, which are not parameters of the query {query.name!r}"
         raise QueryFileError(msg)
+    replaces = _REPLACES_LINE.search(text)
+    sql = text if replaces is None else _replace_cte(query, replaces["cte"], _body(text), path)
     return Derivation(query, found["mart"], sql, params)
 
 

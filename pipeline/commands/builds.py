@@ -4,6 +4,7 @@ to one of them."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipeline.commands.options import add_warehouse_options
@@ -25,6 +26,40 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=main)
 
 
+@dataclass(frozen=True)
+class SetDescription:
+    set_id: str
+    current: bool
+    seed: int | None
+    scale: float | None
+    build_id: str | None
+    parts: list[str]
+    bytes: int  # what deleting it would free (files also in other sets are counted once per set)
+
+
+def list_sets(settings: Settings) -> list[SetDescription]:
+    """The published sets, oldest first, each with what its manifest says."""
+    from pipeline import manifest, output_sets
+
+    current = output_sets.current_set(settings.data_dir)
+    described = []
+    for directory in output_sets.published_sets(settings.data_dir):
+        found = manifest.read(directory / "manifest.json")
+        size = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+        described.append(
+            SetDescription(
+                directory.name,
+                directory == current,
+                found.get("lake", {}).get("seed"),
+                found.get("lake", {}).get("scale"),
+                found.get("warehouse", {}).get("build_id"),
+                [part for part in output_sets.OUTPUTS if (directory / part).exists()],
+                size,
+            )
+        )
+    return described
+
+
 def main(settings: Settings, args: argparse.Namespace) -> int:
     from rich.table import Table
 
@@ -38,7 +73,7 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
     table = Table(title=f"output sets in {settings.data_dir / 'builds'}", title_justify="left")
     for column in ("id", "current", "seed", "scale", "warehouse build", "outputs", "MiB"):
         table.add_column(column, justify="right" if column in ("seed", "scale", "MiB") else "left")
-    for described in stages.list_sets(settings):
+    for described in list_sets(settings):
         table.add_row(
             described.set_id,
             "yes" if described.current else "",

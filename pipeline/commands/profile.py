@@ -27,13 +27,13 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
     from rich.markup import escape
 
     from pipeline import stages
-    from pipeline.docs.profiling import ProfilingError, profiler_for, reports_for_sets
+    from pipeline.docs.profiling import ProfilingError, SetReports, profiler_for
     from pipeline.logs import console, out
 
     try:
         with profiler_for(settings, args.sample_rows, args.minimal_above) as profiler:
             if args.reports_dir is None:
-                lines = stages.profile_lake(settings, reports_for_sets(profiler, settings))
+                lines = stages.profile_lake(settings, SetReports(profiler, settings))
             else:  # reports of the current lake elsewhere: nothing is published
                 made = profiler.profile(settings.lake_dir, settings.seed, args.reports_dir, None)
                 lines = [p.line() for p in made] + [f"reports: {args.reports_dir / 'index.html'}"]

@@ -33,14 +33,15 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline import manifest, stages
     from pipeline.analysis.analyze import print_results, print_scores
     from pipeline.commands.summary import print_lake_summary
-    from pipeline.docs.profiling import profiler_for, reports_for_sets
+    from pipeline.docs.profiling import SetReports, profiler_for
     from pipeline.logs import out
 
     timings = manifest.Timings()
-    # The profiler's workers start first: importing ydata-profiling takes them seconds, while the run works.
-    profiling = profiler_for(settings, args.sample_rows, args.minimal_above)
+    # The flow decides how many profiling workers and when they start (decision 0045).
+    workers = stages.profile_workers(settings)
+    profiling = profiler_for(settings, args.sample_rows, args.minimal_above, workers=workers)
     with contextlib.nullcontext() if args.no_profile else profiling as profiler:
-        profile = reports_for_sets(profiler, settings) if profiler is not None else None
+        profile = SetReports(profiler, settings) if profiler is not None else None
         built = stages.run(settings, timings, discard_edits=args.discard_edits, profile=profile)
     print_results(built.analysis, "lake", settings.analysis_dir)
     print_scores(built.analysis, settings.labels_path)

@@ -3,10 +3,10 @@
 The lake is read with Polars and converted to pandas only at the boundary (ydata-profiling takes pandas).
 Large tables are profiled on a seeded sample and, above a threshold, in ``minimal`` mode, so the stage stays
 fast at any scale. The reports are made by worker processes (a :class:`Profiler`) that import ydata-profiling
-(seconds) as soon as they start, so ``run`` starts them first and they are ready when the lake is. A table
+(seconds) as soon as they start: ``run`` decides when (``pipeline.stages``, decision 0045). A table
 whose content hash and options are those of its current report is not profiled again. Reports are written to
 a staging directory that becomes the reports directory only when every table succeeded. ``run`` and ``profile``
-make them in a new output set, with the lake they describe (:func:`reports_for_sets`). The warehouse is never
+make them in a new output set, with the lake they describe (:class:`SetReports`). The warehouse is never
 opened.
 """
 
@@ -17,11 +17,12 @@ import html
 import json
 import multiprocessing
 import os
+import queue
 import shutil
 import signal
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from multiprocessing.queues import Queue
@@ -31,7 +32,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from pipeline import cancel, files, lake, manifest
+from pipeline import cancel, files, lake
 from pipeline.errors import UsageError
 from pipeline.output_sets import SetPaths
 from pipeline.schema import TABLES
@@ -192,7 +193,8 @@ def _work(jobs: Queue[TableToProfile | None], done: Queue[tuple[str, TableProfil
 
 
 class Profiler:
-    """Worker processes that make the reports; start them early (they import ydata-profiling meanwhile)."""
+    """Worker processes that make the reports, started by :meth:`start` (or by the first report): each imports
+    ydata-profiling as it starts, which takes seconds."""
 
     def __init__(self, workers: int, sample_size: int, minimal_above: int) -> None:
         if sample_size < 1 or minimal_above < 0:
@@ -205,21 +207,25 @@ class Profiler:
         self._processes = [
             context.Process(target=_work, args=(self._jobs, self._done), daemon=True) for _ in range(workers)
         ]
+
+    def start(self) -> None:
         for process in self._processes:
-            process.start()
+            if process.pid is None:
+                process.start()
 
     def stop(self, *, wait: float = 0.0) -> None:
         """End the workers: ask them to finish (waiting up to ``wait`` s), then terminate what is left."""
-        for _ in self._processes:
+        started = [process for process in self._processes if process.pid is not None]
+        for _ in started:
             self._jobs.put(None)
-        for process in self._processes:
+        for process in started:
             process.join(wait)
             if process.is_alive():
                 process.terminate()
                 process.join()
-        for queue in (self._jobs, self._done):
-            queue.close()
-            queue.join_thread()
+        for channel in (self._jobs, self._done):
+            channel.close()
+            channel.join_thread()
 
     def profile(self, lake_dir: Path, seed: int, reports_dir: Path, previous_dir: Path | None) -> list[TableProfile]:
         """Profile the tables of ``lake_dir`` into ``reports_dir`` (new, or replaced as a whole only when every
@@ -244,10 +250,11 @@ class Profiler:
                     continue
                 todo.append(TableToProfile(lake_dir, table, position, seed, self.sample_size, self.minimal_above,
                                            staged))  # fmt: skip
+            self.start()
             for job in todo:
                 self._jobs.put(job)
             for _ in todo:
-                table, outcome = self._done.get()
+                table, outcome = self._next_done()
                 if isinstance(outcome, BaseException):
                     raise outcome
                 profiles[table] = outcome
@@ -261,6 +268,13 @@ class Profiler:
             shutil.rmtree(reports_dir, ignore_errors=True)
             files.promote(staged, reports_dir)
         return ordered
+
+    def _next_done(self) -> tuple[str, TableProfile | BaseException]:
+        """The next report a worker finished, waiting interruptibly (a cancelled run stops the workers)."""
+        while True:
+            cancel.check()
+            with contextlib.suppress(queue.Empty):
+                return self._done.get(timeout=0.1)
 
 
 @contextmanager
@@ -278,13 +292,14 @@ def profiler(workers: int, sample_size: int, minimal_above: int) -> Iterator[Pro
 
 
 def profiler_for(
-    settings: Settings, sample_rows: int, minimal_above: int
+    settings: Settings, sample_rows: int, minimal_above: int, *, workers: int | None = None
 ) -> contextlib.AbstractContextManager[Profiler]:
-    """Workers for the reports, one per core up to one per table (``run`` starts them first)."""
+    """Workers for the reports: ``workers``, else one per core up to one per table; started when first needed
+    (or by :meth:`Profiler.start`)."""
     if sample_rows < 1:
         msg = f"--sample-rows must be at least 1 (got {sample_rows})"
         raise UsageError(msg)
-    return profiler(min(settings.workers, len(TABLES)), sample_rows, minimal_above)
+    return profiler(workers or min(settings.workers, len(TABLES)), sample_rows, minimal_above)
 
 
 def _read_record(reports_dir: Path) -> dict[str, dict[str, Any]]:
@@ -325,19 +340,21 @@ def _profile_table(job: TableToProfile) -> TableProfile:
     return TableProfile(job.table, rows, sample.height, profile.minimal, time.perf_counter() - start)
 
 
-def reports_for_sets(profiler: Profiler, settings: Settings) -> Callable[[SetPaths, SetPaths | None], list[str]]:
+class SetReports:
     """What ``run`` and ``profile`` hand the flow: the reports of a set's lake made into the set (the current
-    set's reused where a table did not change), described in its manifest; one line per report."""
+    set's reused where a table did not change); returns one line per report and the manifest's section."""
 
-    def profile(paths: SetPaths, previous: SetPaths | None) -> list[str]:
+    def __init__(self, profiler: Profiler, settings: Settings) -> None:
+        self.profiler = profiler
+        self.settings = settings
+
+    def start(self) -> None:
+        """Start the workers now (they import ydata-profiling) rather than with the first report."""
+        self.profiler.start()
+
+    def __call__(self, paths: SetPaths, previous: SetPaths | None) -> tuple[list[str], dict[str, Any]]:
         previous_dir = previous.profiling_dir if previous is not None else None
-        profiles = profiler.profile(paths.lake_dir, settings.seed, paths.profiling_dir, previous_dir)
-        fields = {
-            "reports": str(settings.profiling_dir / "index.html"),
-            "complete": True,
-            "profiled_rows": {p.table: p.profiled for p in profiles},
-        }
-        manifest.describe(paths.manifest_path, "profiling", fields)
-        return [p.line() for p in profiles] + [f"reports: {settings.profiling_dir / 'index.html'}"]
-
-    return profile
+        profiles = self.profiler.profile(paths.lake_dir, self.settings.seed, paths.profiling_dir, previous_dir)
+        index = self.settings.profiling_dir / "index.html"
+        fields = {"reports": str(index), "complete": True, "profiled_rows": {p.table: p.profiled for p in profiles}}
+        return [p.line() for p in profiles] + [f"reports: {index}"], fields

@@ -13,8 +13,10 @@ keys and the business rules are proven once, by the DuckDB passes over the very 
 (``pipeline.validate``); the schema keeps every constraint for the API's writes. The marts are loaded last, as
 soon as the analyses have computed them.
 
-A file is never open in Python's sqlite3 and in DuckDB's own SQLite at the same time: two SQLite libraries in
-one process do not see each other's locks, which SQLite documents as a way to corrupt a database.
+While anything writes the file, it is never open in Python's sqlite3 and in DuckDB's own SQLite at the same time:
+two SQLite libraries in one process do not see each other's locks, which SQLite documents as a way to corrupt a
+database. The proof only reads, so there both read at once: DuckDB's checksums on one core, SQLite's quick_check
+on the other.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +83,7 @@ def _constraints_of(table: str) -> Iterator[None]:
         raise DataInvalid([Failure(table, "", rule, 1)]) from error
 
 
-def _checksum_sql(table: str, source: str) -> str:
+def checksum_sql(table: str, source: str) -> str:
     """A table's row count and content checksum: every row hashed by DuckDB (the schema's columns, in order),
     summed without overflow. Equal on both sides when the copy holds exactly the source's rows."""
     columns = ", ".join(schema().columns[table])
@@ -91,9 +94,32 @@ def source_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, Checksum]:
     """The checksum of each table over the connection's views of the source (computed beside the fill)."""
     found = {}
     for table in TABLES:
-        count, total = con.execute(_checksum_sql(table, table)).fetchone() or (0, 0)
+        count, total = con.execute(checksum_sql(table, table)).fetchone() or (0, 0)
         found[table] = (int(count), int(total))
     return found
+
+
+def insert_statement(table: str, parts: Sequence[Path]) -> str:
+    """The fill of ``table`` from its Parquet parts, in their order (on a DuckDB with the build attached)."""
+    columns = ", ".join(schema().columns[table])
+    files = ", ".join(duck.sql_string(path) for path in parts)
+    return f"insert into {duck.WAREHOUSE_ALIAS}.{table} ({columns}) select {columns} from read_parquet([{files}])"
+
+
+def declare_checks(build: Path, tables: Sequence[str]) -> None:
+    """Write each table's statement, CHECKs included, over the one it was created with (no row is rewritten: a
+    CHECK is not part of the stored record); the next connection reads the new schema."""
+    with sqlite_connection(build, unjournaled=True) as db:
+        (version,) = db.execute("pragma schema_version").fetchone()
+        db.execute("begin")
+        db.execute("pragma writable_schema = on")
+        for table in tables:
+            db.execute(
+                "update sqlite_schema set sql = ? where type = 'table' and name = ?", (schema().table_sql[table], table)
+            )
+        db.execute(f"pragma schema_version = {version + 1}")
+        db.execute("pragma writable_schema = off")
+        db.execute("commit")
 
 
 def _refused_checks(db: sqlite3.Connection, table: str) -> list[Failure]:
@@ -107,6 +133,17 @@ def _refused_checks(db: sqlite3.Connection, table: str) -> list[Failure]:
                     Failure(table, "", f"rejected by SQLite: CHECK constraint failed: {expression}", broken)
                 )
     return failures
+
+
+def _sqlite_verdicts(build: Path) -> dict[str, tuple[list[str], list[Failure]]]:
+    """Per table, SQLite's quick_check (its first 20 lines) and the CHECKs that rows break, if it found any."""
+    # Read-write: SQLite does not even parse the CHECKs of a file it opens read-only, nor check them then.
+    with sqlite_connection(build, unjournaled=True) as db:
+        verdicts = {}
+        for table in TABLES:
+            verdict = [row[0] for row in db.execute(f"pragma quick_check({table})").fetchmany(20)]
+            verdicts[table] = (verdict, _refused_checks(db, table) if verdict != ["ok"] else [])
+    return verdicts
 
 
 def _build_id(record: BuildRecord, built_at: str) -> str:
@@ -176,45 +213,38 @@ class WarehouseBuild:
         """Fill and index every table, declare their CHECKs, prove each the copy of its source (``checksums()``
         hands over the source's checksums), then load the marts ``marts()`` hands over (each waits for them).
 
-        A row SQLite's constraints refuse, or a table that is not the copy of its source, is recorded rather than
-        raised: the validation rules running beside describe bad data better, and :meth:`complete` reports it if
-        they did not.
+        One DuckDB connection serves the whole lane, the build attached only while it works. A row SQLite's
+        constraints refuse, or a table that is not the copy of its source, is recorded rather than raised: the
+        validation rules running beside describe bad data better, and :meth:`complete` reports it if they did not.
         """
         with sqlite_connection(self.build, unjournaled=True) as db:
             db.executescript(without_checks(schema().tables_ddl))
-        for table in TABLES:
-            started = time.perf_counter()
-            try:
-                self._fill_table(table, advance)
-                self._index(table)
-            except DataInvalid as rejected:
-                self.failures += rejected.failures
+        with duck.connection(self.spill_dir, self.memory_limit, threads=1, keep_order=True) as con:
+            for table in TABLES:
+                started = time.perf_counter()
+                try:
+                    self._fill_table(con, table, advance)
+                    self._index(table)
+                except DataInvalid as rejected:
+                    self.failures += rejected.failures
+                    return
+                log.info("warehouse build: %s filled and indexed in %.1f s", table, time.perf_counter() - started)
+            self._declare_checks()
+            self._prove_copies(con, checksums())
+            if self.failures:
                 return
-            log.info("warehouse build: %s filled and indexed in %.1f s", table, time.perf_counter() - started)
-        self._declare_checks()
-        expected = checksums()
-        for table in TABLES:
-            self._prove_copy(table, expected[table])
-        if self.failures:
-            return
-        ready = marts()
-        with _phase(self.summary, "marts"):
-            load_marts(self.build, ready, self.spill_dir, self.memory_limit)
+            ready = marts()
+            with _phase(self.summary, "marts"):
+                load_marts(con, self.build, ready)
 
-    def _fill_table(self, table: str, advance: Advance) -> None:
+    def _fill_table(self, con: duckdb.DuckDBPyConnection, table: str, advance: Advance) -> None:
         """One DuckDB statement, so one transaction, in the parts' order (the keys' order)."""
         with (
             _phase(self.summary, "fill"),
-            duck.connection(self.spill_dir, self.memory_limit, threads=1, keep_order=True) as con,
+            duck.attached(con, self.build, read_only=False, journal_off=True),
+            _constraints_of(table),
         ):
-            duck.attach_warehouse(con, self.build, read_only=False, journal_off=True)
-            columns = ", ".join(schema().columns[table])
-            parts = ", ".join(duck.sql_string(path) for path in self.files_by_table[table])
-            with _constraints_of(table):
-                con.execute(
-                    f"insert into {duck.WAREHOUSE_ALIAS}.{table} ({columns}) "
-                    f"select {columns} from read_parquet([{parts}])"
-                )
+            con.execute(insert_statement(table, self.files_by_table[table]))
         advance(len(self.files_by_table[table]))
 
     def _index(self, table: str) -> None:
@@ -226,32 +256,23 @@ class WarehouseBuild:
                     db.execute(statement)
 
     def _declare_checks(self) -> None:
-        """Write each table's statement, CHECKs included, over the one it was created with (no row is rewritten:
-        a CHECK is not part of the stored record); the next connection reads the new schema."""
-        with _phase(self.summary, "checks"), sqlite_connection(self.build, unjournaled=True) as db:
-            (version,) = db.execute("pragma schema_version").fetchone()
-            db.execute("begin")
-            db.execute("pragma writable_schema = on")
-            for table in TABLES:
-                db.execute(
-                    "update sqlite_schema set sql = ? where type = 'table' and name = ?",
-                    (schema().table_sql[table], table),
-                )
-            db.execute(f"pragma schema_version = {version + 1}")
-            db.execute("pragma writable_schema = off")
-            db.execute("commit")
-
-    def _prove_copy(self, table: str, source: Checksum) -> None:
-        """The table holds exactly its source's rows (count and checksum), and SQLite finds it well formed and
-        every CHECK kept."""
         with _phase(self.summary, "checks"):
-            with duck.connection(self.spill_dir, self.memory_limit, threads=1) as con:
-                duck.attach_warehouse(con, self.build, read_only=True)
-                count, total = con.execute(_checksum_sql(table, f"{duck.WAREHOUSE_ALIAS}.{table}")).fetchone() or (0, 0)
-            # Read-write: SQLite does not even parse the CHECKs of a file it opens read-only, nor check them then.
-            with sqlite_connection(self.build, unjournaled=True) as db:
-                verdict = [row[0] for row in db.execute(f"pragma quick_check({table})").fetchmany(20)]
-                refused = _refused_checks(db, table) if verdict != ["ok"] else []
+            declare_checks(self.build, TABLES)
+
+    def _prove_copies(self, con: duckdb.DuckDBPyConnection, expected: dict[str, Checksum]) -> None:
+        """Every table holds exactly its source's rows (count and checksum), and SQLite finds it well formed and
+        every CHECK kept. SQLite's checks run in a thread beside DuckDB's checksums: both take a core."""
+        with _phase(self.summary, "checks"), ThreadPoolExecutor(1, "quick-check") as sqlite_side:
+            verdicts = sqlite_side.submit(_sqlite_verdicts, self.build)
+            with duck.attached(con, self.build):
+                copies = {table: con.execute(checksum_sql(table, f"{duck.WAREHOUSE_ALIAS}.{table}")).fetchone()
+                          for table in TABLES}  # fmt: skip
+            checked = verdicts.result()
+        for table in TABLES:
+            self._judge(table, copies[table] or (0, 0), expected[table], *checked[table])
+
+    def _judge(self, table: str, copy: Checksum, source: Checksum, verdict: list[str], refused: list[Failure]) -> None:
+        count, total = copy
         if count != source[0]:
             rule = f"the warehouse holds {count} rows, its source {source[0]}"
             self.failures.append(Failure(table, "", rule, abs(count - source[0])))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import duckdb
+
 from pipeline import duck, files
 from pipeline.analysis.marts import MARTS, Mart, MartResult
 from pipeline.duck import WAREHOUSE_ALIAS
@@ -37,26 +39,22 @@ def _ddl(mart: Mart, columns: list[tuple[str, str]]) -> str:
     return f"create table {mart.table} (\n    " + ",\n    ".join(declared) + "\n)"
 
 
-def load_marts(build: Path, results: Sequence[MartResult], spill_dir: Path, memory_limit: str) -> None:
+def load_marts(con: duckdb.DuckDBPyConnection, build: Path, results: Sequence[MartResult]) -> None:
     """Create and fill every mart of ``results`` in the SQLite file ``build`` (a build nobody reads yet), then
-    index them.
-
-    sqlite3 declares the tables, DuckDB (attached after sqlite3 has closed) fills them, sqlite3 indexes them.
-    """
+    index them: sqlite3 declares the tables, ``con`` (attached after sqlite3 has closed) fills them, sqlite3
+    indexes them."""
     if not results:
         return
-    with duck.connection(spill_dir, memory_limit) as con:
-        columns = {
-            r.mart.table: [(name, kind) for name, kind, *_ in con.execute(
-                f"describe select * from read_parquet({duck.sql_string(r.path)})"
-            ).fetchall()]
-            for r in results
-        }  # fmt: skip
+    columns = {
+        r.mart.table: [(name, kind) for name, kind, *_ in con.execute(
+            f"describe select * from read_parquet({duck.sql_string(r.path)})"
+        ).fetchall()]
+        for r in results
+    }  # fmt: skip
     with sqlite_connection(build, unjournaled=True) as db:
         for r in results:
             db.execute(_ddl(r.mart, columns[r.mart.table]))
-    with duck.connection(spill_dir, memory_limit) as con:
-        duck.attach_warehouse(con, build, read_only=False, journal_off=True)
+    with duck.attached(con, build, read_only=False, journal_off=True):
         for r in results:
             con.execute(
                 f"insert into {WAREHOUSE_ALIAS}.{r.mart.table} select * from read_parquet({duck.sql_string(r.path)})"

@@ -10,8 +10,7 @@ import pytest
 
 from tests.api.conftest import Served
 from tests.support.api import contents, dicts
-
-pytestmark = pytest.mark.fast
+from tests.support.tiers import fast_first
 
 HOSTILE = [
     "' OR '1'='1",
@@ -55,7 +54,7 @@ def contains(text: str, part: str) -> bool:
 
 
 @pytest.mark.usefixtures("unchanged")
-@pytest.mark.parametrize("hostile", HOSTILE, ids=IDS)
+@pytest.mark.parametrize("hostile", fast_first(HOSTILE, IDS))
 def test_string_filters_take_the_text_literally(reader: Served, hostile: str) -> None:
     customers = dicts(reader.warehouse, "SELECT * FROM customers ORDER BY customer_id")
     products = dicts(reader.warehouse, "SELECT * FROM products ORDER BY product_id")
@@ -75,7 +74,7 @@ def test_string_filters_take_the_text_literally(reader: Served, hostile: str) ->
 
 
 @pytest.mark.usefixtures("unchanged")
-@pytest.mark.parametrize("hostile", HOSTILE, ids=IDS)
+@pytest.mark.parametrize("hostile", fast_first(HOSTILE, IDS))
 def test_every_other_parameter_refuses_the_text(reader: Served, hostile: str) -> None:
     typed = [
         ("/customers", "signup_from"),
@@ -107,7 +106,8 @@ def test_every_other_parameter_refuses_the_text(reader: Served, hostile: str) ->
 
 
 @pytest.mark.parametrize(
-    "hostile", [h for h in HOSTILE if h.strip()], ids=[i for h, i in zip(HOSTILE, IDS, strict=False) if h.strip()]
+    "hostile",
+    fast_first([h for h in HOSTILE if h.strip()], [i for h, i in zip(HOSTILE, IDS, strict=False) if h.strip()]),
 )
 def test_body_text_is_stored_literally(writer: Served, hostile: str) -> None:
     before = contents(writer.warehouse)

@@ -22,8 +22,6 @@ from tests.support.cli import run_pipeline
 from tests.support.dashboard import APP, CHARTS, EVERY_SECTION, SECTIONS, compact
 from tests.support.sqlite import one
 
-pytestmark = pytest.mark.fast
-
 Q1_2025 = (dt.date(2025, 1, 1), dt.date(2025, 3, 31))
 
 
@@ -56,6 +54,7 @@ def between(start: dt.date, end: dt.date) -> tuple[str, str]:
     return start.isoformat(), end.isoformat()
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("page", list(CHARTS))
 def test_every_page_renders(scale1: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
     test = app(scale1, monkeypatch, page)
@@ -93,6 +92,7 @@ def expected_overview(db: sqlite3.Connection, start: dt.date, end: dt.date) -> d
     }
 
 
+@pytest.mark.fast
 def test_overview_metrics_are_the_warehouse_totals(
     scale1: Path, db: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -110,6 +110,7 @@ def test_overview_metrics_are_the_warehouse_totals(
     assert helps["Orders"].endswith("Exactly 4,000.")
 
 
+@pytest.mark.fast
 def test_the_date_range_changes_every_metric_and_follows_to_other_pages(
     scale1: Path, db: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -142,6 +143,7 @@ def test_the_date_range_changes_every_metric_and_follows_to_other_pages(
     assert metrics(test) == whole
 
 
+@pytest.mark.fast
 def test_customers_search_and_detail(scale1: Path, db: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
     test = app(scale1, monkeypatch, "customers.py")
     test.text_input(key="customer_search").input("ann").run()
@@ -166,6 +168,7 @@ def test_customers_search_and_detail(scale1: Path, db: sqlite3.Connection, monke
     assert "There is no customer 100000000." in [w.value for w in test.warning]
 
 
+@pytest.mark.fast
 def test_customer_pages_and_the_sidebar_range(
     scale1: Path, db: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -187,6 +190,7 @@ def test_customer_pages_and_the_sidebar_range(
     assert heatmap["y"] == ["2025-01", "2025-02", "2025-03"]
 
 
+@pytest.mark.fast
 def test_products_filters(scale1: Path, db: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
     test = app(scale1, monkeypatch, "products.py")
     test.selectbox(key="catalogue_category").select("Books").run()
@@ -205,6 +209,7 @@ def test_products_filters(scale1: Path, db: sqlite3.Connection, monkeypatch: pyt
     assert top["x"] == [units for _, _, units in best]
 
 
+@pytest.mark.fast
 def test_orders_filters_and_detail(scale1: Path, db: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
     test = app(scale1, monkeypatch, "orders.py")
     (customer_id,) = one(db, "SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) > 3 LIMIT 1")
@@ -233,6 +238,7 @@ def test_orders_filters_and_detail(scale1: Path, db: sqlite3.Connection, monkeyp
     assert sum(weeks["y"]) == 4000
 
 
+@pytest.mark.fast
 def test_analytics_grain(scale1: Path, db: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
     test = app(scale1, monkeypatch, "analytics.py")
     assert len(figures(test)[0]["data"][0]["x"]) == 36  # months
@@ -249,6 +255,7 @@ def test_analytics_grain(scale1: Path, db: sqlite3.Connection, monkeypatch: pyte
     assert len({x for method in figures(test)[0]["data"] for x in method["x"]}) == weeks
 
 
+@pytest.mark.fast
 def test_quality(scale1: Path, db: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
     test = app(scale1, monkeypatch, "quality.py")
     shown = metrics(test)
@@ -273,6 +280,7 @@ def test_quality(scale1: Path, db: sqlite3.Connection, monkeypatch: pytest.Monke
     assert late["order_id"].tolist() == [r[0] for r in expected]
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("page", list(CHARTS))
 def test_every_page_says_how_to_build_a_missing_warehouse(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str

@@ -19,8 +19,6 @@ import pytest
 from pipeline.schema import TABLES
 from tests.support.cli import RunCli, one_error_line
 
-pytestmark = pytest.mark.fast
-
 GoodRun = Any  # conftest.GoodRun
 COMMANDS = ("generate", "validate", "load", "run")
 
@@ -46,6 +44,7 @@ GENERATION_ERRORS = {
 }
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("command", ["run", "generate"])
 @pytest.mark.parametrize(("argv", "fragments"), list(GENERATION_ERRORS.values()), ids=list(GENERATION_ERRORS))
 def test_bad_generation_option_is_one_line_and_writes_nothing(
@@ -62,6 +61,7 @@ def test_bad_generation_option_is_one_line_and_writes_nothing(
     assert not data_dir.exists(), f"a usage error wrote {sorted(p.name for p in data_dir.rglob('*'))}"
 
 
+@pytest.mark.fast
 def test_bad_end_date_for_load_leaves_the_warehouse(good_run: GoodRun, prior_warehouse: Path, run_cli: RunCli) -> None:
     before = sha256(prior_warehouse)
 
@@ -78,6 +78,7 @@ def test_bad_end_date_for_load_leaves_the_warehouse(good_run: GoodRun, prior_war
     assert sorted(p.name for p in prior_warehouse.parent.iterdir()) == ["warehouse.sqlite"]
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("command", ["validate", "load"])
 def test_missing_source_dir_is_a_usage_error_that_writes_nothing(
     command: str, tmp_path: Path, prior_warehouse: Path, run_cli: RunCli
@@ -100,6 +101,7 @@ def test_missing_source_dir_is_a_usage_error_that_writes_nothing(
     assert not data_dir.exists(), f"a usage error wrote {sorted(str(p) for p in data_dir.rglob('*'))}"
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("command", ["validate", "load"])
 def test_unknown_format_is_a_usage_error_that_writes_nothing(
     command: str, good_run: GoodRun, tmp_path: Path, prior_warehouse: Path, run_cli: RunCli
@@ -119,6 +121,7 @@ def test_unknown_format_is_a_usage_error_that_writes_nothing(
     assert not data_dir.exists(), f"a usage error wrote {sorted(str(p) for p in data_dir.rglob('*'))}"
 
 
+@pytest.mark.fast
 def test_warehouse_that_is_a_directory_is_a_usage_error(good_run: GoodRun, tmp_path: Path, run_cli: RunCli) -> None:
     """Said before any work is done, as one line, not as a traceback after validating and building."""
     directory = tmp_path / "warehouse-dir"
@@ -135,6 +138,7 @@ def test_warehouse_that_is_a_directory_is_a_usage_error(good_run: GoodRun, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse-dir"]
 
 
+@pytest.mark.fast
 def test_data_dir_that_is_a_file_is_a_usage_error(good_run: GoodRun, tmp_path: Path, run_cli: RunCli) -> None:
     a_file = tmp_path / "notes.txt"
     a_file.write_text("not a directory\n")
@@ -147,6 +151,7 @@ def test_data_dir_that_is_a_file_is_a_usage_error(good_run: GoodRun, tmp_path: P
     assert a_file.read_text() == "not a directory\n"
 
 
+@pytest.mark.fast
 def test_unknown_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli) -> None:
     monkeypatch.chdir(tmp_path)
 
@@ -160,6 +165,7 @@ def test_unknown_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cl
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.fast
 def test_no_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli) -> None:
     monkeypatch.chdir(tmp_path)
 
@@ -179,6 +185,7 @@ def test_no_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Ru
     [(["run", "--scale", "0"], "--scale")],
     ids=["bad-option"],
 )
+@pytest.mark.fast
 def test_usage_error_from_the_real_entry_point(argv: list[str], fragment: str, tmp_path: Path) -> None:
     """``python -m pipeline`` itself: exit status 2 and one line on stderr, in a clean environment."""
     data_dir = tmp_path / "data"
@@ -201,6 +208,7 @@ def test_usage_error_from_the_real_entry_point(argv: list[str], fragment: str, t
 # --- good input ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.fast
 def test_validate_the_generated_lake(good_run: GoodRun, tmp_path: Path, run_cli: RunCli) -> None:
     """With no --source, validate checks the lake of --data-dir."""
     data_dir = tmp_path / "data"

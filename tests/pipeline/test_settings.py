@@ -25,8 +25,6 @@ from pipeline import lake
 from pipeline.settings import Settings
 from tests.support.cli import RunCli
 
-pytestmark = pytest.mark.fast
-
 SMALL = ("--scale", "0.01", "--workers", "1")  # 20 customers, 6 products, 40 orders, 100 items, 40 payments
 SMALL_ROWS = {"customers": 20, "products": 6, "orders": 40, "order_items": 100, "payments": 40}
 
@@ -46,6 +44,7 @@ def generated(run_cli: RunCli, data_dir: Path, *options: str) -> dict[str, Any]:
     return manifest(data_dir)
 
 
+@pytest.mark.fast
 def test_data_dir(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ECOM_DATA_DIR", str(tmp_path / "elsewhere"))
     assert run_cli("generate", *SMALL).status == 0
@@ -53,17 +52,20 @@ def test_data_dir(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.fast
 def test_scale(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ECOM_SCALE", "0.01")
     record = generated(run_cli, tmp_path / "d", "--workers", "1")["lake"]
     assert (record["scale"], record["row_counts"]) == (0.01, SMALL_ROWS)
 
 
+@pytest.mark.fast
 def test_an_option_wins_over_its_variable(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ECOM_SCALE", "0.5")
     assert generated(run_cli, tmp_path / "d", *SMALL)["lake"]["row_counts"] == SMALL_ROWS
 
 
+@pytest.mark.fast
 def test_seed(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     by_option = generated(run_cli, tmp_path / "option", *SMALL, "--seed", "7")["lake"]
     monkeypatch.setenv("ECOM_SEED", "7")
@@ -74,6 +76,7 @@ def test_seed(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert generated(run_cli, tmp_path / "default", *SMALL)["lake"]["content_hashes"] != by_option["content_hashes"]
 
 
+@pytest.mark.fast
 def test_end_date(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ECOM_END_DATE", "2020-06-30")
     assert generated(run_cli, tmp_path / "d", *SMALL)["lake"]["end_date"] == "2020-06-30"
@@ -82,6 +85,7 @@ def test_end_date(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert dates.max() <= dt.date(2020, 6, 30)
 
 
+@pytest.mark.fast
 def test_anomaly_rate(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     generated(run_cli, tmp_path / "option", *SMALL, "--anomaly-rate", "0.2")
     monkeypatch.setenv("ECOM_ANOMALY_RATE", "0.2")
@@ -91,6 +95,7 @@ def test_anomaly_rate(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path
     assert labels[1].equals(labels[0])
 
 
+@pytest.mark.fast
 def test_workers(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The generation's chunks run on that many worker processes."""
     from pipeline import stages
@@ -180,49 +185,58 @@ def after(argv: list[str], option: str) -> str:
     return argv[argv.index(option) + 1]
 
 
+@pytest.mark.fast
 def test_api_host(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ECOM_API_HOST", "0.0.0.0")
     assert after(serve("api")[0], "--host") == "0.0.0.0"
 
 
+@pytest.mark.fast
 def test_api_port(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ECOM_API_PORT", "8123")
     assert after(serve("api")[0], "--port") == "8123"
 
 
+@pytest.mark.fast
 def test_api_workers(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ECOM_API_WORKERS", "2")
     assert after(serve("api")[0], "--workers") == "2"
 
 
+@pytest.mark.fast
 def test_api_keys(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
     """The keys reach the API's own settings, which it builds from its environment: blanks dropped."""
     monkeypatch.setenv("ECOM_API_KEYS", " key-one, ,key-two ")
     assert serve("api")[1]["ECOM_API_KEYS"] == "key-one,key-two"
 
 
+@pytest.mark.fast
 def test_api_query_seconds(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
     """The analyses' time limit reaches the API's own settings (its effect: tests/api/test_limits.py)."""
     monkeypatch.setenv("ECOM_API_QUERY_SECONDS", "2.5")
     assert Settings.load(environ=serve("api")[1]).api_query_seconds == 2.5
 
 
+@pytest.mark.fast
 def test_api_query_slots(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
     """How many analyses run at once reaches the API's own settings (its effect: tests/api/test_limits.py)."""
     monkeypatch.setenv("ECOM_API_QUERY_SLOTS", "3")
     assert Settings.load(environ=serve("api")[1]).api_query_slots == 3
 
 
+@pytest.mark.fast
 def test_dashboard_host(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ECOM_DASHBOARD_HOST", "127.0.0.2")
     assert after(serve("dashboard")[0], "--server.address") == "127.0.0.2"
 
 
+@pytest.mark.fast
 def test_dashboard_port(serve: Callable[[str], Server], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ECOM_DASHBOARD_PORT", "8600")
     assert after(serve("dashboard")[0], "--server.port") == "8600"
 
 
+@pytest.mark.fast
 def test_every_setting_has_a_test() -> None:
     tested = {name.removeprefix("test_") for name in globals() if name.startswith("test_")}
     assert {f.name for f in fields(Settings)} <= tested
@@ -243,6 +257,7 @@ INVALID = {
 }
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize(("variable", "bad"), INVALID.items(), ids=INVALID.keys())
 def test_a_bad_variable_is_named(
     variable: str, bad: tuple[str, str], run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path

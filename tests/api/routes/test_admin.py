@@ -7,8 +7,6 @@ import pytest
 from tests.api.conftest import Served
 from tests.support.api import audit, problem, sql
 
-pytestmark = pytest.mark.fast
-
 
 def test_writes_make_marts_stale_until_a_refresh(writer: Served) -> None:
     before = writer.client.get("/analytics/category-revenue").json()
@@ -48,5 +46,6 @@ def test_writes_make_marts_stale_until_a_refresh(writer: Served) -> None:
     assert round((row["revenue"] - old["revenue"]) * 100) == round(created.json()["total_amount"] * 100)
 
 
+@pytest.mark.fast
 def test_refresh_needs_a_key(reader: Served) -> None:
     assert problem(reader.client.post("/admin/refresh-marts"), 403)["type"].endswith("writes-disabled")

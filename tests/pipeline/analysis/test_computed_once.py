@@ -13,9 +13,9 @@ from polars.testing import assert_frame_equal
 
 from pipeline.analysis import compute
 from pipeline.analysis.analyze import bound_queries
-from pipeline.analysis.derived import Derivation, derivations
+from pipeline.analysis.derived import Derivation, derivations, parse_derivation
 from pipeline.analysis.marts import MARTS
-from pipeline.analysis.queries import Value, all_queries, get_query
+from pipeline.analysis.queries import QueryFileError, Value, all_queries, get_query
 from pipeline.analysis.sources import connect_lake
 from tests.support.builds import Built
 
@@ -101,7 +101,7 @@ def test_each_derivation_is_its_query(
     with connect_lake(built.lake_dir) as con:
         mart_file = tmp_path / "source.parquet"
         con.execute(f"copy ({source.sql()}) to '{mart_file}' (format parquet)", source.bind())
-        derived = con.execute(derivation.statement(mart_file), {k: values[k] for k in derivation.params}).pl()
+        derived = con.execute(derivation.statement(mart_file), derivation.bind(values)).pl()
         direct = derivation.query.run(con, values)
     assert direct.height > 0
     assert_frame_equal(derived, direct, check_exact=True)
@@ -111,3 +111,11 @@ def test_a_derivation_applies_only_over_the_whole_history() -> None:
     derivation = derivations()["category_revenue"]
     assert derivation.applies(derivation.query.bind())
     assert not derivation.applies(derivation.query.bind({"start_date": "2024-01-01"}))
+
+
+def test_a_derivation_replaces_only_a_step_its_query_has(tmp_path: Path) -> None:
+    file = tmp_path / "category_revenue.sql"
+    header = "-- category_revenue: x\n-- from: mart_category_revenue_daily\n-- replaces: no_such_step\n"
+    file.write_text(header + "select 1\n")
+    with pytest.raises(QueryFileError, match="replaces 'no_such_step', which is not a CTE of"):
+        parse_derivation(file)

@@ -21,8 +21,7 @@ import pytest
 
 from pipeline.settings import Settings
 from tests.support.cli import Outcome, RunCli
-
-pytestmark = pytest.mark.fast
+from tests.support.tiers import fast_first
 
 BROKEN = 3  # rows broken per case, where a case breaks rows
 ROWS = [10, 11, 12]  # the rows broken (0-based), away from the edges of the file
@@ -345,7 +344,7 @@ def _load(run_cli: RunCli, fmt: str, source: Path, warehouse: Path) -> Outcome:
     return run_cli("load", "--data-dir", warehouse.parent, *argv)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", fast_first(CASES, [c.id for c in CASES]))
 def test_bad_input_is_rejected_and_the_warehouse_is_untouched(
     case: Case,
     good_run: GoodRun,
@@ -426,6 +425,7 @@ def test_duplicate_key_counts_the_duplicated_rows(
     assert build_files(prior_warehouse) == []
 
 
+@pytest.mark.fast
 def test_several_problems_are_all_reported(
     good_run: GoodRun,
     copy_export: Callable[[str], Path],
@@ -452,6 +452,7 @@ def test_several_problems_are_all_reported(
     assert sha256(prior_warehouse) == before
 
 
+@pytest.mark.fast
 def test_validate_rejects_the_same_input_without_building_anything(
     good_run: GoodRun, copy_export: Callable[[str], Path], tmp_path: Path, run_cli: RunCli
 ) -> None:
@@ -471,6 +472,7 @@ def test_validate_rejects_the_same_input_without_building_anything(
     assert [e["row"] for e in report["failures"][0]["examples"]] == [r + 1 for r in ROWS]
 
 
+@pytest.mark.fast
 def test_stderr_is_the_list_of_failures_and_nothing_else(
     good_run: GoodRun, copy_export: Callable[[str], Path], prior_warehouse: Path, run_cli: RunCli
 ) -> None:

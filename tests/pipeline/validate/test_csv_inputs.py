@@ -19,8 +19,7 @@ import pytest
 from pipeline.schema import TABLES
 from tests.pipeline.conftest import export
 from tests.support.cli import RunCli
-
-pytestmark = pytest.mark.fast
+from tests.support.tiers import fast_first
 
 Frames = dict[str, pl.DataFrame]
 COLUMNS = ["customer_id", "first_name", "last_name", "email", "signup_date"]
@@ -87,7 +86,7 @@ def as_rows(frame: pl.DataFrame) -> list[tuple[Any, ...]]:
     return frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).sort(frame.columns[0]).rows()
 
 
-@pytest.mark.parametrize("change", ACCEPTED.values(), ids=ACCEPTED.keys())
+@pytest.mark.parametrize("change", fast_first(ACCEPTED.values(), ACCEPTED.keys()))
 def test_csv_that_loads_with_exactly_its_values(
     change: Accepted, small_lake: Frames, tmp_path: Path, run_cli: RunCli
 ) -> None:
@@ -192,7 +191,7 @@ REFUSED: dict[str, Callable[[Path, pl.DataFrame], dict[str, Any]]] = {
 }
 
 
-@pytest.mark.parametrize("change", REFUSED.values(), ids=REFUSED.keys())
+@pytest.mark.parametrize("change", fast_first(REFUSED.values(), REFUSED.keys()))
 def test_csv_that_is_refused_with_one_clear_failure(
     change: Callable[[Path, pl.DataFrame], dict[str, Any]], small_lake: Frames, tmp_path: Path, run_cli: RunCli
 ) -> None:

@@ -15,11 +15,10 @@ from pipeline.schema import TABLES
 from pipeline.settings import Settings
 from pipeline.validate.rules import all_rules, check_rules
 from tests.support.cli import run_pipeline
+from tests.support.tiers import fast_first
 
-pytestmark = pytest.mark.fast
 
-
-@pytest.fixture(scope="module", params=[1.0, 0.37, 0.0007])
+@pytest.fixture(scope="module", params=fast_first([1.0, 0.37, 0.0007], ["1", "0.37", "0.0007"]))
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[float, Path]:
     return request.param, run_pipeline(tmp_path_factory.mktemp("rules"), "--scale", str(request.param))
 

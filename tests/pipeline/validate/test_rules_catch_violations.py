@@ -24,8 +24,7 @@ from pipeline.validate.rules import PARAMETER, all_rules
 from tests.pipeline.conftest import export
 from tests.support.cli import RunCli
 from tests.support.planting import append_copy, set_row
-
-pytestmark = pytest.mark.fast
+from tests.support.tiers import fast_first
 
 Frames = dict[str, pl.DataFrame]
 START, END = Settings(workers=1).window  # the default window, which `validate` uses without --end-date
@@ -311,7 +310,7 @@ def money(report: Any) -> Any:
 
 
 @pytest.mark.parametrize("path", ["lake", "csv"])
-@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+@pytest.mark.parametrize("case", fast_first(CASES.values(), CASES.keys()))
 def test_the_rule_reports_exactly_the_planted_violation(
     case: Callable[[Frames], Planted], path: str, small_lake: Frames, tmp_path: Path, run_cli: RunCli
 ) -> None:
@@ -339,6 +338,7 @@ def test_the_small_lake_breaks_no_rule(small_lake: Frames, tmp_path: Path, run_c
     assert (report["failures"], report["rules_passed"]) == ([], len(all_rules()))
 
 
+@pytest.mark.fast
 def test_every_rule_has_a_case(small_lake: Frames) -> None:
     window = {"window_start": str(START), "window_end": str(END)}
     rules = {(r.table, r.column, PARAMETER.sub(lambda m: window[m.group(1)], r.name)) for r in all_rules()}

@@ -31,8 +31,7 @@ from pipeline.schema import TABLES, schema
 from pipeline.warehouse.build import BuildRecord, WarehouseBuild
 from tests.pipeline.conftest import export
 from tests.support.planting import set_row
-
-pytestmark = pytest.mark.fast
+from tests.support.tiers import fast_first
 
 Frames = dict[str, pl.DataFrame]
 SQLITE3 = shutil.which("sqlite3") or "/usr/bin/sqlite3"
@@ -121,7 +120,7 @@ def collapsed(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.mark.parametrize("case", CHECKS.values(), ids=CHECKS.keys())
+@pytest.mark.parametrize("case", fast_first(CHECKS.values(), CHECKS.keys()))
 def test_lake_path_check(case: Case, small_lake: Frames, tmp_path: Path) -> None:
     frames = small_lake | {case.table: set_row(small_lake[case.table], ROW, **case.lake_value)}
     files = write_lake(frames, tmp_path / "broken")
@@ -132,6 +131,7 @@ def test_lake_path_check(case: Case, small_lake: Frames, tmp_path: Path) -> None
     assert refused.value.failures == [Failure(case.table, "", f"rejected by SQLite: {case.error}", 1)]
 
 
+@pytest.mark.fast
 def test_every_check_has_a_case() -> None:
     declared = {
         (table, column, collapsed(expression))
@@ -191,7 +191,7 @@ KEYS = {
 UNIQUE_KEYS = {name: case for name, case in KEYS.items() if not case.parent}
 
 
-@pytest.mark.parametrize("case", UNIQUE_KEYS.values(), ids=UNIQUE_KEYS.keys())
+@pytest.mark.parametrize("case", fast_first(UNIQUE_KEYS.values(), UNIQUE_KEYS.keys()))
 def test_lake_path_key(case: KeyCase, small_lake: Frames, tmp_path: Path) -> None:
     """Refused by DuckDB's insert (a primary key) or by the unique index built after it."""
     frames = small_lake | {case.table: case.change(small_lake[case.table])}
@@ -206,7 +206,7 @@ def test_lake_path_key(case: KeyCase, small_lake: Frames, tmp_path: Path) -> Non
 # --- the proof of the copy: a fill that loses, adds or changes a row is caught -----------------------------------
 
 # Each tampers with one table right after its fill, as a bug in the fill would (through sqlite3: the build's own
-# connections are closed between the fill and the proof).
+# connection detaches the file between the fill and the proof).
 FIRST = "(select min({key}) from {table})"
 FILL_BUGS = {
     "one value changed": (
@@ -233,15 +233,15 @@ FILL_BUG_RULES = {
 }
 
 
-@pytest.mark.parametrize("bug", FILL_BUGS, ids=FILL_BUGS)
+@pytest.mark.parametrize("bug", fast_first(FILL_BUGS, FILL_BUGS))
 def test_a_fill_bug_is_caught_by_the_proof_of_the_copy(
     bug: str, small_lake: Frames, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     table, tamper = FILL_BUGS[bug]
     fill = WarehouseBuild._fill_table
 
-    def buggy_fill(self: WarehouseBuild, filled: str, advance: Callable[[int], None]) -> None:
-        fill(self, filled, advance)
+    def buggy_fill(self: WarehouseBuild, con: object, filled: str, advance: Callable[[int], None]) -> None:
+        fill(self, con, filled, advance)  # type: ignore[arg-type]
         if filled == table:
             with closing(sqlite3.connect(self.build)) as db, db:
                 db.execute(tamper.format(key=schema().primary_keys[table], table=table))
@@ -256,11 +256,13 @@ def test_a_fill_bug_is_caught_by_the_proof_of_the_copy(
     assert [(f.table, f.rule) for f in caught.value.failures] == [(table, expected)]
 
 
+@pytest.mark.fast
 def test_the_unbroken_lake_builds_and_is_proven(good_warehouse: Path, small_lake: Frames) -> None:
     """The control of the lake path: the good lake goes in whole, and each table passes its proof."""
     assert counts(good_warehouse) == {t: f.height for t, f in small_lake.items()}
 
 
+@pytest.mark.fast
 def test_the_built_tables_declare_every_check_of_the_schema(good_warehouse: Path) -> None:
     """Filled without their CHECKs, the tables end with the statements of warehouse/schema.sql, which SQLite
     enforces on the next write (as through the API)."""
@@ -274,6 +276,7 @@ def test_the_built_tables_declare_every_check_of_the_schema(good_warehouse: Path
             )
 
 
+@pytest.mark.fast
 def test_every_key_has_a_case() -> None:
     declared = {(table, key, "") for table, key in schema().primary_keys.items()}
     declared |= {(table, column, "") for table, column in schema().unique_keys}
@@ -318,7 +321,7 @@ def counts(database: Path) -> dict[str, int]:
 CSV_CASES = {name: (c.table, c.csv_value, c.error) for name, c in CHECKS.items()}
 
 
-@pytest.mark.parametrize(("table", "values", "error"), CSV_CASES.values(), ids=CSV_CASES.keys())
+@pytest.mark.parametrize(("table", "values", "error"), fast_first(CSV_CASES.values(), CSV_CASES.keys(), unpack=True))
 def test_csv_path_check(table: str, values: dict[str, Any], error: str, small_lake: Frames, tmp_path: Path) -> None:
     text = small_lake[table].with_columns(pl.col(pl.Date).dt.to_string())
     done = import_csv(small_lake | {table: set_row(text, ROW, **values)}, tmp_path, table)
@@ -327,7 +330,7 @@ def test_csv_path_check(table: str, values: dict[str, Any], error: str, small_la
     assert counts(tmp_path / "warehouse.sqlite") == imported(small_lake, table)
 
 
-@pytest.mark.parametrize("case", KEYS.values(), ids=KEYS.keys())
+@pytest.mark.parametrize("case", fast_first(KEYS.values(), KEYS.keys()))
 def test_csv_path_key(case: KeyCase, small_lake: Frames, tmp_path: Path) -> None:
     done = import_csv(small_lake | {case.table: case.change(small_lake[case.table])}, tmp_path, case.table)
 

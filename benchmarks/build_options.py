@@ -1,0 +1,147 @@
+"""The warehouse fill's options, one table at a time: what the build does, against what it could do instead.
+
+    python -m benchmarks.build_options LAKE_DIR [--table order_items --table orders] [--rounds 2] [--output PATH.json]
+
+Each variant fills the table from the lake's Parquet parts into a fresh SQLite file (DuckDB's sqlite extension, one
+thread, in key order, no journal: as ``pipeline.warehouse.build``), builds its indexes, then proves it (the
+read-back checksum and a read-write ``quick_check``, which evaluates the CHECKs). Timed per phase, wall and CPU
+seconds of this process (DuckDB's and SQLite's threads included). Variants, each differing from ``as built`` in one
+thing: the CHECKs evaluated on insert too; the indexes created before the fill; pages of 16 and 64 KiB; the
+index sorter on two threads. Rounds alternate the variants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from benchmarks.environment import command_line, machine
+from pipeline import duck, lake
+from pipeline.ddl import without_checks
+from pipeline.schema import schema
+from pipeline.warehouse.build import checksum_sql, declare_checks, insert_statement
+from pipeline.warehouse.sqlite import sqlite_connection
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    checks_on_insert: bool = False
+    indexes_first: bool = False
+    page_size: int = 4096
+    sorter_threads: int = 0
+
+
+VARIANTS = (
+    Variant("as built"),
+    Variant("CHECKs on insert too", checks_on_insert=True),
+    Variant("indexes before the fill", indexes_first=True),
+    Variant("16 KiB pages", page_size=16384),
+    Variant("64 KiB pages", page_size=65536),
+    Variant("index sorter on 2 threads", sorter_threads=2),
+)
+
+
+@dataclass
+class Timed:
+    wall: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        yield
+        self.wall[name] = round(time.perf_counter() - wall, 3)
+        self.cpu[name] = round(time.process_time() - cpu, 3)
+
+
+def _create(path: Path, table: str, variant: Variant) -> None:
+    ddl = schema().table_sql[table]
+    with sqlite_connection(path, unjournaled=True) as db:
+        db.execute(f"pragma page_size = {variant.page_size}")
+        db.execute(ddl if variant.checks_on_insert else without_checks(ddl))
+        if variant.indexes_first:
+            for statement in schema().indexes[table]:
+                db.execute(statement)
+
+
+def _fill(path: Path, table: str, parts: list[Path], spill: Path) -> None:
+    with duck.connection(spill, "1GiB", threads=1, keep_order=True) as con:
+        duck.attach_warehouse(con, path, read_only=False, journal_off=True)
+        con.execute(insert_statement(table, parts))
+
+
+def _index(path: Path, table: str, variant: Variant) -> None:
+    with sqlite_connection(path, unjournaled=True) as db:
+        db.execute(f"pragma threads = {variant.sorter_threads}")
+        for statement in schema().indexes[table]:
+            db.execute(statement)
+
+
+def _prove(path: Path, table: str, spill: Path) -> None:
+    with duck.connection(spill, "1GiB", threads=1) as con:
+        duck.attach_warehouse(con, path)
+        con.execute(checksum_sql(table, f"{duck.WAREHOUSE_ALIAS}.{table}")).fetchone()
+    with sqlite_connection(path) as db:
+        verdict = db.execute(f"pragma quick_check({table})").fetchall()
+    assert verdict == [("ok",)], verdict
+
+
+def measure(table: str, parts: list[Path], variant: Variant, scratch: Path) -> Timed:
+    path = scratch / f"{table}.sqlite"
+    path.unlink(missing_ok=True)
+    timed = Timed()
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("create", lambda: _create(path, table, variant)),
+        ("fill", lambda: _fill(path, table, parts, scratch)),
+        ("index", lambda: None if variant.indexes_first else _index(path, table, variant)),
+        ("declare", lambda: None if variant.checks_on_insert else declare_checks(path, [table])),
+        ("prove", lambda: _prove(path, table, scratch)),
+    ]
+    for name, step in steps:
+        with timed.phase(name):
+            step()
+    path.unlink()
+    return timed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lake_dir", type=Path)
+    parser.add_argument("--table", action="append", dest="tables", help="default: order_items and orders")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--output", type=Path, metavar="PATH.json")
+    args = parser.parse_args()
+    tables = args.tables or ["order_items", "orders"]
+    files = lake.lake_tables(args.lake_dir)
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="build-options-") as scratch:
+        for round_number in range(1, args.rounds + 1):
+            order = VARIANTS if round_number % 2 else tuple(reversed(VARIANTS))
+            for variant in order:
+                for table in tables:
+                    timed = measure(table, files[table], variant, Path(scratch))
+                    total_wall, total_cpu = sum(timed.wall.values()), sum(timed.cpu.values())
+                    print(f"round {round_number}  {table:12} {variant.name:26} wall {total_wall:6.2f}  "
+                          f"cpu {total_cpu:6.2f}  " + "  ".join(f"{k} {v:.2f}" for k, v in timed.wall.items()),
+                          flush=True)  # fmt: skip
+                    runs.append({"round": round_number, "table": table, "variant": asdict(variant), **asdict(timed)})
+    if args.output is not None:
+        record = {
+            "command": command_line("python -m benchmarks.build_options", sys.argv[1:], {"--output": "<output>"}),
+            "machine": machine(),
+            "lake": lake.read_record(args.lake_dir),
+            "runs": runs,
+        }
+        args.output.write_text(json.dumps(record, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
