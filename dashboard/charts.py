@@ -19,7 +19,7 @@ from dashboard import formats
 PERIOD_WORDS = {"day": "Day", "week": "Week (from Monday)", "month": "Month"}
 HEIGHT = 340
 TICKS = 5  # about this many steps on a value axis
-STEPS = (1, 2, 2.5, 5, 10)  # round steps within a power of ten
+AXIS_STEPS = (1, 2, 2.5, 5, 10)  # round steps of a value axis within a power of ten
 # Round prices to mark a log axis with: 1-2-5 in every decade.
 PRICE_TICKS = [m * 10**e for e in range(-2, 7) for m in (1, 2, 5)]
 
@@ -30,7 +30,7 @@ def value_axis(values: Iterable[float | None], *, money: bool = False) -> dict[s
     TICKS round steps, whole ones for counts."""
     top = max((v for v in values if v is not None), default=0.0) or 1.0
     power = 10 ** math.floor(math.log10(top / TICKS))
-    step = next(m * power for m in STEPS if m * power >= top / TICKS)
+    step = next(m * power for m in AXIS_STEPS if m * power >= top / TICKS)
     step = step if money else max(1, round(step))
     ticks = [i * step for i in range(math.floor(top / step) + 2)]
     label = formats.compact_money if money else formats.compact_count
