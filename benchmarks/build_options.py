@@ -137,7 +137,8 @@ def main() -> None:
         record = {
             "command": command_line("python -m benchmarks.build_options", sys.argv[1:], {"--output": "<output>"}),
             "machine": machine(),
-            "lake": lake.read_record(args.lake_dir),
+            # The lake's paths are this machine's: its seed, scale and content hashes say which lake it was.
+            "lake": {k: v for k, v in lake.read_record(args.lake_dir).items() if k not in {"path", "labels"}},
             "runs": runs,
         }
         args.output.write_text(json.dumps(record, indent=1) + "\n")

@@ -14,10 +14,12 @@ script run with every chart drawn:
 - filter change: the sidebar's date range set to the last 92 days (the reads of the range are not cached);
 - cached rerender: back to the whole window (every result cached).
 
-Also measured in the same run: the first page view after ``python -m pipeline dashboard`` starts (the process
-cold: imports included), and the floor of Streamlit and the browser: the empty state (no warehouse) shown again
-by a warm server. SQLite's plan of every statement (EXPLAIN QUERY PLAN) says how it read the tables. Results: the
-page docs/benchmarks/dashboard.md and the raw docs/benchmarks/dashboard.json beside it.
+Also measured in the same run: the cold start, the first page view after ``python -m pipeline dashboard`` starts
+(the server prepares its first page before it listens, ``dashboard.serve``; the browser page is new, nothing of
+the page cached), once per round on a fresh server, until the script run ends (as issue 24 measured it, target
+2 s) and until every chart is drawn; and the floor of Streamlit and the browser: the empty state (no warehouse)
+shown again by a warm server. SQLite's plan of every statement (EXPLAIN QUERY PLAN) says how it read the tables.
+Results: the page docs/benchmarks/dashboard.md and the raw docs/benchmarks/dashboard.json beside it.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from tools import browser, recorder
 DOCS = PROJECT_ROOT / "docs"
 STEPS = ("first render", "new session", "filter change", "cached rerender")
 TARGETS = {"first render": 2.0, "new session": 2.0, "filter change": 0.5, "cached rerender": 0.5}
+COLD_START_TARGET = 2.0  # seconds until the first view's script run ends
 FILTER_DAYS = 92
 PACKAGES = ("streamlit", "plotly", "duckdb", "polars", "playwright")
 # How the command records its path options: the page is committed, the paths are one machine's.
@@ -123,15 +126,21 @@ def measure_page(
     return result
 
 
-def measure_views(chromium: Browser, data_dir: Path, work: Path, views: int) -> list[float]:
-    """The Overview opened ``views`` times in new sessions on a server just started: the first with the
-    process cold, the others warm."""
+def measure_views(chromium: Browser, data_dir: Path, work: Path, views: int) -> dict[str, Any]:
+    """The Overview opened ``views`` times in new sessions of a new browser page on a server just started: the
+    first the server's first view, the others warm. Per view, the seconds until its script run ended and until
+    every chart was drawn; and the server's start, from its launch to its health check answering."""
+    launched = time.perf_counter()
     with browser.serve(data_dir, work / "server.log") as served:
+        start = time.perf_counter() - launched
         page = browser.new_page(chromium)
-        seconds = [_new_document(page, lambda: page.goto(f"{served.url}/"))]
-        seconds += [_new_document(page, page.reload) for _ in range(views - 1)]
+        shown = []
+        for view in range(views):
+            seconds = _new_document(page, page.reload if view else lambda: page.goto(f"{served.url}/"))
+            drawing = browser.last_run(page)[1]
+            shown.append({"script_end_s": round(seconds - drawing, 3), "drawn_s": round(seconds, 3)})
         page.close()
-    return seconds
+    return {"server_start_s": round(start, 3), "views": shown}
 
 
 def run(data_dir: Path, rounds: int, only: list[str] | None, command: str) -> dict[str, Any]:
@@ -141,10 +150,11 @@ def run(data_dir: Path, rounds: int, only: list[str] | None, command: str) -> di
         work = Path(scratch)
         empty = work / "empty"
         empty.mkdir()
-        floor = measure_views(chromium, empty, work, rounds + 1)[1:]  # the browser caches Streamlit's scripts
-        cold = measure_views(chromium, data_dir, work, 1)[0]
+        # The browser caches Streamlit's scripts: the floor is the views after the first.
+        floor = [view["drawn_s"] for view in measure_views(chromium, empty, work, rounds + 1)["views"][1:]]
+        cold = [measure_views(chromium, data_dir, work, 1) for _ in range(rounds)]
         log = work / "statements.jsonl"
-        launcher = ("-m", "tools.recorder", str(log), "--preload")
+        launcher = ("-m", "tools.recorder", str(log))
         with browser.serve(data_dir, work / "server.log", launcher=launcher) as served:
             page = browser.new_page(chromium)
             for path in pages:  # a warm process
@@ -170,7 +180,7 @@ def run(data_dir: Path, rounds: int, only: list[str] | None, command: str) -> di
         "rounds": rounds,
         "machine": machine(),
         "versions": versions() | {p: version(p) for p in PACKAGES} | {"chromium": chromium_version},
-        "cold_start_overview_s": round(cold, 3),
+        "cold_start": cold,
         "empty_state_floor_s": round(statistics.median(floor), 3),
         "pages": pages,
     }
@@ -240,14 +250,24 @@ def render(results: dict[str, Any]) -> str:
         ]
         lines.append(f"| {browser.PAGES[path]} | {' | '.join(cells)} |")
     floor = results["empty_state_floor_s"]
+    first_views = [{**r["views"][0], "server_start_s": r["server_start_s"]} for r in results["cold_start"]]
+    cold = {key: statistics.median(v[key] for v in first_views) for key in first_views[0]}
+    each = ", ".join(f"{v['script_end_s']:.2f} / {v['drawn_s']:.2f}" for v in first_views)
     lines += [
         "",
         f"Targets: first render <= 2 s, rerender after a filter change <= 0.5 s. Baseline in the same run: the "
         f"empty state (Streamlit and the browser, no warehouse; a warm server, a new session) renders in "
-        f"{floor:.2f} s; the first view after `python -m pipeline dashboard` starts, the process cold (imports, "
-        f"DuckDB's first connection), took {results['cold_start_overview_s']:.2f} s. "
-        f"Filter change: the last {results['filter_days']} days of the window; cached rerender: back to the whole "
-        "window.",
+        f"{floor:.2f} s. Filter change: the last {results['filter_days']} days of the window; cached rerender: back "
+        "to the whole window.",
+        "",
+        f"**Cold start** (median of {len(first_views)} fresh servers): the first view after `python -m pipeline "
+        f"dashboard` starts, in a new browser page with nothing cached, ended its script run after "
+        f"{cold['script_end_s']:.2f} s (target {COLD_START_TARGET:.0f} s, as issue 24 measured it: "
+        f"{'met' if cold['script_end_s'] <= COLD_START_TARGET else '**missed**'}) and had its chart drawn after "
+        f"{cold['drawn_s']:.2f} s (the drawing is the browser's, on a page that loads Plotly's script first). "
+        "The server draws its first page once before it listens (`dashboard.serve`): from its launch to its "
+        f"health check answering took {cold['server_start_s']:.2f} s. Each round (script run ended / drawn, s): "
+        f"{each}.",
         "",
         "What each page asked the warehouse on its first render (round 1; `search`: through a key or an index, "
         "`mart`: a mart read, `page`: a list walked in key or date order up to its page; a whole read of a big "

@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from benchmarks.environment import machine
+from benchmarks.environment import command_line, machine
 
 OWN_RECORDS = {"build_record", "audit_log", "mart_state", "sqlite_sequence", "sqlite_stat1"}
 
@@ -76,7 +76,9 @@ def main() -> None:
         print(f"{'same' if equal else 'DIFFERENT':9} {name}")
     print(f"{sum(same.values())} of {len(same)} outputs the same")
     if args.output is not None:
-        record = {"machine": machine(), "outputs": same}
+        placeholders = {"--output": "<output>"}
+        command = command_line("python -m benchmarks.same_outputs", sys.argv[1:], placeholders)
+        record = {"command": command, "machine": machine(), "outputs": same}
         args.output.write_text(json.dumps(record, indent=2) + "\n")
     sys.exit(0 if all(same.values()) else 1)
 

@@ -1,10 +1,11 @@
 """The image's health check: probe what this container serves, found from its processes' command lines.
 
 One image runs every role, so the check follows the processes rather than a fixed URL: uvicorn (``api``) is
-asked for ``/health``, Streamlit (``dashboard``) for ``/_stcore/health``, each on the port it was started with.
-A container that runs neither runs a batch command (``run``, ``load``, ...), which is healthy while it runs.
-Every process is looked at, not only PID 1, so the check also holds under an init (``docker run --init``).
-Exit 0 healthy, 1 not. Standard library only: it runs every few seconds, so it must start fast.
+asked for ``/health``, Streamlit (``dashboard``, run as ``python -m dashboard.serve``) for ``/_stcore/health``,
+each on the port it was started with. A container that runs neither runs a batch command (``run``, ``load``,
+...), which is healthy while it runs. Every process is looked at, not only PID 1, so the check also holds under
+an init (``docker run --init``). Exit 0 healthy, 1 not. Standard library only: it runs every few seconds, so it
+must start fast.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 # (the module run with -m, the option that holds its port, the port without it, the path to ask)
 SERVERS = (
     ("uvicorn", "--port", "8000", "/health"),
-    ("streamlit", "--server.port", "8501", "/_stcore/health"),
+    ("dashboard.serve", "--server.port", "8501", "/_stcore/health"),
 )
 
 

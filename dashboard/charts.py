@@ -7,16 +7,39 @@ total, an average per row), and it says so.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+from typing import Any
+
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboard import formats
+
 PERIOD_WORDS = {"day": "Day", "week": "Week (from Monday)", "month": "Month"}
 HEIGHT = 340
-MONEY_AXIS = {"tickprefix": "$", "separatethousands": True}
-# A second axis counts whole things, and picks its own ticks (not those of the first axis).
-COUNT_AXIS = {"tickmode": "auto", "tickformat": ",d", "rangemode": "tozero"}
+TICKS = 5  # about this many steps on a value axis
+AXIS_STEPS = (1, 2, 2.5, 5, 10)  # round steps of a value axis within a power of ten
 # Round prices to mark a log axis with: 1-2-5 in every decade.
 PRICE_TICKS = [m * 10**e for e in range(-2, 7) for m in (1, 2, 5)]
+
+
+def value_axis(values: Iterable[float | None], *, money: bool = False) -> dict[str, Any]:
+    """A linear axis from 0 past the largest of ``values``, its ticks labelled as the metrics are (K, M, B from
+    10,000 up, ``formats.compact_*``), which Plotly's own formats cannot do (its SI prefixes say k and G): about
+    TICKS round steps, whole ones for counts."""
+    top = max((v for v in values if v is not None), default=0.0) or 1.0
+    power = 10 ** math.floor(math.log10(top / TICKS))
+    step = next(m * power for m in AXIS_STEPS if m * power >= top / TICKS)
+    step = step if money else max(1, round(step))
+    ticks = [i * step for i in range(math.floor(top / step) + 2)]
+    label = formats.compact_money if money else formats.compact_count
+    return {
+        "tickmode": "array",
+        "tickvals": ticks,
+        "ticktext": [label(t, trim=True) for t in ticks],
+        "range": [0, top * 1.05],
+    }
 
 
 def _figure(title: str | None = None, height: int = HEIGHT) -> go.Figure:
@@ -45,8 +68,14 @@ def revenue_over_time_chart(frame: pl.DataFrame, grain: str) -> go.Figure:
     )
     figure.update_layout(
         xaxis_title=PERIOD_WORDS[grain],
-        yaxis={"title": "Revenue", **MONEY_AXIS},
-        yaxis2={"title": "Orders", "overlaying": "y", "side": "right", "showgrid": False, **COUNT_AXIS},
+        yaxis={"title": "Revenue", **value_axis(frame["revenue"], money=True)},
+        yaxis2={
+            "title": "Orders",
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            **value_axis(frame["order_count"]),
+        },
     )
     return figure
 
@@ -64,7 +93,7 @@ def signups_chart(frame: pl.DataFrame, grain: str) -> go.Figure:
 def _per_period(frame: pl.DataFrame, grain: str, column: str, title: str, color: str) -> go.Figure:
     figure = _figure()
     figure.add_bar(x=frame["period_start"].to_list(), y=frame[column].to_list(), name=title, marker_color=color)
-    figure.update_layout(xaxis_title=PERIOD_WORDS[grain], yaxis_title=title)
+    figure.update_layout(xaxis_title=PERIOD_WORDS[grain], yaxis={"title": title, **value_axis(frame[column])})
     return figure
 
 
@@ -117,7 +146,9 @@ def rfm_segments_chart(frame: pl.DataFrame) -> go.Figure:
         marker_color="#B279A2",
         name="Customers",
     )
-    figure.update_layout(xaxis_title="Segment", yaxis_title="Customers", hovermode="closest")
+    figure.update_layout(
+        xaxis_title="Segment", yaxis={"title": "Customers", **value_axis(frame["row_count"])}, hovermode="closest"
+    )
     return figure
 
 
@@ -137,7 +168,8 @@ def customer_spend_chart(frame: pl.DataFrame) -> go.Figure:
         name="Spend",
         marker_color="#4C78A8",
     )
-    figure.update_layout(xaxis_title="Month", yaxis={"title": "Spend", **MONEY_AXIS}, hovermode="closest")
+    spend_axis = value_axis(monthly["spend"], money=True)
+    figure.update_layout(xaxis_title="Month", yaxis={"title": "Spend", **spend_axis}, hovermode="closest")
     return figure
 
 
@@ -175,7 +207,10 @@ def category_revenue_chart(frame: pl.DataFrame, grain: str) -> go.Figure:
     for category in sorted(set(frame["category"].to_list())):
         rows = frame.filter(pl.col("category") == category)
         figure.add_bar(x=rows["period_start"].to_list(), y=rows["revenue"].to_list(), name=category)
-    figure.update_layout(barmode="stack", xaxis_title=PERIOD_WORDS[grain], yaxis={"title": "Revenue", **MONEY_AXIS})
+    stacks = frame.group_by("period_start").agg(pl.col("revenue").sum())["revenue"]
+    figure.update_layout(
+        barmode="stack", xaxis_title=PERIOD_WORDS[grain], yaxis={"title": "Revenue", **value_axis(stacks, money=True)}
+    )
     return figure
 
 
@@ -223,7 +258,8 @@ def top_products_chart(frame: pl.DataFrame, rank_by: str) -> go.Figure:
         name=rank_by.title(),
         marker_color="#4C78A8",
     )
-    axis = {"title": "Revenue", **MONEY_AXIS} if rank_by == "revenue" else {"title": "Units sold"}
+    axis = {"title": "Revenue" if rank_by == "revenue" else "Units sold"}
+    axis |= value_axis(frame[rank_by], money=rank_by == "revenue")
     figure.update_layout(xaxis=axis, yaxis={"autorange": "reversed"}, hovermode="closest")
     return figure
 
@@ -268,7 +304,11 @@ def bought_together_chart(frame: pl.DataFrame) -> go.Figure:
         name="Orders together",
         marker_color="#E45756",
     )
-    figure.update_layout(xaxis_title="Orders with both", yaxis={"autorange": "reversed"}, hovermode="closest")
+    figure.update_layout(
+        xaxis={"title": "Orders with both", **value_axis(ordered["orders_together"])},
+        yaxis={"autorange": "reversed"},
+        hovermode="closest",
+    )
     return figure
 
 
@@ -289,7 +329,11 @@ def power_users_chart(frame: pl.DataFrame) -> go.Figure:
         hovertemplate="%{text}: %{x} orders, $%{y:,.2f}, active %{customdata} months<extra></extra>",
         name="Power users",
     )
-    figure.update_layout(xaxis_title="Orders", yaxis={"title": "Spend", **MONEY_AXIS}, hovermode="closest")
+    figure.update_layout(
+        xaxis={"title": "Orders", **value_axis(frame["order_count"])},
+        yaxis={"title": "Spend", **value_axis(frame["total_spend"], money=True)},
+        hovermode="closest",
+    )
     return figure
 
 
@@ -303,7 +347,7 @@ def repeat_purchases_chart(frame: pl.DataFrame) -> go.Figure:
     )
     figure.update_layout(
         xaxis_title="Month of first order",
-        yaxis_title="New buyers",
+        yaxis={"title": "New buyers", **value_axis(frame["new_buyers"])},
         yaxis2={
             "title": "Bought again",
             "overlaying": "y",
@@ -322,7 +366,11 @@ def anomaly_kinds_chart(frame: pl.DataFrame) -> go.Figure:
     figure.add_bar(
         x=ordered["kind"].to_list(), y=ordered["row_count"].to_list(), name="Flagged orders", marker_color="#E45756"
     )
-    figure.update_layout(xaxis_title="Rule that flagged the order", yaxis_title="Orders", hovermode="closest")
+    figure.update_layout(
+        xaxis_title="Rule that flagged the order",
+        yaxis={"title": "Orders", **value_axis(ordered["row_count"])},
+        hovermode="closest",
+    )
     return figure
 
 

@@ -250,3 +250,16 @@ def grain_picker(view: View, label: str, key: str) -> str:
     """A day / week / month switch, starting at the period that suits the date range."""
     chosen: str = st.radio(label, GRAINS, index=GRAINS.index(view.grain()), horizontal=True, key=key)
     return chosen
+
+
+def metric(column: Any, label: str, value: float | None, about: str, *, money: bool = False) -> None:
+    """A metric of money or a count in the compact format (12.3K, $1.14B; a card is too narrow for a full figure
+    at scale) with ``about`` and the exact figure in its help; ``None``: there is none (n/a)."""
+    if value is None:
+        column.metric(label, formats.NOTHING, help=about)
+        return
+    if money:
+        shown, exact = formats.compact_money(value), formats.money(value)
+    else:
+        shown, exact = formats.compact_count(value), formats.count(int(value))
+    column.metric(label, shown, help=f"{about} Exactly {exact}.")

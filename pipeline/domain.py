@@ -45,7 +45,10 @@ ANOMALY_DESCRIPTIONS = {
         f"every line of the order has a wholesale quantity ({EXTREME_QUANTITY[0]} to {EXTREME_QUANTITY[1] - 1} "
         "units), so its total is extreme"
     ),
-    AnomalyKind.BURST: f"one customer places {BURST_SIZE[0]} to {BURST_SIZE[1] - 1} orders on the same day",
+    AnomalyKind.BURST: (
+        f"a new account (signed up that day, or the newest one) places {BURST_SIZE[0]} to {BURST_SIZE[1] - 1} "
+        "orders on the same day"
+    ),
     AnomalyKind.PAYMENT_MISMATCH: (
         f"the payment amount differs from the order total: {MISMATCH_UNDERPAY_SHARE[0]:.0%} to "
         f"{MISMATCH_UNDERPAY_SHARE[1]:.0%} of it, or ${MISMATCH_OVERPAY_CENTS[0] / 100:,.2f} to "

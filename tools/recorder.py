@@ -5,7 +5,7 @@ its SQLite text and values (inside ``sqlite_query``), its rows and its time. ``c
 (``EXPLAIN QUERY PLAN``) how it runs each: a page may search the big tables through a key or an index, walk one in
 key order for a page of a list, and read marts whole, but never read a big table whole.
 
-``python -m tools.recorder OUT --data-dir D --dashboard-port P [--preload]`` serves the dashboard as
+``python -m tools.recorder OUT --data-dir D --dashboard-port P`` serves the dashboard as
 ``python -m pipeline dashboard`` does, writing each statement to OUT as a JSON line; SIGUSR1 empties its caches.
 """
 
@@ -180,9 +180,9 @@ def read_log(path: Path) -> list[Statement]:
 
 
 def serve(argv: list[str]) -> None:
-    """The dashboard as ``python -m pipeline dashboard`` serves it, each statement appended to a JSON-lines file."""
-    from streamlit.web import cli
-
+    """The dashboard as ``python -m pipeline dashboard`` serves it (its first page prepared, ``dashboard.serve``),
+    each statement appended to a JSON-lines file."""
+    from dashboard import serve as dashboard_server
     from pipeline.commands.dashboard import streamlit_options
     from pipeline.commands.serve import environment
     from pipeline.settings import Settings
@@ -191,17 +191,7 @@ def serve(argv: list[str]) -> None:
     parser.add_argument("log", type=Path)
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--dashboard-port", required=True)
-    parser.add_argument(
-        "--preload", action="store_true", help="import the dashboard's modules before serving (a warm process)"
-    )
     args = parser.parse_args(argv)
-    if args.preload:
-        # DuckDB imports pandas and pyarrow for the first bound parameters and the first result handed to Polars.
-        import pandas  # noqa: F401
-        import pyarrow  # noqa: F401
-
-        import dashboard.app  # shell, data: Polars, DuckDB, pipeline.warehouse
-        import dashboard.charts  # noqa: F401  Plotly
     cleared = args.log.with_suffix(".cleared")
 
     def clear_caches(*_: object) -> None:
@@ -221,8 +211,7 @@ def serve(argv: list[str]) -> None:
             log.write(json.dumps(asdict(statement), default=str) + "\n")
 
     with recording(write):
-        sys.argv = ["streamlit", *streamlit_options(settings)]
-        cli.main()
+        dashboard_server.main(streamlit_options(settings))
 
 
 if __name__ == "__main__":

@@ -143,9 +143,10 @@ def startup(work: Path) -> Startup:
     sql = [PYTHON, "-m", "pipeline", "sql", "--data-dir", str(data_dir), "select 1"]
     sql_s = median_seconds(sql, STARTUP_RUNS)
     from pipeline.commands.sql import command
+    from pipeline.output_sets import SetPaths
     from pipeline.settings import Settings
 
-    shell = command(Settings(data_dir=data_dir), "select 1")
+    shell = command(Settings(data_dir=data_dir), "select 1", SetPaths(data_dir))
     shell_s = median_seconds(shell, STARTUP_RUNS)
     shutil.rmtree(data_dir, ignore_errors=True)
     return Startup(help_s, sql_s, shell_s)

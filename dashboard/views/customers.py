@@ -71,10 +71,10 @@ def _detail(view: layout.View, customer_id: int) -> None:
     st.markdown(f"#### {c['first_name']} {c['last_name']} (#{c['customer_id']}) · {c['email']}")
     joined, orders, spend, average = st.columns(4)
     joined.metric("Signed up", c["signup_date"].isoformat())
-    orders.metric("Orders", formats.count(c["order_count"]))
-    spend.metric("Spend", formats.money(c["total_spend"]))
+    layout.metric(orders, "Orders", c["order_count"], "Orders the customer placed.")
+    layout.metric(spend, "Spend", c["total_spend"], "Total of the customer's orders.", money=True)
     aov = formats.average(formats.cents(c["total_spend"]), c["order_count"]) if c["order_count"] else None
-    average.metric("Average order value", formats.NOTHING if aov is None else formats.money(aov))
+    layout.metric(average, "Average order value", aov, "Spend / orders, to the cent.", money=True)
     items = detail.orders.items
     if items.is_empty():
         st.info("No orders yet.")

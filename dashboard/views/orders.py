@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, formats, layout
+from dashboard import charts, data, layout
 from pipeline.warehouse.reads.pages import DEFAULT_PAGE
 
 _LIST_KEY = "order_list"
@@ -47,13 +47,13 @@ def _detail(view: layout.View, order_id: int) -> None:
     o = detail.order
     st.markdown(f"#### Order {o['order_id']} · customer {o['customer_id']} · {o['order_date'].isoformat()}")
     total, lines, paid = st.columns(3)
-    total.metric("Total", formats.money(o["total_amount"]))
-    lines.metric("Lines", formats.count(detail.lines.height))
+    layout.metric(total, "Total", o["total_amount"], "The sum of the order's lines.", money=True)
+    layout.metric(lines, "Lines", detail.lines.height, "Products on the order.")
     payment = o["payment"]
     if payment is None:
         paid.metric("Paid", "not paid")
     else:
-        paid.metric("Paid", formats.money(payment["amount"]))
+        layout.metric(paid, "Paid", payment["amount"], "The amount of the order's payment.", money=True)
         st.caption(
             f"Payment {payment['payment_id']}: {payment['payment_method']} on {payment['payment_date'].isoformat()}."
         )

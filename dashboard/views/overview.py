@@ -14,18 +14,16 @@ def render(view: layout.View) -> None:
     st.caption(view.caption())
     totals = data.totals(view.snapshot, view.start, view.end)
     revenue, orders, customers, average = st.columns(4)
-    revenue.metric("Revenue", formats.money(totals.revenue), help="Total of the orders placed in the date range.")
-    orders.metric("Orders", formats.count(totals.orders), help="Orders placed in the date range.")
-    customers.metric(
+    layout.metric(revenue, "Revenue", totals.revenue, "Total of the orders placed in the date range.", money=True)
+    layout.metric(orders, "Orders", totals.orders, "Orders placed in the date range.")
+    layout.metric(
+        customers,
         "Customers",
-        formats.count(totals.signups),
-        help="Customers who signed up in the date range (every customer, over the whole window).",
+        totals.signups,
+        "Customers who signed up in the date range (every customer, over the whole window).",
     )
-    aov = totals.average_order_value
-    average.metric(
-        "Average order value",
-        formats.NOTHING if aov is None else formats.money(aov),
-        help="Revenue / orders, to the cent.",
+    layout.metric(
+        average, "Average order value", totals.average_order_value, "Revenue / orders, to the cent.", money=True
     )
 
     grain = view.grain()

@@ -28,9 +28,9 @@ def _validation(records: data.Records) -> None:
     failures = report.get("failures", [])
     verdict, frames, rules, failed = st.columns(4)
     verdict.metric("Verdict", "valid" if not failures else "invalid")
-    frames.metric("Frames validated", formats.count(report.get("frames_validated", 0)))
-    rules.metric("Cross-table rules passed", formats.count(report.get("rules_passed", 0)))
-    failed.metric("Failed checks", formats.count(len(failures)))
+    layout.metric(frames, "Frames validated", report.get("frames_validated", 0), "Files checked against their model.")
+    layout.metric(rules, "Cross-table rules passed", report.get("rules_passed", 0), "Rules across files and tables.")
+    layout.metric(failed, "Failed checks", len(failures), "Checks the data failed, listed below.")
     st.caption(f"The last validation, of `{report.get('source', '?')}`.")
     if failures:
         columns = ("table", "column", "rule", "failing_rows")

@@ -1,4 +1,5 @@
-"""``dashboard``: serve the Streamlit dashboard (``dashboard/app.py``), headless."""
+"""``dashboard``: serve the Streamlit dashboard (``dashboard/app.py``), headless, through ``dashboard.serve``, which
+prepares the first page before the server listens."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def streamlit_options(settings: Settings) -> list[str]:
-    """``streamlit run`` and its options for the dashboard with these settings."""
+    """``streamlit run``'s arguments and options for the dashboard with these settings."""
     from pipeline.settings import PROJECT_ROOT
 
     return [
@@ -38,5 +39,5 @@ def streamlit_options(settings: Settings) -> list[str]:
 def main(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.commands.serve import replace_process
 
-    replace_process([sys.executable, "-m", "streamlit", *streamlit_options(settings)], settings)
+    replace_process([sys.executable, "-m", "dashboard.serve", *streamlit_options(settings)], settings)
     return 0  # not reached

@@ -51,20 +51,18 @@ class Baskets:
 
 @dataclass(frozen=True)
 class _Eligibility:
-    """Customers sorted by signup day with cumulative propensity, for sampling among those signed up."""
+    """Cumulative propensity in customer id order, which is signup order, for sampling among those signed up."""
 
-    customer_index: np.ndarray
     cumulative_propensity: np.ndarray
     signed_up_by_day: np.ndarray  # how many customers have signed up on or before each day
 
 
 @cache
-def _eligibility(seed: int, scale: float) -> _Eligibility:
-    """Cached in each worker (every order chunk needs it); 12 bytes a customer, the profiles themselves dropped."""
-    profile = customers.profile(seed, scale)
-    order = np.argsort(profile.signup_day, kind="stable").astype(np.int32)
-    signed_up = np.searchsorted(profile.signup_day[order], np.arange(WINDOW_DAYS), side="right")
-    return _Eligibility(order, np.cumsum(profile.propensity[order]), signed_up)
+def _eligibility(seed: int, scale: float, start_date: dt.date) -> _Eligibility:
+    """Cached in each worker (every order chunk needs it); 8 bytes a customer, the profiles themselves dropped."""
+    profile = customers.profile(seed, scale, start_date)
+    signed_up = np.searchsorted(profile.signup_day, np.arange(WINDOW_DAYS), side="right")
+    return _Eligibility(np.cumsum(profile.propensity), signed_up)
 
 
 @cache
@@ -94,6 +92,27 @@ def _plant_bursts(sizes: np.ndarray, kind: np.ndarray) -> np.ndarray:
     return owner
 
 
+def _buyers(eligible: _Eligibility, order_day: np.ndarray, chance: np.ndarray) -> np.ndarray:
+    """Each order's customer (an index, id - 1), drawn by propensity among the customers signed up by the order's
+    day (customers who never order have none); customer ids follow signup days, so those are the first ids."""
+    signed_up = eligible.signed_up_by_day[order_day]
+    pick = chance * eligible.cumulative_propensity[signed_up - 1]
+    position = np.searchsorted(eligible.cumulative_propensity, pick, side="right")
+    buyer: np.ndarray = np.minimum(position, signed_up - 1)
+    return buyer
+
+
+def _new_accounts(eligible: _Eligibility, order_day: np.ndarray, chance: np.ndarray) -> np.ndarray:
+    """A burst's customer: a new account, whatever its propensity, one of those who signed up on the burst's day
+    (or the newest before it), so that its orders stand out from a regular's busy day (decision 0061)."""
+    signed_up = eligible.signed_up_by_day[order_day]
+    signed_up_before = np.where(order_day > 0, eligible.signed_up_by_day[order_day - 1], 0)
+    newcomer: np.ndarray = np.minimum(
+        signed_up_before + (chance * (signed_up - signed_up_before)).astype(np.int64), signed_up - 1
+    )
+    return newcomer
+
+
 def simulate(seed: int, scale: float, chunk: int, start_date: dt.date, anomaly_rate: float) -> Baskets:
     """Every random draw comes from the stream of its concern, in a number fixed by the chunk's size."""
     plan = Plan.of(seed, scale)
@@ -119,12 +138,14 @@ def simulate(seed: int, scale: float, chunk: int, start_date: dt.date, anomaly_r
     too_late = (kind == AnomalyKind.LATE_PAYMENT) & (order_day >= WINDOW_DAYS - LATE_PAYMENT_DAYS[1])
     kind[too_late] = AnomalyKind.PAYMENT_MISMATCH
 
-    # Each order's customer is drawn by propensity among the customers signed up by the order's day.
-    eligible = _eligibility(seed, scale)
-    signed_up = eligible.signed_up_by_day[order_day]
-    pick = draw(Stream.CUSTOMER_PICK).random(n) * eligible.cumulative_propensity[signed_up - 1]
-    position = np.minimum(np.searchsorted(eligible.cumulative_propensity, pick, side="right"), signed_up - 1)
-    customer_id = (eligible.customer_index[position].astype(np.int64) + 1)[burst_anchor]
+    eligible = _eligibility(seed, scale, start_date)
+    chance = draw(Stream.CUSTOMER_PICK).random(n)
+    position = np.where(
+        kind == AnomalyKind.BURST,
+        _new_accounts(eligible, order_day, chance),
+        _buyers(eligible, order_day, chance),
+    )
+    customer_id = (position.astype(np.int64) + 1)[burst_anchor]
 
     items_per_order = 1 + np.bincount(draw(Stream.BASKET_SIZE).integers(0, n, size=n_items - n), minlength=n)
     item_order = np.repeat(np.arange(n), items_per_order)

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipeline.generate import vocab
+from pipeline.generate import calendar, vocab
 from pipeline.generate.plan import Plan, Stream, dates, rng
-from pipeline.settings import WINDOW_DAYS
 
 # Orders per customer is Poisson given a gamma-distributed propensity (a negative binomial overall):
 # shape < 1 gives many one-off buyers and a tail of power users.
 PROPENSITY_SHAPE = 0.6
-# Signups are front-loaded in the window (Beta(1, 1.6)), so most customers have time to order.
-SIGNUP_BETA = (1.0, 1.6)
+# This share of customers signs up and never orders (a newsletter, a wish list, an abandoned cart): their
+# propensity is zero. The others may still have no order yet, the more likely the later they signed up.
+NEVER_ORDERS_SHARE = 0.2
 EMAIL_SEPARATORS = (".", "_", "")
 
 
@@ -24,22 +24,29 @@ EMAIL_SEPARATORS = (".", "_", "")
 class CustomerProfile:
     """The per-customer facts that orders depend on, for customers [0, n) in id order."""
 
-    signup_day: np.ndarray  # days after the window start
+    signup_day: np.ndarray  # days after the window start, never decreasing with the id
     propensity: np.ndarray
 
 
-def _profile_chunk(seed: int, chunk: int, start: int, stop: int) -> CustomerProfile:
+def _profile_chunk(seed: int, scale: float, chunk: int, start_date: dt.date) -> CustomerProfile:
+    plan = Plan.of(seed, scale)
+    start, stop = plan.customer_chunks()[chunk]
     n = stop - start
-    signup_day = (rng(seed, Stream.SIGNUP_DAY, chunk).beta(*SIGNUP_BETA, size=n) * WINDOW_DAYS).astype(np.int32)
-    if start == 0:
-        signup_day[0] = 0  # someone is always there to place the first order of the window
+    # Stratified quantiles of the signup curve, as orders have theirs (decision 0003): ids follow signup dates.
+    quantile = (np.arange(start, stop) + rng(seed, Stream.SIGNUP_DAY, chunk).random(n)) / plan.customers
+    signup_day = calendar.signup_days(seed, start_date, quantile).astype(np.int32)
     propensity = rng(seed, Stream.PROPENSITY, chunk).gamma(PROPENSITY_SHAPE, 1 / PROPENSITY_SHAPE, size=n)
+    never_orders = rng(seed, Stream.NEVER_ORDERS, chunk).random(n) < NEVER_ORDERS_SHARE
+    if start == 0:
+        # Someone who buys is always there to place the first order of the window.
+        signup_day[0], never_orders[0] = 0, False
+    propensity[never_orders] = 0.0
     return CustomerProfile(signup_day, propensity)
 
 
-def profile(seed: int, scale: float) -> CustomerProfile:
+def profile(seed: int, scale: float, start_date: dt.date) -> CustomerProfile:
     """All customers' profiles, chunk by chunk (not kept: the order simulation keeps what it derives from them)."""
-    parts = [_profile_chunk(seed, c, a, b) for c, (a, b) in enumerate(Plan.of(seed, scale).customer_chunks())]
+    parts = [_profile_chunk(seed, scale, c, start_date) for c in range(len(Plan.of(seed, scale).customer_chunks()))]
     return CustomerProfile(np.concatenate([p.signup_day for p in parts]), np.concatenate([p.propensity for p in parts]))
 
 
@@ -70,6 +77,6 @@ def generate(seed: int, scale: float, chunk: int, start_date: dt.date) -> pl.Dat
             "first_name": first.names.gather(first_index),
             "last_name": last.names.gather(last_index),
             "email": email,
-            "signup_date": dates(start_date, _profile_chunk(seed, chunk, start, stop).signup_day),
+            "signup_date": dates(start_date, _profile_chunk(seed, scale, chunk, start_date).signup_day),
         }
     )

@@ -53,6 +53,7 @@ class Stream(IntEnum):
     PAYMENT_LAG = 23
     LATE_PAYMENT_LAG = 24
     MISMATCH = 25
+    NEVER_ORDERS = 26
 
 
 def rng(seed: int, stream: Stream, chunk: int) -> np.random.Generator:

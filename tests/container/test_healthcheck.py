@@ -18,7 +18,7 @@ PYTHON = "/opt/venv/bin/python"
         ([PYTHON, "-m", "uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "9000", "--workers", "1",
           "--no-access-log"], "http://127.0.0.1:9000/health"),
         # what `python -m pipeline dashboard` execs (pipeline/commands/dashboard.py)
-        ([PYTHON, "-m", "streamlit", "run", "/app/dashboard/app.py", "--server.headless", "true",
+        ([PYTHON, "-m", "dashboard.serve", "run", "/app/dashboard/app.py", "--server.headless", "true",
           "--server.address", "0.0.0.0", "--server.port", "8601"], "http://127.0.0.1:8601/_stcore/health"),
         ([PYTHON, "-m", "uvicorn", "api.main:app"], "http://127.0.0.1:8000/health"),
         # batch commands run no server, even when a server's name appears as an argument

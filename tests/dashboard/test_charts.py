@@ -141,6 +141,25 @@ def test_category_share_and_revenue(snap: data.Snapshot, db: sqlite3.Connection)
     }  # fmt: skip
     assert drawn == {(c, m): v for c, m, v in rows}
     assert stacked.layout.barmode == "stack"
+    # The axis reaches past the tallest stack, not the tallest bar.
+    per_month: Counter[str] = Counter()
+    for _, month, amount in rows:
+        per_month[month] += amount
+    assert max(v for _, _, v in rows) < max(per_month.values()) <= stacked.layout.yaxis.range[1] * 100
+
+
+def test_value_axes_read_as_the_metrics_do() -> None:
+    """Round steps from 0 past the largest value, labelled with the metrics' suffixes (K, M, B), not Plotly's
+    SI prefixes (k, G)."""
+    revenue = charts.value_axis([1_144_311_700.12, 3.0, None], money=True)
+    assert revenue["ticktext"] == ["$0", "$250M", "$500M", "$750M", "$1B", "$1.25B"]
+    assert revenue["tickvals"][-1] == 1_250_000_000
+    assert revenue["range"] == [0, pytest.approx(1_144_311_700.12 * 1.05)]
+    orders = charts.value_axis([54_471, 0])
+    assert orders["ticktext"] == ["0", "20K", "40K", "60K"]
+    assert charts.value_axis([7])["ticktext"] == ["0", "2", "4", "6", "8"]  # whole steps for counts
+    assert charts.value_axis([9_999], money=True)["ticktext"][-2:] == ["$8,000", "$10K"]
+    assert charts.value_axis([])["range"] == [0, 1.05]  # nothing to show: an axis all the same
 
 
 def test_price_distribution(snap: data.Snapshot, db: sqlite3.Connection) -> None:

@@ -110,15 +110,6 @@ def popularity(lake: Frames) -> Verdict:
 # --- customers --------------------------------------------------------------------------------------------------
 
 
-def signup_days(lake: Frames) -> Verdict:
-    """Signup day = floor(Beta(a, b) x window): KS distance between the empirical and the stated CDF of the day."""
-    day = (lake["customers"]["signup_date"] - START).dt.total_days().to_numpy()
-    n = day.size
-    empirical = np.searchsorted(np.sort(day), np.arange(WINDOW_DAYS), side="right") / n
-    stated = stats.beta(*customers.SIGNUP_BETA).cdf(np.arange(1, WINDOW_DAYS + 1) / WINDOW_DAYS)
-    return kolmogorov(f"signup days Beta{customers.SIGNUP_BETA}", float(np.abs(empirical - stated).max()), n)
-
-
 def email_domains(lake: Frames) -> Verdict:
     """Domain counts against the stated weights: chi-square goodness of fit."""
     domain = lake["customers"]["email"].str.extract(r"@(.+)$")
@@ -126,79 +117,142 @@ def email_domains(lake: Frames) -> Verdict:
     return chi_square("email domain weights", counts, np.asarray(vocab.EMAIL_DOMAIN_WEIGHTS))
 
 
-def orders_per_customer(lake: Frames) -> Verdict:
-    """Orders per customer: Poisson given a Gamma(shape k, mean 1) propensity, among the customers signed up by
-    each order's day. A customer who signed up on day s is exposed to e = sum over days d >= s of
-    orders(d) / signed_up(d) (the day's orders shared by the propensity of everyone signed up, mean 1 each), so
-    P(no order) = (1 + e / k)^-k; the number of customers without an order is a sum of such Bernoullis with
-    variance sum p(1 - p). A larger shape or a constant propensity (k -> infinity, Poisson) leaves fewer
-    customers without an order. Bursts reassign orders to one customer, so anomalous orders are left out."""
-    k = customers.PROPENSITY_SHAPE
-    orders = _normal_orders(lake)
+def _exposure(lake: Frames, orders: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's signup day and exposure e: the orders a buyer of propensity 1 who signed up that day is
+    expected to place, sum over days d >= s of orders(d) / ((1 - z) signed_up(d)) (the day's orders shared by the
+    propensity of everyone signed up, mean 1 - z each, z = NEVER_ORDERS_SHARE)."""
+    z = customers.NEVER_ORDERS_SHARE
     signup = (lake["customers"]["signup_date"] - START).dt.total_days().to_numpy()
     per_day = np.bincount((orders["order_date"] - START).dt.total_days().to_numpy(), minlength=WINDOW_DAYS)
     signed_up = np.searchsorted(np.sort(signup), np.arange(WINDOW_DAYS), side="right")
-    share = np.where(signed_up > 0, per_day / np.maximum(signed_up, 1), 0.0)
-    exposure = np.cumsum(share[::-1])[::-1][signup]  # sum over days >= signup
-    p_none = (1 + exposure / k) ** -k
+    share = np.where(signed_up > 0, per_day / np.maximum((1 - z) * signed_up, 1), 0.0)
+    return signup, np.cumsum(share[::-1])[::-1][signup]  # sum over days >= signup
+
+
+def orders_per_customer(lake: Frames) -> Verdict:
+    """Orders per customer: a share z (NEVER_ORDERS_SHARE) of customers never orders; the others are Poisson given
+    a Gamma(shape k, mean 1) propensity, among the customers signed up by each order's day. A buyer of exposure e
+    (_exposure) has no order with probability (1 + e / k)^-k, so P(no order) = z + (1 - z) (1 + e / k)^-k; the
+    number of customers without an order is a sum of such Bernoullis with variance sum p(1 - p). A larger shape,
+    a constant propensity (k -> infinity, Poisson) or no never-ordering share leaves fewer customers without an
+    order. Bursts go to whichever new account, so anomalous orders are left out."""
+    k, z = customers.PROPENSITY_SHAPE, customers.NEVER_ORDERS_SHARE
+    orders = _normal_orders(lake)
+    signup, exposure = _exposure(lake, orders)
+    p_none = z + (1 - z) * (1 + exposure / k) ** -k
     buyers = orders["customer_id"].n_unique()
     observed = signup.size - buyers
-    z = (observed - p_none.sum()) / math.sqrt((p_none * (1 - p_none)).sum())
-    return z_verdict(f"customers without an order under Gamma shape {k} ({observed} of {signup.size})", z)
+    z_score = (observed - p_none.sum()) / math.sqrt((p_none * (1 - p_none)).sum())
+    return z_verdict(
+        f"customers without an order, {z:.0%} never ordering, Gamma shape {k} ({observed} of {signup.size})", z_score
+    )
 
 
-# --- orders over time -------------------------------------------------------------------------------------------
+def orders_by_signup(lake: Frames) -> Verdict:
+    """Recent signups have fewer orders, having had less time (what the cohort charts show): the mean orders of
+    the customers who signed up in the window's last year over that of its first year's, against the ratio of
+    their expected orders. A customer of exposure e (_exposure) expects m = (1 - z) e orders with variance
+    (1 - z) (e + e^2 / k) + z (1 - z) e^2 (never ordering with probability z, else Poisson-gamma); the ratio's
+    relative standard error follows from those of the two means."""
+    k, z = customers.PROPENSITY_SHAPE, customers.NEVER_ORDERS_SHARE
+    orders = _normal_orders(lake)
+    signup, exposure = _exposure(lake, orders)
+    count = np.bincount(orders["customer_id"].to_numpy() - 1, minlength=signup.size)
+    expected = (1 - z) * exposure
+    variance = (1 - z) * (exposure + exposure**2 / k) + z * (1 - z) * exposure**2
+    late, early = signup >= WINDOW_DAYS - 365, signup < 365
+    observed = count[late].mean() / count[early].mean()
+    stated = expected[late].mean() / expected[early].mean()
+    relative_error = math.sqrt(sum(variance[group].sum() / expected[group].sum() ** 2 for group in (late, early)))
+    return z_verdict(
+        f"mean orders of the last / first year's signups ({observed:.3f}, stated {stated:.3f})",
+        (observed / stated - 1) / relative_error,
+    )
 
 
-def _daily(lake: Frames) -> pl.DataFrame:
-    """Orders per day of the window with the day's stated weekday, month and trend factors."""
-    days = pl.DataFrame({"order_date": pl.date_range(START, START + dt.timedelta(days=WINDOW_DAYS - 1), eager=True)})
-    counts = lake["orders"].group_by("order_date").len()
+# --- signups and orders over time -------------------------------------------------------------------------------
+
+FACTORS = ("weekday", "month", "trend", "launch")
+
+
+def _daily(dates: pl.Series, *, launch: bool) -> pl.DataFrame:
+    """Events per day of the window (``len``) with the day's stated factors: weekday, month, trend and, for
+    orders, the launch ramp (1 for signups, which follow the curve from the first day)."""
+    days = pl.DataFrame({"date": pl.date_range(START, START + dt.timedelta(days=WINDOW_DAYS - 1), eager=True)})
+    counts = dates.alias("date").to_frame().group_by("date").len()
     offset = np.arange(WINDOW_DAYS)
+    ramp = 1.0 - np.exp(-(offset + 1) / calendar.LAUNCH_DAYS) if launch else np.ones(WINDOW_DAYS)
     return (
-        days.join(counts, on="order_date", how="left")
+        days.join(counts, on="date", how="left")
         .with_columns(pl.col("len").fill_null(0))
         .with_columns(
-            weekday=pl.Series(np.asarray(calendar.WEEKDAY_FACTOR)[days["order_date"].dt.weekday().to_numpy() - 1]),
-            month=pl.Series(np.asarray(calendar.MONTH_FACTOR)[days["order_date"].dt.month().to_numpy() - 1]),
+            weekday=pl.Series(np.asarray(calendar.WEEKDAY_FACTOR)[days["date"].dt.weekday().to_numpy() - 1]),
+            month=pl.Series(np.asarray(calendar.MONTH_FACTOR)[days["date"].dt.month().to_numpy() - 1]),
             trend=pl.Series(1.0 + (calendar.GROWTH - 1.0) * offset / (WINDOW_DAYS - 1)),
-            is_weekend=days["order_date"].dt.weekday() >= 6,
-            is_midweek=days["order_date"].dt.weekday() <= 4,
+            launch=pl.Series(ramp),
+            day=pl.Series(offset),
         )
     )
 
 
-# Each day's demand is multiplied by Gamma(NOISE_SHAPE) noise of mean 1, so a mean over n days of orders divided
-# by the day's other stated factors has a relative standard error of sqrt(1 / NOISE_SHAPE / n).
-def _ratio_z(daily: pl.DataFrame, top: pl.Expr, bottom: pl.Expr, factor: str, others: pl.Expr) -> tuple[float, float]:
-    """z of (mean of count / others over ``top`` days) / (the same over ``bottom`` days) against the ratio of
-    the stated ``factor`` over those days, and the observed ratio."""
+# (words, the days compared, against which days, the stated factor that makes them differ)
+_WEEKDAY = pl.col("date").dt.weekday()
+_MONTH = pl.col("date").dt.month()
+RATIOS = {
+    "weekend": ("weekend / Monday-Thursday", _WEEKDAY >= 6, _WEEKDAY <= 4, "weekday"),
+    "december": ("December / March-May", _MONTH == 12, _MONTH.is_between(3, 5), "month"),
+    "growth": ("last / first year's", pl.col("day") >= WINDOW_DAYS - 365, pl.col("day") < 365, "trend"),
+    "launch": (
+        "first 60 days' / the second year's",
+        pl.col("day") < 60,
+        pl.col("day").is_between(365, 729),
+        "launch",
+    ),
+}
+
+
+# Each day's activity is multiplied by Gamma(NOISE_SHAPE) noise of mean 1, so a mean over n days of counts divided
+# by the day's other stated factors has a relative standard error of sqrt(1 / NOISE_SHAPE / n). Signups and orders
+# are placed at stratified quantiles of their curves, so their own counting noise is far smaller.
+def _ratio(daily: pl.DataFrame, ratio: str, what: str) -> Verdict:
+    """z of (mean of count / the other factors over the compared days) / (the same over the others) against the
+    ratio of the stated factor over those days."""
+    words, top, bottom, factor = RATIOS[ratio]
+    others = math.prod((pl.col(f) for f in FACTORS if f != factor), start=pl.lit(1.0))
     normalized = daily.with_columns(y=pl.col("len") / others)
     a, b = normalized.filter(top), normalized.filter(bottom)
     observed = a["y"].mean() / b["y"].mean()
     stated = a[factor].mean() / b[factor].mean()
     relative_error = math.sqrt((1 / a.height + 1 / b.height) / calendar.NOISE_SHAPE)
-    return (observed / stated - 1) / relative_error, observed
+    return z_verdict(f"{words} {what} ({observed:.3f}, stated {stated:.3f})", (observed / stated - 1) / relative_error)
+
+
+def signup_days(lake: Frames) -> Verdict:
+    """Signups follow the business curve, with the orders' weekday, month and growth factors (the worst of the
+    three ratios)."""
+    daily = _daily(lake["customers"]["signup_date"], launch=False)
+    return worst([_ratio(daily, ratio, "signups") for ratio in ("weekend", "december", "growth")])
+
+
+def _order_ratio(lake: Frames, ratio: str) -> Verdict:
+    return _ratio(_daily(lake["orders"]["order_date"], launch=True), ratio, "orders")
 
 
 def weekend_effect(lake: Frames) -> Verdict:
-    daily = _daily(lake)
-    z, ratio = _ratio_z(daily, pl.col("is_weekend"), pl.col("is_midweek"), "weekday", pl.col("month") * pl.col("trend"))
-    return z_verdict(f"weekend / Monday-Thursday orders ({ratio:.3f})", z)
+    return _order_ratio(lake, "weekend")
 
 
 def december_effect(lake: Frames) -> Verdict:
-    daily = _daily(lake)
-    month = pl.col("order_date").dt.month()
-    z, ratio = _ratio_z(daily, month == 12, month.is_between(3, 5), "month", pl.col("weekday") * pl.col("trend"))
-    return z_verdict(f"December / March-May orders ({ratio:.3f})", z)
+    return _order_ratio(lake, "december")
 
 
 def growth(lake: Frames) -> Verdict:
-    daily = _daily(lake).with_row_index("day")
-    last_year = pl.col("day") >= WINDOW_DAYS - 365
-    z, ratio = _ratio_z(daily, last_year, pl.col("day") < 365, "trend", pl.col("weekday") * pl.col("month"))
-    return z_verdict(f"last / first year's orders ({ratio:.3f})", z)
+    return _order_ratio(lake, "growth")
+
+
+def launch(lake: Frames) -> Verdict:
+    """Orders ramp up from the shop's launch as 1 - exp(-(day + 1) / LAUNCH_DAYS)."""
+    return _order_ratio(lake, "launch")
 
 
 # --- baskets and payments ---------------------------------------------------------------------------------------
@@ -263,9 +317,11 @@ LAWS = {
         signup_days,
         email_domains,
         orders_per_customer,
+        orders_by_signup,
         weekend_effect,
         december_effect,
         growth,
+        launch,
         items_per_order,
         quantities,
         payment_methods,

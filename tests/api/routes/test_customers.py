@@ -150,7 +150,7 @@ def test_update_changes_only_the_fields_sent(writer: Served) -> None:
 @pytest.mark.parametrize(
     ("customer_id", "change", "status", "rule"),
     [
-        (2, {"signup_date": "2024-04-13"}, 409, "order_after_signup"),  # first order 2024-04-12
+        (32, {"signup_date": "2024-12-22"}, 409, "order_after_signup"),  # first order 2024-12-21
         (2, {"email": "kari.miller1@gmail.com"}, 409, "unique customers.email"),
         (2, {"signup_date": "2019-01-01"}, 409, "signup_date_in_window"),
         (999999, {"last_name": "Nobody"}, 404, None),
@@ -166,16 +166,16 @@ def test_update_refused_changes_nothing(
 
 
 def test_signup_may_move_up_to_the_first_order(writer: Served) -> None:
-    response = writer.client.patch("/customers/2", json={"signup_date": "2024-04-12"})
+    response = writer.client.patch("/customers/32", json={"signup_date": "2024-12-21"})  # signed up 2023-01-28
     assert response.status_code == 200, response.text
-    assert sql(writer.warehouse, "SELECT signup_date FROM customers WHERE customer_id = 2") == [("2024-04-12",)]
+    assert sql(writer.warehouse, "SELECT signup_date FROM customers WHERE customer_id = 32") == [("2024-12-21",)]
 
 
 def test_delete_refused_while_the_customer_has_orders(writer: Served) -> None:
     before = contents(writer.warehouse)
     body = problem(writer.client.delete("/customers/1"), 409)
     assert body["rule"] == "orders.customer_id references customers.customer_id"
-    assert "6 row(s) of orders" in body["detail"]
+    assert "15 row(s) of orders" in body["detail"]
     assert contents(writer.warehouse) == before
 
 

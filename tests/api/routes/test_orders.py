@@ -15,7 +15,7 @@ pytestmark = pytest.mark.fast
 
 Keep = Callable[[dict[str, Any]], bool]
 NEW = {
-    "customer_id": 5,  # signed up 2025-10-14
+    "customer_id": 1772,  # signed up 2025-10-14
     "order_date": "2025-11-01",
     "items": [{"product_id": 1, "quantity": 3}, {"product_id": 2, "quantity": 1}, {"product_id": 1, "quantity": 2}],
     "payment": {"payment_method": "paypal", "payment_date": "2025-11-03"},
@@ -169,7 +169,7 @@ def test_update_lines_recomputes_total_and_payment(writer: Served) -> None:
     ("change", "status", "rule"),
     [
         ({"order_date": "2025-11-04"}, 409, "payment_after_order"),  # paid 2025-11-03
-        ({"customer_id": 2000, "order_date": "2023-06-19"}, 409, "order_after_signup"),  # signed up 2023-06-20
+        ({"customer_id": 2000, "order_date": "2023-06-19"}, 409, "order_after_signup"),  # signed up 2025-12-31
         ({"customer_id": 999999}, 404, "orders.customer_id references customers.customer_id"),
         ({"payment": {"payment_date": "2025-10-31"}}, 409, "payment_after_order"),
         ({"items": [{"product_id": 999999, "quantity": 1}]}, 404,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
 from pipeline.domain import KIND_NAMES
+from pipeline.generate import baskets
+from tests.support import generators
 from tests.support.cli import run_pipeline
 
 pytestmark = pytest.mark.fast
@@ -17,7 +21,7 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
     data_dir = run_pipeline(tmp_path_factory.mktemp("anomalous"), "--anomaly-rate", "0.2", "--scale", "2")
     frames = {
         t: pl.read_parquet(sorted((data_dir / "lake" / t).glob("*.parquet")))
-        for t in ("orders", "order_items", "payments")
+        for t in ("customers", "orders", "order_items", "payments")
     }
     frames["labels"] = pl.read_parquet(data_dir / "labels" / "anomalies.parquet")
     return frames
@@ -59,3 +63,40 @@ def test_bursts_are_one_customer_ordering_many_times_a_day(lake: dict[str, pl.Da
     burst = lake["orders"].join(_labelled(lake, "burst"), on="order_id")
     per_day = burst.group_by("customer_id", "order_date").len()
     assert per_day["len"].min() >= 6  # bursts of 6-10 orders; two on one customer's day only add up
+
+
+def _bursts_from_old_accounts(lake: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The bursts (customer, day) whose customer neither signed up on the burst's day nor is the newest customer
+    by then (on a day nobody signed up)."""
+    customers = lake["customers"].sort("customer_id")
+    bursts = lake["orders"].join(_labelled(lake, "burst"), on="order_id").select("customer_id", "order_date").unique()
+    newest_by_day = (
+        customers.group_by("signup_date")
+        .agg(newest_id=pl.col("customer_id").max())
+        .sort("signup_date")
+        .with_columns(pl.col("newest_id").cum_max())
+    )
+    newest = bursts.sort("order_date").join_asof(
+        newest_by_day,
+        left_on="order_date",
+        right_on="signup_date",
+        strategy="backward",
+    )
+    joined = newest.join(customers.select("customer_id", "signup_date"), on="customer_id", suffix="_own")
+    new_account = (pl.col("signup_date_own") == pl.col("order_date")) | (pl.col("customer_id") == pl.col("newest_id"))
+    assert joined.height == bursts.height > 0
+    return joined.filter(~new_account)
+
+
+def test_bursts_come_from_new_accounts(lake: dict[str, pl.DataFrame]) -> None:
+    assert _bursts_from_old_accounts(lake).is_empty()
+
+
+def test_bursts_from_regular_buyers_are_caught(tmp_path: Path) -> None:
+    """A wrong generator, the one before issue 24: a burst's customer drawn by propensity, as any order's."""
+    with pytest.MonkeyPatch.context() as wrong:
+        wrong.setattr(baskets, "_new_accounts", baskets._buyers)
+        lake = generators.frames(tmp_path, 42, 2.0, anomaly_rate=0.2)
+    old = _bursts_from_old_accounts(lake)
+    bursts = lake["orders"].join(_labelled(lake, "burst"), on="order_id").select("customer_id", "order_date").unique()
+    assert old.height > bursts.height / 2, f"{old.height} of {bursts.height} bursts from old accounts"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,41 +16,21 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from scipy import stats
 
 from pipeline import lake as lake_files
-from pipeline.chunks import generate_lake
-from pipeline.generate import anomalies, baskets, calendar, customers, plan, products, vocab
-from pipeline.generate.plan import Plan, Stream
-from pipeline.generate.tasks import Job
-from pipeline.schema import TABLES
-from pipeline.settings import Settings
+from pipeline.generate import baskets, calendar, customers, plan, products, vocab
+from pipeline.generate.plan import Stream
+from pipeline.settings import WINDOW_DAYS
+from tests.support import generators
 from tests.support.cli import RunCli
-from tests.support.laws import LAWS, Frames, Verdict
+from tests.support.laws import LAWS, START, Frames, Verdict
 
 SEED, SCALE = 7, 10.0  # 206,000 rows: every law has a few hundred draws or more per check
-GENERATORS = (anomalies, baskets, calendar, customers, plan, products, vocab)
-
-
-def _clear_caches() -> None:
-    """Forget everything the generators cached (catalogue, profiles, demand curve): it was drawn by the
-    constants in force when it was cached."""
-    for module in GENERATORS:
-        for value in vars(module).values():
-            if callable(getattr(value, "cache_clear", None)):
-                value.cache_clear()
 
 
 def generate(data_dir: Path) -> Frames:
-    """The lake of SEED at SCALE drawn by the generators as they are now, in this process, with its labels."""
-    settings = Settings(data_dir=data_dir, workers=1)
-    job = Job(SEED, SCALE, settings.start_date, settings.anomaly_rate, settings.lake_dir)
-    _clear_caches()
-    try:
-        generate_lake(job, Plan.of(SEED, SCALE), 1, settings.labels_path, lambda _: None)
-    finally:
-        _clear_caches()
-    frames = {table: pl.read_parquet(lake_files.lake_files(settings.lake_dir, table)) for table in TABLES}
-    return frames | {"labels": pl.read_parquet(settings.labels_path)}
+    return generators.frames(data_dir, SEED, SCALE)
 
 
 @pytest.fixture(scope="module")
@@ -77,16 +58,40 @@ def _even_baskets(seed: int, stream: Stream, chunk: int) -> Any:
     return _EvenSpread() if stream == Stream.BASKET_SIZE else plan.rng(seed, stream, chunk)
 
 
+def _uniform_signups(seed: int, start: dt.date) -> np.ndarray:
+    return np.arange(1, WINDOW_DAYS + 1) / WINDOW_DAYS
+
+
+def _front_loaded_signups(seed: int, start: dt.date) -> np.ndarray:
+    result: np.ndarray = stats.beta(1.0, 1.6).cdf(np.arange(1, WINDOW_DAYS + 1) / WINDOW_DAYS)
+    return result
+
+
+_eligibility = baskets._eligibility
+
+
+def _everyone_eligible(seed: int, scale: float, start: dt.date) -> Any:
+    """Every customer may be drawn from the first day on, whenever they signed up."""
+    eligible = _eligibility(seed, scale, start)
+    signed_up = np.full_like(eligible.signed_up_by_day, eligible.signed_up_by_day[-1])
+    return replace(eligible, signed_up_by_day=signed_up)
+
+
 Patch = tuple[ModuleType, str, Any]
 # The law each wrong generator breaks, and how it is wrong: (module, attribute, the wrong value).
 WRONG: dict[str, tuple[Callable[[Frames], Verdict], list[Patch]]] = {
     "one-price-median-for-every-category": (LAWS["prices"], [(products, "PRICE_MEDIAN", (45.0,) * 10)]),
     "popularity-tail-twice-as-thin": (LAWS["popularity"], [(products, "POPULARITY_ALPHA", 2.6)]),
-    "uniform-signup-timing": (LAWS["signup_days"], [(customers, "SIGNUP_BETA", (1.0, 1.0))]),
+    "uniform-signup-timing": (LAWS["signup_days"], [(calendar, "signup_quantiles", _uniform_signups)]),
+    # The generator before issue 24: signups front-loaded, falling while the orders grow.
+    "signups-front-loaded": (LAWS["signup_days"], [(calendar, "signup_quantiles", _front_loaded_signups)]),
     "uniform-email-domains": (LAWS["email_domains"], [(vocab, "EMAIL_DOMAIN_WEIGHTS", (1 / 7,) * 7)]),
     "propensity-shape-doubled": (LAWS["orders_per_customer"], [(customers, "PROPENSITY_SHAPE", 1.2)]),
     # Gamma(k, 1/k) tends to the constant 1 as k grows.
     "constant-propensity": (LAWS["orders_per_customer"], [(customers, "PROPENSITY_SHAPE", 1e9)]),
+    "everyone-may-order": (LAWS["orders_per_customer"], [(customers, "NEVER_ORDERS_SHARE", 0.0)]),
+    # Late signups as busy as the first: their orders placed before they signed up.
+    "orders-ignore-signup-dates": (LAWS["orders_by_signup"], [(baskets, "_eligibility", _everyone_eligible)]),
     # Saturday and Sunday demand 1.125 and 1.10 instead of 1.25 and 1.20: half the excess over 1.
     "weekend-effect-halved": (
         LAWS["weekend_effect"],
@@ -97,6 +102,8 @@ WRONG: dict[str, tuple[Callable[[Frames], Verdict], list[Patch]]] = {
         [(calendar, "MONTH_FACTOR", (0.85, 0.80, 0.90, 0.92, 0.95, 0.95, 0.92, 0.95, 0.95, 1.00, 1.00, 1.00))],
     ),
     "growth-halved": (LAWS["growth"], [(calendar, "GROWTH", 1.3)]),
+    # A ramp this short is over on the first day: full demand from the launch on.
+    "no-launch-ramp": (LAWS["launch"], [(calendar, "LAUNCH_DAYS", 1e-9)]),
     "items-spread-evenly": (LAWS["items_per_order"], [(baskets, "rng", _even_baskets)]),
     "quantity-per-line-mean-tripled": (LAWS["quantities"], [(baskets, "QUANTITY_EXTRA_MEAN", 3 * 0.35)]),
     "uniform-payment-methods": (LAWS["payment_methods"], [(baskets, "PAYMENT_METHOD_WEIGHTS", (1 / 3,) * 3)]),
@@ -130,6 +137,18 @@ def test_counts_per_order_and_customer_are_exact(lake: Frames) -> None:
     assert per_order.min() >= 1
     assert per_order.sum() / per_order.len() == 2.5  # exactly 10,000 / 4,000 items per order
     assert lake["orders"].height / lake["customers"].height == 2.0
+
+
+def test_signups_grow_with_the_business(lake: Frames) -> None:
+    quarter = lake["customers"]["signup_date"].dt.truncate("1q")
+    first, last = (quarter == quarter.min()).sum(), (quarter == quarter.max()).sum()
+    assert last >= first, f"{last} signups in the window's last quarter, {first} in its first"
+
+
+def test_customer_ids_follow_signup_dates(lake: Frames) -> None:
+    customers = lake["customers"].sort("customer_id")
+    assert customers["signup_date"].is_sorted()
+    assert customers["signup_date"][0] == START
 
 
 def test_names_and_emails_look_real(lake: Frames) -> None:
