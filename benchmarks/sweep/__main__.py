@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         report(scenarios.load(saved), args.output)
         return 0
     command = command_line("python -m benchmarks.sweep", sys.argv[1:] if argv is None else argv, PLACEHOLDERS)
-    sweep = scenarios.load(saved) if args.merge and saved.exists() else scenarios.Sweep(
+    merging = args.merge and saved.exists()
+    sweep = scenarios.load(saved) if merging else scenarios.Sweep(
         dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), command, args.workers, machine(), versions()
     )  # fmt: skip
     work = args.work_dir
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         sweep.startup = scenarios.startup(work)
         wait_for_quiet(args.max_load, args.max_wait)
         sweep.first_run = scenarios.first_run(work)
-    if args.merge:
+    if merging:
         sweep.command += f"; then {command}"
     report(sweep, args.output)
     return 0
