@@ -123,7 +123,7 @@ test *args:
     sudo env "PATH=$PATH" PYTHONDONTWRITEBYTECODE=1 python -m pytest -p no:cacheprovider -m root "$@" || status=$?
     [ "$status" -eq 0 ] || [ "$status" -eq 5 ]  # 5: no selected test needs root
 
-# The fast tier: unit-level tests on tiny data, about a minute (tests marked `fast`; no Spark, browser or servers)
+# The fast tier: unit-level tests on tiny data (tests marked `fast`; no Spark, browser or servers; its time: docs/benchmarks/tests.md)
 [group('check')]
 test-fast *args:
     @python -m pytest -m fast "$@"
