@@ -2,7 +2,7 @@
 a customer and an order by id at random keys under ``wrk -t2 -c8 -d10s`` (the load of the runs beside Datasette).
 
     git archive ebacae7 | tar -x -C /tmp/before
-    flock /work/bench.lock python -m benchmarks.api_keyed_ab --before /tmp/before --data-dir DIR --output ab.json
+    python -m benchmarks.api_keyed_ab --before /tmp/before --data-dir DIR --output ab.json
 
 The other checkout is served with this one's virtual environment; each round gives both the same keys.
 """
