@@ -3,7 +3,7 @@
 
 -- One row: the build this file is. Readers (the API's /ready, the dashboard) trust this, not data/manifest.json.
 create table build_record (
-    build_id TEXT not null primary key,  -- Identifies this build: a digest of built_at and source_hash.
+    build_id TEXT not null primary key,  -- Identifies this build: a random token, fresh per build.
     built_at TEXT not null,  -- When the build was swapped in, UTC, ISO-8601.
     source TEXT not null,  -- "lake" for a generated lake, else the --source directory loaded.
     source_hash TEXT not null,  -- Digest of the per-table content hashes of the rows loaded.

@@ -22,8 +22,8 @@ on the other.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
+import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -146,15 +146,17 @@ def _sqlite_verdicts(build: Path) -> dict[str, tuple[list[str], list[Failure]]]:
     return verdicts
 
 
-def _build_id(record: BuildRecord, built_at: str) -> str:
-    return hashlib.sha256(f"{built_at}\n{record.source_hash}".encode()).hexdigest()[:16]
+def _build_id() -> str:
+    """A fresh id per build: the dashboard's caches and the API's ETags key on it, so two builds of one source in
+    the same second (a rebuild discarding API writes) must not share one, as a hash of the clock's second did."""
+    return secrets.token_hex(8)
 
 
 def _write_record(build: Path, record: BuildRecord, rows: dict[str, int]) -> str:
     """The build record, the marts' state and each table's rows and largest key (``table_state``, which every
     write made through the API keeps from then on: no count per readiness probe, no key given twice)."""
     built_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    build_id = _build_id(record, built_at)
+    build_id = _build_id()
     with sqlite_connection(build, unjournaled=True) as db:
         db.execute(
             "insert into build_record (build_id, built_at, source, source_hash, seed, scale, end_date, anomaly_rate) "
