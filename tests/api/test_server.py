@@ -129,7 +129,15 @@ def test_an_acknowledged_write_is_never_lost_across_a_rebuild(rebuildable: Path)
     assert not kept & archived
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+# Schemathesis's coverage phase (two thirds of a run) sends the same requests whatever the seed: 3,843 identical
+# ones for seeds 1 and 2, compared through its HAR reports. So it runs with the first seed only; the phases that
+# draw at random run with every seed, after the document's examples (cheap, and the known rows without which
+# fuzzing alone warns that an operation kept answering 404).
+RANDOM_PHASES = "examples,fuzzing,stateful"
+SEEDED_PHASES = {1: "examples,coverage,fuzzing,stateful", 2: RANDOM_PHASES, 3: RANDOM_PHASES}
+
+
+@pytest.mark.parametrize("seed", sorted(SEEDED_PHASES))
 def test_schemathesis_finds_no_failure(scale1: Path, tmp_path: Path, seed: int) -> None:
     """Every operation, positive and negative data, stateful links, all checks: no 5xx, every response as documented,
     every pattern and bound enforced as written."""
@@ -143,6 +151,7 @@ def test_schemathesis_finds_no_failure(scale1: Path, tmp_path: Path, seed: int) 
                 str(schemathesis), "run", f"{base}/openapi.json",
                 "--checks", "all",
                 "--seed", str(seed),
+                "--phases", SEEDED_PHASES[seed],
                 "--max-examples", "8",
                 "--workers", "1",
                 "--generation-database", "none",
