@@ -145,12 +145,12 @@ lint:
 # Per-stage and per-query benchmarks with pytest-benchmark (BENCH_SCALE=10, BENCH_QUERY_SCALE=100, BENCH_ROUNDS=3)
 [group('bench')]
 bench *args:
-    @python -m pytest benchmarks/ --benchmark-only "$@"
+    @python -m pytest benchmarks/ --benchmark-only -n 0 "$@"
 
 # The benchmarks in one round on small data: every benchmark's answer check, in a few minutes (CI runs it)
 [group('bench')]
 bench-quick *args:
-    @BENCH_SCALE=0.1 BENCH_QUERY_SCALE=1 BENCH_ROUNDS=1 python -m pytest benchmarks/ --benchmark-only -p no:cacheprovider "$@"
+    @BENCH_SCALE=0.1 BENCH_QUERY_SCALE=1 BENCH_ROUNDS=1 python -m pytest benchmarks/ --benchmark-only -n 0 -p no:cacheprovider "$@"
 
 # Scale sweep 1, 10, 100, 1000 with baselines and targets -> docs/benchmarks/scaling.md (e.g. `just bench-scale --scales 1,10`)
 [group('bench')]

@@ -24,6 +24,16 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 # Caches of the tools themselves; everything else in the checkout (data/ included) is the user's.
 NOT_WATCHED = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".benchmarks"}
+# Fixtures too costly to make once per xdist worker: the tests using one run on one worker (`--dist loadgroup`).
+SHARED_BY_ONE_WORKER = ("spark", "chromium")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture in SHARED_BY_ONE_WORKER:
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(fixture))
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int]]:

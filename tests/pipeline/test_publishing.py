@@ -67,6 +67,10 @@ def leftovers(data_dir: Path) -> list[str]:
     )
 
 
+def published_sets(data_dir: Path) -> list[Path]:
+    return [p for p in (data_dir / "builds").iterdir() if not p.name.startswith(".")]
+
+
 class Shell:
     """An open ``just sql`` shell (the DuckDB CLI), asked questions through its standard input."""
 
@@ -160,12 +164,23 @@ def test_a_kill_at_each_publishing_step_leaves_readers_one_whole_set(data_dir: P
 
         assert done.returncode == 0, done.stderr
         assert leftovers(data_dir) == []
-        # Two sets on, the old shell's set is past the one kept for rollback: its reader's lock still keeps it.
         assert session.ask("select count(*) from orders; select count(*) from wh.orders;") == [str(orders_before)] * 2
         assert httpx.get(f"{base}/ready", timeout=10).json()["build_id"] == build_id(data_dir / "warehouse.sqlite")
-    # Once the old shell is closed, the next command retires the set it held.
+
+
+def test_an_open_reader_keeps_its_set_until_it_closes(data_dir: Path) -> None:
+    orders_before = _lake_orders(data_dir)
+    held = (data_dir / "current").resolve()
+    with shell(data_dir) as session:
+        for seed in ("2", "3"):
+            assert pipeline(data_dir, *RUN, "--seed", seed).returncode == 0
+        # Two sets on, the shell's set is past the one kept for rollback (none by default): its reader's lock keeps
+        # it, and only it: the set between went.
+        assert session.ask("select count(*) from orders; select count(*) from wh.orders;") == [str(orders_before)] * 2
+        assert sorted(published_sets(data_dir)) == sorted([held, (data_dir / "current").resolve()])
+    # Once the shell is closed, the next command retires the set it held.
     assert pipeline(data_dir, *RUN, "--seed", "4").returncode == 0
-    assert len([p for p in (data_dir / "builds").iterdir() if not p.name.startswith(".")]) == 1
+    assert published_sets(data_dir) == [(data_dir / "current").resolve()]
 
 
 def test_a_run_refused_over_api_writes_changes_no_byte(data_dir: Path) -> None:
