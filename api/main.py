@@ -1,9 +1,10 @@
 """The app: ``uvicorn api.main:app`` (or ``just api``), configured by the ``ECOM_*`` settings.
 
 Reads go through DuckDB's sqlite extension, one connection per process with the warehouse attached read-only
-and a pooled cursor per request. The reads of rows and marts are ``async`` routes that send only the warehouse
+and a pooled cursor per statement. The reads of rows and marts are ``async`` routes that send only the warehouse
 work to the thread pool: one hop per request, where a plain ``def`` route makes one for itself, one each for
 its dependency's start and end, and one for validating its response (a keyed read's p99 is mostly such waits).
+The reads by id share theirs: the keys asked for together are read by one statement (``api.batching``).
 Writes go to the writer process (``api.writer``). A warehouse swapped in by a rebuild is served from the next
 query on.
 """
