@@ -19,6 +19,7 @@ from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader
 
 from api.answers import Answers
+from api.batching import KeyedReads
 from api.idempotency import IDEMPOTENCY_HEADER, KEY_PATTERN, InFlight, request_hash
 from api.limits import QueryGate
 from api.problems import Problem
@@ -39,6 +40,11 @@ async def get_settings(request: Request) -> Settings:
 async def get_warehouse(request: Request) -> Warehouse:
     warehouse: Warehouse = request.app.state.warehouse
     return warehouse
+
+
+async def get_keyed(request: Request) -> KeyedReads:
+    keyed: KeyedReads = request.app.state.keyed
+    return keyed
 
 
 async def get_writer(request: Request) -> Writer:
@@ -63,6 +69,7 @@ async def get_in_flight(request: Request) -> InFlight:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]
+KeyedDep = Annotated[KeyedReads, Depends(get_keyed)]
 WriterDep = Annotated[Writer, Depends(get_writer)]
 GateDep = Annotated[QueryGate, Depends(get_gate)]
 AnswersDep = Annotated[Answers, Depends(get_answers)]

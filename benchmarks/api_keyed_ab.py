@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         "customer": [f"/customers/{rng.randint(1, facts.customers)}" for _ in range(KEYS)],
         "order": [f"/orders/{rng.randint(1, facts.orders)}" for _ in range(KEYS)],
     }
+    api_load.read_through(args.data_dir / "warehouse.sqlite")
     base = f"http://127.0.0.1:{PORT}"
     work = Path(tempfile.mkdtemp(prefix="bench-api-ab-"))
     results = []

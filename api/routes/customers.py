@@ -6,13 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import GateDep, RetryDep, WarehouseDep, WriterDep, WritingDep
+from api.deps import GateDep, KeyedDep, RetryDep, WarehouseDep, WriterDep, WritingDep
 from api.formats import rows_responses
 from api.models.common import Page
 from api.models.customers import Customer, CustomerCreate, CustomerDetail, CustomerQuery, CustomerUpdate
 from api.problems import responses
-from api.routes.shared import LOCATION, KeyPath, ask, created, found, list_page
-from pipeline.warehouse.reads import rows
+from api.routes.shared import LOCATION, KeyPath, created, found, list_page
 from pipeline.warehouse.writes import resources
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -27,9 +26,9 @@ async def list_customers(
 
 
 @router.get("/{customer_id}", responses=responses(404, 422, 503))
-async def read_customer(warehouse: WarehouseDep, customer_id: KeyPath) -> CustomerDetail:
+async def read_customer(keyed: KeyedDep, customer_id: KeyPath) -> CustomerDetail:
     """One customer, with how many orders they placed and what they spent in all."""
-    return found(CustomerDetail, "customer", customer_id, await ask(warehouse, rows.customer, customer_id))
+    return found(CustomerDetail, "customer", customer_id, await keyed.customers.get(customer_id))
 
 
 @router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 409, 413, 422, 503)})

@@ -9,13 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import GateDep, RetryDep, WarehouseDep, WriterDep, WritingDep
+from api.deps import GateDep, KeyedDep, RetryDep, WarehouseDep, WriterDep, WritingDep
 from api.formats import rows_responses
 from api.models.common import Page
 from api.models.orders import Order, OrderCreate, OrderDetail, OrderQuery, OrderUpdate
 from api.problems import responses
-from api.routes.shared import LOCATION, KeyPath, ask, created, found, list_page
-from pipeline.warehouse.reads import rows
+from api.routes.shared import LOCATION, KeyPath, created, found, list_page
 from pipeline.warehouse.writes import resources
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -30,9 +29,9 @@ async def list_orders(
 
 
 @router.get("/{order_id}", responses=responses(404, 422, 503))
-async def read_order(warehouse: WarehouseDep, order_id: KeyPath) -> OrderDetail:
+async def read_order(keyed: KeyedDep, order_id: KeyPath) -> OrderDetail:
     """One order with its lines (by order_item_id) and its payment."""
-    return found(OrderDetail, "order", order_id, await ask(warehouse, rows.order, order_id))
+    return found(OrderDetail, "order", order_id, await keyed.orders.get(order_id))
 
 
 @router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 404, 409, 413, 422, 503)})

@@ -6,13 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import GateDep, RetryDep, WarehouseDep, WriterDep, WritingDep
+from api.deps import GateDep, KeyedDep, RetryDep, WarehouseDep, WriterDep, WritingDep
 from api.formats import rows_responses
 from api.models.common import Page
 from api.models.products import Product, ProductCreate, ProductQuery, ProductUpdate
 from api.problems import responses
-from api.routes.shared import LOCATION, KeyPath, ask, created, found, list_page
-from pipeline.warehouse.reads import rows
+from api.routes.shared import LOCATION, KeyPath, created, found, list_page
 from pipeline.warehouse.writes import resources
 
 router = APIRouter(prefix="/products", tags=["products"])
@@ -27,9 +26,9 @@ async def list_products(
 
 
 @router.get("/{product_id}", responses=responses(404, 422, 503))
-async def read_product(warehouse: WarehouseDep, product_id: KeyPath) -> Product:
+async def read_product(keyed: KeyedDep, product_id: KeyPath) -> Product:
     """One product."""
-    return found(Product, "product", product_id, await ask(warehouse, rows.product, product_id))
+    return found(Product, "product", product_id, await keyed.products.get(product_id))
 
 
 @router.post("", status_code=201, responses={201: LOCATION, **responses(400, 401, 403, 409, 413, 422, 503)})

@@ -5,7 +5,9 @@ imports this, not DuckDB and Polars (seconds of start-up on a busy host).
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -34,6 +36,11 @@ def read_statement(name: str) -> ReadStatement:
         raise ValueError(msg)
     columns = dict(pair.strip().split() for pair in declared.group(1).split(","))
     return ReadStatement(name, text, columns)
+
+
+def keys_json(keys: Iterable[int]) -> str:
+    """The one value bound to a keyed read of ``warehouse/reads/``: its keys as a JSON array, each once, in order."""
+    return json.dumps(sorted(set(keys)))
 
 
 @cache

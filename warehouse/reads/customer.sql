@@ -1,4 +1,5 @@
--- customer: one customer, with how many orders they placed and what they spent in all (live, not a mart).
+-- customer: customers by key (the keys a JSON array), with how many orders each placed and what they spent
+--   in all (live, not a mart).
 -- columns: customer_id bigint, first_name varchar, last_name varchar, email varchar, signup_date date,
 --   order_count bigint, total_spend double
 select
@@ -16,4 +17,4 @@ select
         where o.customer_id = c.customer_id)
         as total_spend
 from customers as c
-where c.customer_id = ?
+where c.customer_id in (select value from json_each(?))

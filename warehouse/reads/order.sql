@@ -1,4 +1,5 @@
--- order: one order with its lines and its payment, in one round trip (lines and payment as JSON).
+-- order: orders by key (the keys a JSON array), each with its lines and its payment, in one round trip
+--   (lines and payment as JSON).
 -- columns: order_id bigint, customer_id bigint, order_date date, total_amount double, items varchar,
 --   payment varchar
 select
@@ -29,4 +30,4 @@ select
         where p.order_id = o.order_id
     ) as payment
 from orders as o
-where o.order_id = ?
+where o.order_id in (select value from json_each(?))

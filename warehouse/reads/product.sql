@@ -1,4 +1,4 @@
--- product: one product.
+-- product: products by key (the keys a JSON array).
 -- columns: product_id bigint, name varchar, category varchar, price double
 select
     p.product_id,
@@ -6,4 +6,4 @@ select
     p.category,
     p.price
 from products as p
-where p.product_id = ?
+where p.product_id in (select value from json_each(?))

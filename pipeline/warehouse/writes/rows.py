@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Mapping
 
 from pipeline.schema import ForeignKey, schema
-from pipeline.warehouse.sql_files import read_statement, write_statement
+from pipeline.warehouse.sql_files import keys_json, read_statement, write_statement
 from pipeline.warehouse.writes.transaction import Conflict, Missing, Row, Writing
 
 # A resource is its table and the tables written with it: an order is created, replaced and deleted together
@@ -86,7 +86,7 @@ def refuse_if_referenced(db: sqlite3.Connection, resource: str, key: int) -> Non
 
 def detail(db: sqlite3.Connection, resource: str, key: int) -> Row | None:
     """The resource's row as the API returns it (an order with its items and payment), or None."""
-    row = db.execute(read_statement(DETAILS[resource]).sql, (key,)).fetchone()
+    row = db.execute(read_statement(DETAILS[resource]).sql, (keys_json([key]),)).fetchone()
     if row is None:
         return None
     found = dict(row)

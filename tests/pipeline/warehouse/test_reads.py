@@ -320,6 +320,36 @@ def test_products_by_id(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connectio
         rows.products_by_id(cursor, list(range(pages.MAX_PAGE + 1)))
 
 
+def test_rows_by_key_are_read_for_many_keys_at_once(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
+    named = db.cursor()  # rows as dicts, without changing the shared connection
+    named.row_factory = sqlite3.Row
+    asked = [7, 3, 7, 999_999, 1]  # a key twice, one that does not exist
+    customers = rows.customers_by_key(cursor, asked)
+    assert sorted(customers) == [1, 3, 7]
+    for key, found in customers.items():
+        expected = dict(named.execute("SELECT * FROM customers WHERE customer_id = ?", (key,)).fetchone())
+        count, spend = db.execute(
+            "SELECT count(*), round(coalesce(sum(total_amount), 0), 2) FROM orders WHERE customer_id = ?", (key,)
+        ).fetchone()
+        assert found == {**expected, "signup_date": day(expected["signup_date"]), "order_count": count,
+                         "total_spend": spend}  # fmt: skip
+    products = rows.products_by_key(cursor, asked)
+    assert {k: tuple(v.values()) for k, v in products.items()} == {
+        k: tuple(db.execute("SELECT * FROM products WHERE product_id = ?", (k,)).fetchone()) for k in (1, 3, 7)
+    }
+    orders = rows.orders_by_key(cursor, asked)
+    assert sorted(orders) == [1, 3, 7]
+    for key, found in orders.items():
+        lines = named.execute("SELECT * FROM order_items WHERE order_id = ? ORDER BY order_item_id", (key,)).fetchall()
+        assert found["items"] == [dict(line) for line in lines]
+        (payment,) = named.execute("SELECT * FROM payments WHERE order_id = ?", (key,)).fetchall()
+        assert found["payment"] == {**dict(payment), "payment_date": day(payment["payment_date"])}
+        assert found == rows.order(cursor, key)  # one key is the same read
+    assert rows.customers_by_key(cursor, []) == {}
+    with pytest.raises(InvalidRequest, match="at most 1000 keys"):
+        rows.orders_by_key(cursor, list(range(1, rows.MAX_ROWS_BY_KEY + 2)))
+
+
 def test_mart_columns_and_a_composite_key(cursor: duckdb.DuckDBPyConnection, db: sqlite3.Connection) -> None:
     chosen = marts.mart(cursor, "mart_anomalies", columns=("order_id", "kind"), order_by="order_id")
     assert chosen.columns == ["order_id", "kind"]
