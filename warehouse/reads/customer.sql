@@ -17,4 +17,4 @@ select
         where o.customer_id = c.customer_id)
         as total_spend
 from customers as c
-where c.customer_id in (select value from json_each(?))
+where c.customer_id in (select k.value from json_each(?) as k)

@@ -30,4 +30,4 @@ select
         where p.order_id = o.order_id
     ) as payment
 from orders as o
-where o.order_id in (select value from json_each(?))
+where o.order_id in (select k.value from json_each(?) as k)

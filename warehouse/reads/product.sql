@@ -6,4 +6,4 @@ select
     p.category,
     p.price
 from products as p
-where p.product_id in (select value from json_each(?))
+where p.product_id in (select k.value from json_each(?) as k)
