@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOT_WATCHED = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".benchmarks"}
 # Fixtures too costly to make once per xdist worker, costliest first: the tests using one run on one worker
 # (`--dist loadgroup`), and before all others, so that the longest groups start first on different workers and
-# the short tests fill in around them (the scale-1000 run alone is about a fifth of the suite's CPU).
+# the short tests fill in around them (the scale-1000 run is the largest piece of the suite).
 SHARED_BY_ONE_WORKER = ("scale1000", "spark", "chromium")
 
 
