@@ -20,11 +20,10 @@ import polars as pl
 
 from pipeline.errors import InvalidRequest
 from pipeline.schema import schema
-from pipeline.warehouse.connection import DUCK_TYPES, native_rows
+from pipeline.warehouse.connection import DUCK_TYPES, native_rows, run_native
 from pipeline.warehouse.sql_files import keys_json, read_statement
 
 MAX_ROWS_BY_KEY = 1000  # keys asked for at once
-PRODUCT_FRAME = {"product_id": pl.Int64, "name": pl.String, "category": pl.String, "price": pl.Float64}
 
 
 def columns_of(table: str) -> dict[str, str]:
@@ -32,12 +31,17 @@ def columns_of(table: str) -> dict[str, str]:
     return {name: DUCK_TYPES[declared] for name, declared in schema().types[table].items()}
 
 
-def _by_key(cursor: duckdb.DuckDBPyConnection, read: str, key: str, keys: Sequence[int]) -> dict[int, dict[str, Any]]:
-    if len(set(keys)) > MAX_ROWS_BY_KEY:
-        msg = f"at most {MAX_ROWS_BY_KEY} keys at a time (got {len(set(keys))})"
+def _bounded(keys: Sequence[int]) -> str:
+    """The keys bound to a keyed read, at most ``MAX_ROWS_BY_KEY`` of them."""
+    if len(distinct := set(keys)) > MAX_ROWS_BY_KEY:
+        msg = f"at most {MAX_ROWS_BY_KEY} keys at a time (got {len(distinct)})"
         raise InvalidRequest(msg)
+    return keys_json(distinct)
+
+
+def _by_key(cursor: duckdb.DuckDBPyConnection, read: str, key: str, keys: Sequence[int]) -> dict[int, dict[str, Any]]:
     query = read_statement(read)
-    return {row[key]: row for row in native_rows(cursor, query.sql, (keys_json(keys),), query.columns)}
+    return {row[key]: row for row in native_rows(cursor, query.sql, (_bounded(keys),), query.columns)}
 
 
 def customers_by_key(cursor: duckdb.DuckDBPyConnection, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -53,10 +57,6 @@ def customer(cursor: duckdb.DuckDBPyConnection, customer_id: int) -> dict[str, A
 def products_by_key(cursor: duckdb.DuckDBPyConnection, product_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The products with these keys (those that exist), by key."""
     return _by_key(cursor, "product", "product_id", product_ids)
-
-
-def product(cursor: duckdb.DuckDBPyConnection, product_id: int) -> dict[str, Any] | None:
-    return products_by_key(cursor, [product_id]).get(product_id)
 
 
 @cache
@@ -87,8 +87,8 @@ def order(cursor: duckdb.DuckDBPyConnection, order_id: int) -> dict[str, Any] | 
 
 def products_by_id(cursor: duckdb.DuckDBPyConnection, product_ids: Sequence[int]) -> pl.DataFrame:
     """The products with these keys (those that exist) as a frame, by product_id: names for an order's lines."""
-    found = products_by_key(cursor, product_ids)
-    return pl.DataFrame([found[key] for key in sorted(found)], schema=PRODUCT_FRAME, orient="row")
+    query = read_statement("product")
+    return run_native(cursor, query.sql, (_bounded(product_ids),), query.columns).sort("product_id")
 
 
 def row_counts(cursor: duckdb.DuckDBPyConnection) -> dict[str, int]:
