@@ -24,22 +24,6 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 # Caches of the tools themselves; everything else in the checkout (data/ included) is the user's.
 NOT_WATCHED = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".benchmarks"}
-# Fixtures too costly to make once per xdist worker, costliest first: the tests using one run on one worker
-# (`--dist loadgroup`), and before all others, so that the longest groups start first on different workers and
-# the short tests fill in around them (the scale-1000 run is the largest piece of the suite).
-SHARED_BY_ONE_WORKER = ("scale1000", "spark", "chromium")
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def costliest(item: pytest.Item) -> int:
-        used = getattr(item, "fixturenames", ())
-        return next((rank for rank, name in enumerate(SHARED_BY_ONE_WORKER) if name in used), len(SHARED_BY_ONE_WORKER))
-
-    for item in items:
-        if (rank := costliest(item)) < len(SHARED_BY_ONE_WORKER):
-            item.add_marker(pytest.mark.xdist_group(SHARED_BY_ONE_WORKER[rank]))
-    items.sort(key=costliest)
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
