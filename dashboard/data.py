@@ -200,13 +200,17 @@ def top_products(snap: Snapshot, limit: int, rank_by: str) -> pl.DataFrame:
 def customers(
     snap: Snapshot, search: str, signed_up: tuple[dt.date, dt.date] | None, after: str | None
 ) -> pages.RowsPage:
-    """A page of customers by customer_id: matching ``search`` (an e-mail address, or part of a name), and
-    with ``signed_up`` (first and last day) their signup date in it."""
+    """A page of customers matching ``search`` (an e-mail address, or part of a name), by customer_id; with
+    ``signed_up`` (first and last day), those who signed up in it, newest signup first: that list walks the
+    signup index from the range's end, where in id order it would pass every customer before the range's first
+    (customer ids follow signup dates, decision 0060)."""
     text = search.strip()
     filters: dict[str, Any] = {"email": text} if "@" in text else {"q": text or None}
+    sort = None
     if signed_up is not None:
         filters |= {"signup_from": signed_up[0], "signup_to": signed_up[1]}
-    return _read(snap, lambda c: pages.page(c, "customers", filters, after=after))
+        sort = "-signup_date"
+    return _read(snap, lambda c: pages.page(c, "customers", filters, after=after, sort=sort))
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def render(view: layout.View) -> None:
     after = layout.page_cursor(_LIST_KEY, (search, signed_up, snap.version))
     page = data.customers(snap, search, signed_up, after)
     if signed_up is not None:
-        st.caption("Customers who signed up in the date range, by customer id.")
+        st.caption("Customers who signed up in the date range, newest signup first.")
     customer_id = layout.picked_list(page, (_LIST_KEY, "customers_table", "customer_id"), "customer_id", "Customer id")
     if customer_id is not None:
         _detail(view, customer_id)

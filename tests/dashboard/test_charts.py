@@ -294,9 +294,12 @@ def test_customer_list_search_and_detail(snap: data.Snapshot, db: sqlite3.Connec
     signed = data.customers(snap, "", (dt.date(2025, 6, 1), dt.date(2025, 6, 30)), None)
     june = db.execute(
         "SELECT customer_id FROM customers WHERE signup_date BETWEEN '2025-06-01' AND '2025-06-30' "
-        "ORDER BY customer_id LIMIT 50"
+        "ORDER BY signup_date DESC, customer_id DESC"
     ).fetchall()
-    assert signed.items["customer_id"].to_list() == [r[0] for r in june]
+    assert len(june) > 50  # two pages
+    assert signed.items["customer_id"].to_list() == [r[0] for r in june[:50]]
+    following = data.customers(snap, "", (dt.date(2025, 6, 1), dt.date(2025, 6, 30)), signed.next)
+    assert following.items["customer_id"].to_list() == [r[0] for r in june[50:100]]
     (customer_id, count, spend) = one(
         db,
         "SELECT customer_id, count(*), round(sum(total_amount), 2) FROM orders GROUP BY customer_id "

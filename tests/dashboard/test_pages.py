@@ -181,7 +181,8 @@ def test_customer_pages_and_the_sidebar_range(
     assert test.dataframe(key="customers_table").value["customer_id"].tolist() == first
     test.sidebar.date_input(key="date_range").set_value(Q1_2025).run()
     signed = db.execute(
-        "SELECT customer_id FROM customers WHERE signup_date BETWEEN ? AND ? ORDER BY customer_id LIMIT 50",
+        "SELECT customer_id FROM customers WHERE signup_date BETWEEN ? AND ? "
+        "ORDER BY signup_date DESC, customer_id DESC LIMIT 50",
         between(*Q1_2025),
     ).fetchall()
     assert test.dataframe(key="customers_table").value["customer_id"].tolist() == [r[0] for r in signed]

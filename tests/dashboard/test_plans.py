@@ -48,6 +48,7 @@ def visit(data_dir: Path, monkeypatch: pytest.MonkeyPatch, customer: int, order:
         test.switch_page("views/overview.py").run()
         test.sidebar.date_input(key="date_range").set_value((dt.date(2024, 2, 1), dt.date(2024, 4, 30)))
         test.run()
+        test.switch_page("views/customers.py").run()  # the customers who signed up in the range
         assert not test.exception, [e.message for e in test.exception]
     return statements
 
@@ -75,6 +76,7 @@ def test_no_page_scans_a_big_table(scale1: Path, db: sqlite3.Connection, monkeyp
         "SEARCH customers USING INTEGER PRIMARY KEY (rowid>?)",  # the next one
         "SCAN products",  # the catalogue
         "SEARCH orders USING INDEX orders_date (order_date>? AND order_date<?)",  # the orders, newest first
+        "SEARCH customers USING INDEX customers_signup (signup_date>? AND signup_date<?)",  # newest signups first
     }
     # Every statement is the warehouse's own SQL, or the metadata of the marts (read once per process, so
     # possibly not at all here); none is the scanner's.
