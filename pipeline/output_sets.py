@@ -13,9 +13,10 @@ The data directory::
 A command builds its new set from the current one (the parts it does not make are hard-linked, not copied),
 decides everything that can refuse it before it writes, and only then switches. Readers that open a stable path
 (the API, the dashboard, the sqlite3 shell) see the previous set whole until the switch and the new one whole
-after it; ``just sql`` holds a shared lock on the set it opened (:func:`reader_lease`), and a set is deleted only
-when no reader holds it. A kill at any instant leaves the previous set current; the next command sweeps what the
-killed one left. The publishing steps are named (:data:`STEPS`): ``ECOM_FAULT_AT=<step>`` kills the process there,
+after it; a command that reads a set over time (``just sql``, ``validate``, ``analyze --out``, ``profile
+--reports-dir``, ``spark analyze``) holds a shared lock on it (:func:`reading`), and a set is deleted only when no
+reader holds it. A kill at any instant leaves the previous set current; the next command sweeps what the
+killed one left. The publishing steps are named (``settings.PUBLISHING_STEPS``): ``ECOM_FAULT_AT=<step>`` kills the process there,
 for the tests that prove it.
 """
 
@@ -36,6 +37,7 @@ from typing import Any
 
 from pipeline import cancel, files
 from pipeline.errors import Refused
+from pipeline.settings import PUBLISHING_STEPS
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +49,6 @@ OUTPUTS = ("lake", "labels", "analysis", "reports", "profiling_reports", "wareho
 READERS = ".readers"  # readers hold a shared lock on it; a set is deleted only under an exclusive one
 PUBLISHED = ".published"  # in a set that has been current: a complete set without it was never switched in
 PUBLISH_LOCK = ".publish.lock"
-# The named steps of publishing, in order; ECOM_FAULT_AT=<step> kills the command there (tests).
-STEPS = ("built", "synced", "renamed", "switched", "linked", "retired")
 
 
 @dataclass(frozen=True)
@@ -233,10 +233,12 @@ def switch(
     with write_lock:
         cancel.check()  # a signal that came while nothing could be interrupted: nothing is published
         under_lock()
+        # Marked (or its mark's time renewed, on a rollback) before the link moves: a kill in between leaves a set
+        # marked that never became current, which retirement treats as an old one, never a current set unmarked.
+        (data_dir / BUILDS / set_id / PUBLISHED).touch()
         _swap_link(data_dir / CURRENT, f"{BUILDS}/{set_id}")
         files.fsync_dir(data_dir)
         cancel.note_published("the new set")
-    (data_dir / BUILDS / set_id / PUBLISHED).touch()
 
 
 @contextmanager
@@ -306,15 +308,25 @@ def _complete_sets(data_dir: Path) -> list[Path]:
     return sorted(p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")) if builds.is_dir() else []
 
 
+def _last_current(directory: Path) -> int:
+    """When a set was last made current (its mark's time); 0 for a set of earlier versions left unmarked."""
+    try:
+        return (directory / PUBLISHED).stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
 def published_sets(data_dir: Path) -> list[Path]:
-    """The sets that have been current, oldest first (their names start with the time they were made)."""
+    """The sets that have been current, by when they last were (a set rolled back to counts from then), oldest
+    first; the current one last."""
     current = current_set(data_dir)
-    return [s for s in _complete_sets(data_dir) if s == current or (s / PUBLISHED).exists()]
+    published = [s for s in _complete_sets(data_dir) if s == current or (s / PUBLISHED).exists()]
+    return sorted(published, key=lambda s: (s == current, _last_current(s), s.name))
 
 
 def retire(data_dir: Path, keep: int) -> list[Path]:
-    """Delete the published sets but the current one and the ``keep`` before it, unless a reader holds them, and
-    any complete set that was never switched in (a command killed at the switch)."""
+    """Delete the published sets but the current one and the ``keep`` last current before it, unless a reader
+    holds them, and any complete set that was never switched in (a command killed at the switch)."""
     current = current_set(data_dir)
     published = published_sets(data_dir)
     older = [s for s in published if s != current]
@@ -330,14 +342,37 @@ def retire(data_dir: Path, keep: int) -> list[Path]:
     return removed
 
 
+@dataclass(frozen=True)
+class Held:
+    """A path as a reader uses it, with the set it lies in held for as long as the reader needs it."""
+
+    path: Path  # resolved: a stable path leads into the current set
+    lease: int | None  # the descriptor of the set's shared lock; None for a path outside every set
+
+
 @contextmanager
-def reader_lease(directory: Path) -> Iterator[int]:
-    """A shared lock on a set for as long as the block (or, inherited across exec, a shell) runs: retirement
-    does not delete a set under a reader that holds it. Yields the lock's file descriptor."""
-    fd = os.open(directory / READERS, os.O_RDWR | os.O_CREAT, 0o644)
+def reading(data_dir: Path, path: Path) -> Iterator[Held]:
+    """``path`` resolved, and the set it lies in held for the block (or, the descriptor inherited across exec, for
+    a shell's life): a shared lock on the set's readers' file, which retirement must take exclusively before it
+    deletes a set. A set retired between the resolving and the lock is refused with a hint to run again."""
+    resolved = path.resolve()
+    builds = (data_dir / BUILDS).resolve()
+    if not resolved.is_relative_to(builds) or resolved == builds:
+        yield Held(resolved, None)
+        return
+    directory = builds / resolved.relative_to(builds).parts[0]
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        yield fd
+        fd = os.open(directory / READERS, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except FileNotFoundError:
+        fd = None
+    try:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        if fd is None or not resolved.exists():
+            msg = f"the set {directory.name} was retired as this command started; run it again"
+            raise Refused(msg)
+        yield Held(resolved, fd)
     finally:
-        with suppress(OSError):
-            os.close(fd)
+        if fd is not None:
+            with suppress(OSError):
+                os.close(fd)

@@ -80,8 +80,16 @@ def _memory(text: str) -> str:
     return f"{found['number']}{found['unit'].upper() if found['unit'] != '%' else '%'}".replace("IB", "iB")
 
 
+# The named steps of publishing a set, in order (pipeline.output_sets); ECOM_FAULT_AT=<step> kills a command there.
+PUBLISHING_STEPS = ("built", "synced", "renamed", "switched", "linked", "retired")
+
+
 def _fault_step(text: str) -> str | None:
-    return text.strip() or None
+    step = text.strip() or None
+    if step is not None and step not in PUBLISHING_STEPS:
+        msg = f"should be one of the publishing steps {', '.join(PUBLISHING_STEPS)} (or empty), not {step!r}"
+        raise ValueError(msg)
+    return step
 
 
 def _comma_list(text: str) -> tuple[str, ...]:
@@ -176,7 +184,7 @@ class Settings:
     memory_limit: str = field(default="25%", metadata=_spec(_memory, _memory_in_range))
     # ECOM_KEEP_BUILDS: published sets kept besides the current one, for `builds --rollback`.
     keep_builds: int = field(default=0, metadata=_spec(_integer, _between(0, 1000)))
-    # ECOM_FAULT_AT: for tests: kill the command at this publishing step (pipeline.output_sets.STEPS).
+    # ECOM_FAULT_AT: for tests: kill the command at this publishing step (PUBLISHING_STEPS).
     fault_at: str | None = field(default=None, metadata=_spec(_fault_step))
     warehouse: Path | None = field(default=None, metadata=_spec(_path, _database_file))
     api_host: str = field(default="127.0.0.1", metadata=_spec(str.strip))

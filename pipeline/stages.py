@@ -87,7 +87,7 @@ def build_record(settings: Settings, source_root: Path, content_hashes: dict[str
     """What a warehouse loaded from ``source_root`` is: the generation facts when it is the generated lake
     (unchanged since it was generated), otherwise only where it came from and its content hash."""
     digest = lake.source_hash(content_hashes)
-    if source_root == settings.lake_dir:
+    if source_root.resolve() == settings.lake_dir.resolve():  # the lake's stable path leads into the current set
         generated = lake.read_record(settings.lake_dir)
         if generated.get("content_hashes") == content_hashes:
             return _generation_record(generated, digest)
@@ -193,8 +193,22 @@ def make_lake(settings: Settings, timings: Timings) -> tuple[LakeSummary, Report
         _verdict(settings, report, new.paths.report_path)
         new.carry("analysis", "profiling_reports", "warehouse.sqlite", "manifest.json")
         _record_lake(settings, new, summary, timings)
+        _mark_outdated_reports(new, summary.hashes)
         _Publishing(new).switch(settings)
     return summary, report
+
+
+def _mark_outdated_reports(new: NewSet, hashes: dict[str, str]) -> None:
+    """The reports carried from the current set describe its lake: the manifest names the tables whose content
+    changed since, and says the reports are not complete (``profile`` makes those again and reuses the rest)."""
+    previous = new.previous_manifest()
+    profiling = previous.get("profiling")
+    if profiling is None:
+        return
+    before = previous.get("lake", {}).get("content_hashes", {})
+    outdated = set(profiling.get("outdated", [])) | {t for t, digest in hashes.items() if before.get(t) != digest}
+    if outdated:
+        _describe(new, "profiling", profiling | {"complete": False, "outdated": sorted(outdated)})
 
 
 # --- validate and load ----------------------------------------------------------------------------------------
@@ -226,6 +240,17 @@ def validate(settings: Settings, source: SourceDir) -> Validated:
     return validated
 
 
+def _parquet_rows(source: SourceDir) -> int:
+    """The rows of a Parquet source, from its files' footers, to refuse a build the disk cannot hold before
+    anything is written; 0 when they cannot be read so (CSV, or a file the validation will name)."""
+    if source.format != "parquet":
+        return 0
+    try:
+        return sum(pl.scan_parquet(source.files(t)).select(pl.len()).collect().item() for t in TABLES)
+    except (pl.exceptions.PolarsError, OSError):
+        return 0
+
+
 def _expected_rows(files_by_table: dict[str, list[Path]]) -> dict[str, int]:
     return {t: pl.scan_parquet(f).select(pl.len()).collect().item() for t, f in files_by_table.items()}
 
@@ -236,6 +261,7 @@ def load(
     """``load``: validate ``source`` file by file, then build the warehouse (marts included) with the rules beside
     it, and publish it with the rest of the current set."""
     _refuse_discarding_edits(settings, discard=discard_edits)
+    _require_room(settings, _parquet_rows(source) * WAREHOUSE_BYTES_PER_ROW, "building the warehouse")
     with output_sets.publish_lock(settings.data_dir), output_sets.building(settings.data_dir) as new:
         spill = new.paths.root / ".spill"
         with timings.stage("validate"):
@@ -352,9 +378,14 @@ def analyze(
     planned = bound_queries(names, params or {})
     budget = Budget.of(settings)
     if out is not None:
-        with resource_guard(out, "writing the analysis results"), output_sets.scratch(settings.data_dir) as spill:
+        with (
+            resource_guard(out, "writing the analysis results"),
+            output_sets.scratch(settings.data_dir) as spill,
+            output_sets.reading(settings.data_dir, settings.data_dir / output_sets.CURRENT) as held,
+        ):
+            read = SetPaths(held.path) if held.lease is not None else settings
             with duck.connection(spill, budget.analyses) as con:
-                use(con, backend, settings.lake_dir, settings.warehouse_path)
+                use(con, backend, read.lake_dir, read.warehouse_path)
                 results, _ = compute(con, spill / "computed", planned)
             return publish_results(results, out)
     with (

@@ -26,7 +26,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def main(settings: Settings, args: argparse.Namespace) -> int:
     from rich.markup import escape
 
-    from pipeline import stages
+    from pipeline import output_sets, stages
     from pipeline.docs.profiling import ProfilingError, SetReports, profiler_for
     from pipeline.logs import console, out
 
@@ -35,7 +35,8 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
             if args.reports_dir is None:
                 lines = stages.profile_lake(settings, SetReports(profiler, settings))
             else:  # reports of the current lake elsewhere: nothing is published
-                made = profiler.profile(settings.lake_dir, settings.seed, args.reports_dir, None)
+                with output_sets.reading(settings.data_dir, settings.lake_dir) as held:
+                    made = profiler.profile(held.path, settings.seed, args.reports_dir, None)
                 lines = [p.line() for p in made] + [f"reports: {args.reports_dir / 'index.html'}"]
     except ProfilingError as error:
         log.error("profiling failed: %s", error, exc_info=error)

@@ -101,6 +101,7 @@ def generate_main(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def analyze_main(settings: Settings, args: argparse.Namespace) -> int:
+    from pipeline import output_sets
     from pipeline.analysis.analyze import bound_queries, parse_params
     from pipeline.files import scratch_dir
     from pipeline.lake import lake_tables
@@ -112,8 +113,12 @@ def analyze_main(settings: Settings, args: argparse.Namespace) -> int:
     lake_tables(source)  # a missing lake is said before Spark starts
     output = _directory("--output", args.output or settings.data_dir / "analysis-spark")
     require_spark()
-    with scratch_dir(settings.data_dir, SCRATCH_PREFIX) as scratch, spark_session(args.master, scratch) as spark:
-        results = analyze_on_spark(spark, source, planned, output)
+    with (
+        output_sets.reading(settings.data_dir, source) as held,  # the lake's set kept while Spark reads it
+        scratch_dir(settings.data_dir, SCRATCH_PREFIX) as scratch,
+        spark_session(args.master, scratch) as spark,
+    ):
+        results = analyze_on_spark(spark, held.path, planned, output)
     print_spark_results(results, output)
     return 0
 

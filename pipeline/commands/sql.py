@@ -70,14 +70,12 @@ def command(settings: Settings, statement: str | None, outputs: SetPaths) -> lis
 def main(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline import output_sets
 
-    current = output_sets.current_set(settings.data_dir)
-    if current is None or current == settings.data_dir:  # nothing published yet, or a layout from before sets
-        _exec(command(settings, args.statement, SetPaths(settings.data_dir)))
-    with output_sets.reader_lease(current) as lease:
-        argv = command(settings, args.statement, SetPaths(current))
-        os.set_inheritable(lease, True)  # the shell holds the set after exec, until it exits
+    with output_sets.reading(settings.data_dir, settings.data_dir / output_sets.CURRENT) as held:
+        if held.lease is None:  # nothing published yet, or a layout from before sets
+            _exec(command(settings, args.statement, SetPaths(settings.data_dir)))
+        argv = command(settings, args.statement, SetPaths(held.path))
+        os.set_inheritable(held.lease, True)  # the shell holds the set after exec, until it exits
         _exec(argv)
-    return 0
 
 
 def _exec(argv: list[str]) -> NoReturn:

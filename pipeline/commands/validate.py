@@ -22,7 +22,10 @@ def main(settings: Settings, args: argparse.Namespace) -> int:
     from pipeline import stages
     from pipeline.logs import out
 
+    from pipeline import output_sets
+
     source = stages.source_dir(settings, args.source, args.format)
-    validated = stages.validate(settings, source)
+    with output_sets.reading(settings.data_dir, source.root):  # the lake's set kept while its files are read
+        validated = stages.validate(settings, source)
     out.print(f"valid: {validated.report.summary()}; report: {settings.last_validation_path}")
     return 0

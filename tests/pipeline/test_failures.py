@@ -12,6 +12,7 @@ import os
 import pickle
 import signal
 import sqlite3
+import shutil
 import subprocess
 import sys
 import time
@@ -151,6 +152,24 @@ def test_no_room_for_the_lake_is_exit_3_and_keeps_the_previous_lake(small_disk: 
     assert result.stderr.startswith("out of resources: disk full while"), result.stderr
     assert (data_dir / "lake" / "_lake.json").read_text() == previous
     assert leftovers(data_dir) == []
+
+
+@pytest.mark.root
+def test_no_room_for_the_warehouse_refuses_load_before_it_writes(small_disk: Path) -> None:
+    data_dir = small_disk / "data"
+    assert run("generate", "--data-dir", data_dir, "--scale", "1", "--workers", "1").returncode == 0
+    report = data_dir / "logs" / "validation.json"
+    before = (report.read_bytes(), report.stat().st_mtime_ns)
+    free = shutil.disk_usage(small_disk).free
+    (small_disk / "filler").write_bytes(b"\0" * (free - 2**20))  # a megabyte left: the lake's rows need more
+
+    result = run("load", "--data-dir", data_dir)
+
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.startswith("out of resources: disk full while building the warehouse"), result.stderr
+    assert (report.read_bytes(), report.stat().st_mtime_ns) == before  # refused before validating: nothing written
+    assert leftovers(data_dir) == []
+    assert not (data_dir / "warehouse.sqlite").exists()
 
 
 @pytest.mark.root

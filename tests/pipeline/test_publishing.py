@@ -1,7 +1,7 @@
 """A command publishes its outputs as one set, in one switch: killed at any publishing step, refused, or run beside
 another, it leaves readers the previous set whole; the next command cleans up after it.
 
-Each kill uses the tests' switch ``ECOM_FAULT_AT=<step>`` (``pipeline.output_sets.STEPS``), which SIGKILLs the
+Each kill uses the tests' switch ``ECOM_FAULT_AT=<step>`` (``pipeline.settings.PUBLISHING_STEPS``), which SIGKILLs the
 command there, while a live API server and an open ``just sql`` shell read the data directory. What they read
 is checked against the files of the set itself, hashed before the command ran.
 """
@@ -24,13 +24,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.output_sets import OUTPUTS, STEPS
-from pipeline.settings import PROJECT_ROOT
+from pipeline.output_sets import OUTPUTS
+from pipeline.settings import PROJECT_ROOT, PUBLISHING_STEPS
 from tests.support.api import KEY, server
 
 RUN = ("run", "--scale", "0.3", "--workers", "1", "--no-profile")
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
-BEFORE_THE_SWITCH = STEPS[: STEPS.index("switched")]
+BEFORE_THE_SWITCH = PUBLISHING_STEPS[: PUBLISHING_STEPS.index("switched")]
 
 
 def pipeline(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -134,26 +134,33 @@ def _lake_orders(data_dir: Path) -> int:
     return int(record["row_counts"]["orders"])
 
 
-@pytest.mark.parametrize("step", STEPS)
+@pytest.mark.parametrize("step", PUBLISHING_STEPS)
 def test_a_kill_at_each_publishing_step_leaves_readers_one_whole_set(data_dir: Path, step: str) -> None:
     before = outputs(data_dir)
     previous_build = build_id(data_dir / "warehouse.sqlite")
     orders_before = _lake_orders(data_dir)
     with server(data_dir) as base, shell(data_dir) as session:
         assert session.ask("select count(*) from orders;") == [str(orders_before)]
+        order_before = httpx.get(f"{base}/orders/1", timeout=10).json()
 
         killed = pipeline(data_dir, *RUN, "--seed", "2", ECOM_FAULT_AT=step)
 
         assert killed.returncode == -signal.SIGKILL, killed.stderr
         ready = httpx.get(f"{base}/ready", timeout=10).json()
+        order = httpx.get(f"{base}/orders/1", timeout=10).json()
+        with closing(sqlite3.connect(f"file:{data_dir / 'warehouse.sqlite'}?mode=ro", uri=True)) as db:
+            (total,) = db.execute("select total_amount from orders where order_id = 1").fetchone()
+        assert order["total_amount"] == total  # the API answers from the set the stable path shows
         # The shell opened before reads its set to the end, whatever happened: its files are still there.
         assert session.ask("select count(*) from orders; select count(*) from wh.orders;") == [str(orders_before)] * 2
         if step in BEFORE_THE_SWITCH:
             assert outputs(data_dir) == before  # no byte of any output changed
             assert ready["build_id"] == previous_build
+            assert order == order_before
         else:
             assert outputs(data_dir) != before
             assert ready["build_id"] == build_id(data_dir / "warehouse.sqlite") != previous_build
+            assert order["total_amount"] != order_before["total_amount"]  # seed 2's order 1
             assert json.loads((data_dir / "manifest.json").read_text())["lake"]["seed"] == 2
         # A new shell reads the current set, whole: its lake and its warehouse agree.
         with shell(data_dir) as fresh:
@@ -226,11 +233,16 @@ def test_kept_sets_can_be_rolled_back_to(data_dir: Path) -> None:
     older = sorted(p.name for p in (data_dir / "builds").iterdir() if not p.name.startswith("."))[0]
     assert older[:12] in listed.stdout  # the table may cut the id, never its start
 
-    rolled = pipeline(data_dir, "builds", "--rollback", older)
+    rolled = pipeline(data_dir, "builds", "--rollback", older, ECOM_KEEP_BUILDS="1")
 
     assert rolled.returncode == 0, rolled.stderr
     assert build_id(data_dir / "warehouse.sqlite") == first
     assert json.loads((data_dir / "manifest.json").read_text())["lake"]["seed"] == 1
+    # The set kept next is the one current last (the set rolled back to), not the newest made.
+    assert pipeline(data_dir, "analyze", "--query", "top_customers", ECOM_KEEP_BUILDS="1").returncode == 0
+    kept = [p.name for p in published_sets(data_dir)]
+    assert len(kept) == 2
+    assert older in kept
     unknown = pipeline(data_dir, "builds", "--rollback", "no-such-set")
     assert unknown.returncode == 2
     assert "no published set 'no-such-set'" in unknown.stderr

@@ -11,9 +11,11 @@ import datetime as dt
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -160,6 +162,10 @@ def test_warehouse(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert manifest(tmp_path / "d")["warehouse"]["path"] == str(tmp_path / "elsewhere" / "shop.sqlite")
     assert (tmp_path / "elsewhere" / "shop.sqlite").resolve() == (tmp_path / "d" / "warehouse.sqlite").resolve()
     assert (tmp_path / "elsewhere" / "shop.sqlite").resolve().parent == (tmp_path / "d" / "current").resolve()
+    # Loaded from the generated lake: the warehouse says which seed and scale it holds.
+    assert manifest(tmp_path / "d")["warehouse"]["source"] == "lake"
+    with closing(sqlite3.connect(f"file:{tmp_path / 'd' / 'warehouse.sqlite'}?mode=ro", uri=True)) as db:
+        assert db.execute("select source, seed, scale from build_record").fetchall() == [("lake", 42, 0.01)]
 
 
 Server = tuple[list[str], dict[str, str]]  # the command line and environment a server would start with
@@ -298,6 +304,11 @@ INVALID = {
         "ftp://x",
     ),
     "ECOM_DASHBOARD_PORT": ("70000", "should be less than or equal to 65535"),
+    "ECOM_FAULT_AT": (
+        "renaming",
+        "should be one of the publishing steps built, synced, renamed, switched, linked, retired (or empty), "
+        "not 'renaming'",
+    ),
 }
 
 

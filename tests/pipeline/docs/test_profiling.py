@@ -150,6 +150,13 @@ def test_reports_go_under_the_data_dir_and_unchanged_tables_are_not_profiled_aga
     # Other options make other reports: everything again.
     assert main("profile", "--data-dir", data_dir, "--sample-rows", "60", "--minimal-above", "0") == 0
     assert "unchanged" not in capsys.readouterr().out
+    assert json.loads((data_dir / "manifest.json").read_text())["profiling"]["complete"] is True
+    # A new lake: its set carries the reports (for the tables that did not change), and its manifest says which
+    # tables they no longer describe.
+    assert main("generate", "--data-dir", data_dir, "--scale", "0.01", "--workers", "1") == 0
+    profiling = json.loads((data_dir / "manifest.json").read_text())["profiling"]
+    assert (profiling["complete"], profiling["outdated"]) == (False, sorted(TABLES))
+    assert (data_dir / "profiling_reports" / "orders.html").read_bytes() != b""
 
 
 def test_bad_options_are_usage_errors(tiny: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
