@@ -6,9 +6,11 @@ import datetime as dt
 import json
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+from pipeline import stages
 from pipeline.warehouse import build
 from tests.support.api import KEY, audit, client, contents, settings, sql
 from tests.support.cli import RunCli
@@ -66,3 +68,29 @@ def test_a_rebuild_without_api_writes_proceeds(
     assert outcome.status == 0, outcome.err
     assert build_id(warehouse) != old
     assert not (rebuildable / "edits").exists()
+
+
+def test_a_write_that_lands_during_a_rebuild_refuses_its_switch(
+    rebuildable: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked once before the build and again under the write lock at the switch: a write made meanwhile is not
+    lost under a new warehouse."""
+    warehouse = rebuildable / "warehouse.sqlite"
+    old = build_id(warehouse)
+    sets_before = sorted(p.name for p in (rebuildable / "builds").iterdir())
+    describe = stages._describe_warehouse
+
+    def write_meanwhile(*args: Any, **kwargs: Any) -> None:
+        with client(settings(rebuildable, warehouse)) as http:
+            http.headers["X-API-Key"] = KEY
+            assert http.post("/customers", json=CUSTOMER).status_code == 201
+        describe(*args, **kwargs)
+
+    monkeypatch.setattr(stages, "_describe_warehouse", write_meanwhile)
+    refused = run_cli("load", "--data-dir", rebuildable, "--workers", "1")
+
+    assert refused.status == 1
+    assert "holds 1 write(s)" in " ".join((refused.out + refused.err).split())
+    assert build_id(warehouse) == old
+    assert sql(warehouse, "select count(*) from customers where email = ?", (CUSTOMER["email"],)) == [(1,)]
+    assert sorted(p.name for p in (rebuildable / "builds").iterdir()) == sets_before
