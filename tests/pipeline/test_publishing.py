@@ -175,6 +175,35 @@ def test_a_kill_at_each_publishing_step_leaves_readers_one_whole_set(data_dir: P
         assert httpx.get(f"{base}/ready", timeout=10).json()["build_id"] == build_id(data_dir / "warehouse.sqlite")
 
 
+@pytest.mark.parametrize(
+    "command",
+    [("generate", "--scale", "0.3", "--workers", "1", "--seed", "2"), ("load",), ("analyze", "--query", "signups")],
+    ids=lambda command: command[0],
+)
+def test_every_command_publishes_through_the_same_steps(data_dir: Path, command: tuple[str, ...]) -> None:
+    """Killed at the last step before the switch, and at the first after it: nothing of the command, then all."""
+    before = outputs(data_dir)
+    killed = pipeline(data_dir, *command, ECOM_FAULT_AT="renamed")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert outputs(data_dir) == before
+    never_current = leftovers(data_dir)
+    assert len(never_current) == 1
+
+    killed = pipeline(data_dir, *command, ECOM_FAULT_AT="switched")
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert leftovers(data_dir) == never_current  # deleted by the next retirement, which this kill came before
+    changed = {name.split("/")[0] for name, digest in outputs(data_dir).items() if before.get(name) != digest}
+    assert (
+        changed
+        == {
+            "generate": {"lake", "labels", "reports", "manifest.json"},
+            "load": {"warehouse.sqlite", "reports", "manifest.json"},
+            "analyze": {"manifest.json"},  # the result itself is the run's, byte for byte
+        }[command[0]]
+    )
+
+
 def test_an_open_reader_keeps_its_set_until_it_closes(data_dir: Path) -> None:
     orders_before = _lake_orders(data_dir)
     held = (data_dir / "current").resolve()
