@@ -108,8 +108,8 @@ def recording(on_statement: Callable[[Statement], None]) -> Iterator[None]:
 
 _ALIAS = re.compile(r"\b(?:FROM|JOIN)\s+(\w+)(?:\s+AS)?\s+(\w+)", re.IGNORECASE)
 _PLAN_TABLE = re.compile(r"^(SCAN|SEARCH) (\w+)")
-_KEY_ORDER_PAGE = re.compile(r"ORDER BY (\w+) LIMIT \?\s*$")
-_LIMITED = re.compile(r"LIMIT \?\s*$")
+_KEY_ORDER_PAGE = re.compile(r"order by (\w+) limit \?\s*$", re.IGNORECASE)
+_LIMITED = re.compile(r"limit \?\s*$", re.IGNORECASE)
 _RANGE = re.compile(r"[<>]")
 _COMMENT = re.compile(r"--[^\n]*")
 
