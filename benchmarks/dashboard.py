@@ -145,7 +145,7 @@ def measure_views(chromium: Browser, data_dir: Path, work: Path, views: int) -> 
 
 def run(data_dir: Path, rounds: int, only: list[str] | None, command: str) -> dict[str, Any]:
     window = _window(data_dir)
-    pages: dict[str, list[dict[str, Any]]] = {path: [] for path in browser.PAGES if only is None or path in only}
+    pages: dict[str, list[dict[str, Any]]] = {path: [] for path in browser.PAGE_TITLES if only is None or path in only}
     with tempfile.TemporaryDirectory() as scratch, browser.chromium() as chromium:
         work = Path(scratch)
         empty = work / "empty"
@@ -234,7 +234,7 @@ def render(results: dict[str, Any]) -> str:
         times = {step: _median(measured, step) for step in STEPS}
         met = all(times[step] <= TARGETS[step] for step in STEPS)
         cells = " | ".join(f"{times[step]:.2f}" for step in STEPS)
-        lines.append(f"| {browser.PAGES[path]} (`/{path}`) | {cells} | {'yes' if met else '**no**'} |")
+        lines.append(f"| {browser.PAGE_TITLES[path]} (`/{path}`) | {cells} | {'yes' if met else '**no**'} |")
     lines += [
         "",
         "Where the time goes (medians; the script run as the browser sees it, the drawing after it, and the "
@@ -248,7 +248,7 @@ def render(results: dict[str, Any]) -> str:
             " / ".join(f"{statistics.median(_part(r, step, part) for r in measured):.2f}" for step in SPLIT)
             for part in ("script_s", "drawing_s", "warehouse_s")
         ]
-        lines.append(f"| {browser.PAGES[path]} | {' | '.join(cells)} |")
+        lines.append(f"| {browser.PAGE_TITLES[path]} | {' | '.join(cells)} |")
     floor = results["empty_state_floor_s"]
     first_views = [{**r["views"][0], "server_start_s": r["server_start_s"]} for r in results["cold_start"]]
     cold = {key: statistics.median(v[key] for v in first_views) for key in first_views[0]}
@@ -279,7 +279,7 @@ def render(results: dict[str, Any]) -> str:
     for path, measured in results["pages"].items():
         first, change = measured[0]["first render"]["statements"], measured[0]["filter change"]["statements"]
         whole = first["big_table_reads"] + change["big_table_reads"]
-        lines.append(f"| {browser.PAGES[path]} | {_work(first)} | {_work(change)} | {len(whole) or 'none'} |")
+        lines.append(f"| {browser.PAGE_TITLES[path]} | {_work(first)} | {_work(change)} | {len(whole) or 'none'} |")
     lines += [
         "",
         "The statements themselves, with their plans: [dashboard.json](dashboard.json).",
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--page",
         action="append",
-        choices=list(browser.PAGES),
+        choices=list(browser.PAGE_TITLES),
         help="measure only this page (URL path, '' for the Overview; repeatable): a quick look, not the page to commit",
     )
     args = parser.parse_args(argv)

@@ -49,30 +49,30 @@ def schema() -> Schema:
     with sqlite3.connect(":memory:") as db:
         db.executescript(text)
         tables = tuple(
-            name for (name,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY rowid")
+            name for (name,) in db.execute("select name from sqlite_schema where type = 'table' order by rowid")
         )
         columns, types, primary_keys, unique_keys, foreign_keys, indexes = {}, {}, {}, [], [], {}
-        table_sql = dict(db.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'table'").fetchall())
+        table_sql = dict(db.execute("select name, sql from sqlite_schema where type = 'table'").fetchall())
         for table in tables:
-            info = db.execute("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid", (table,)).fetchall()
+            info = db.execute("select name, type, pk from pragma_table_info(?) order by cid", (table,)).fetchall()
             columns[table] = tuple(name for name, _, _ in info)
             types[table] = {name: declared for name, declared, _ in info}
             primary_keys[table] = next(name for name, _, pk in info if pk == 1)
             for parent, column, parent_column in db.execute(
-                'SELECT "table", "from", "to" FROM pragma_foreign_key_list(?) ORDER BY id', (table,)
+                'select "table", "from", "to" from pragma_foreign_key_list(?) order by id', (table,)
             ):
                 foreign_keys.append(ForeignKey(table, column, parent, parent_column))
             indexes[table] = tuple(
                 sql
                 for (sql,) in db.execute(
-                    "SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,)
+                    "select sql from sqlite_schema where type = 'index' and tbl_name = ? and sql is not null", (table,)
                 )
             )
             unique_keys += [
                 (table, column)
                 for (column,) in db.execute(
-                    "SELECT ii.name FROM pragma_index_list(?) AS il, pragma_index_info(il.name) AS ii "
-                    "WHERE il.[unique] AND il.origin = 'c' ORDER BY il.name",
+                    "select ii.name from pragma_index_list(?) as il, pragma_index_info(il.name) as ii "
+                    "where il.[unique] and il.origin = 'c' order by il.name",
                     (table,),
                 )
             ]

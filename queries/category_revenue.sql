@@ -3,19 +3,8 @@
 -- params:
 --   $start_date date = 1900-01-01  first order day included
 --   $end_date date = 9999-12-31  last order day included
+-- uses: category_lines_in_range
 with
-
-lines_in_range as (
-    select
-        p.category,
-        i.order_id,
-        i.quantity,
-        i.line_total
-    from order_items as i
-    inner join orders as o on i.order_id = o.order_id
-    inner join products as p on i.product_id = p.product_id
-    where o.order_date between $start_date and $end_date
-),
 
 by_category as (
     select
@@ -23,7 +12,7 @@ by_category as (
         count(distinct l.order_id) as order_count,
         sum(l.quantity) as units,
         round(sum(l.line_total), 2) as revenue
-    from lines_in_range as l
+    from category_lines_in_range as l
     group by l.category
 )
 

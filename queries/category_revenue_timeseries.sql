@@ -5,19 +5,17 @@
 --   $start_date date = 1900-01-01  first order day included
 --   $end_date date = 9999-12-31  last order day included
 --   $grain choice(day|week|month) = month  the length of a period
+-- uses: category_lines_in_range
 with
 
 dated_lines as (
     select
-        date_trunc($grain, o.order_date)::date as period_start,
-        p.category,
-        i.order_id,
-        i.quantity,
-        i.line_total
-    from order_items as i
-    inner join orders as o on i.order_id = o.order_id
-    inner join products as p on i.product_id = p.product_id
-    where o.order_date between $start_date and $end_date
+        date_trunc($grain, l.order_date)::date as period_start,
+        l.category,
+        l.order_id,
+        l.quantity,
+        l.line_total
+    from category_lines_in_range as l
 )
 
 select

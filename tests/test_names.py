@@ -12,7 +12,7 @@ import pytest
 pytestmark = pytest.mark.fast
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("pipeline", "api", "dashboard", "container")
+PACKAGES = ("pipeline", "api", "dashboard", "container", "tools")
 # Names every module of a kind defines for its framework: a command's register/main, a page's render, a route
 # module's router, a logger, a type variable; each generator's generate and each view of the baskets.
 CONVENTIONS = {"main", "register", "render", "router", "log", "T", "generate", "from_baskets", "SECTIONS"}

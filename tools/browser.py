@@ -20,7 +20,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from dashboard.app import PAGES as APP_PAGES
+from dashboard.app import PAGES
 from pipeline.settings import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 # URL path of each page -> its title, as dashboard/app.py declares them.
-PAGES = {path: title for _, title, path, _ in APP_PAGES}
+PAGE_TITLES = {path: title for _, title, path, _ in PAGES}
 VIEWPORT = {"width": 1400, "height": 1000}
 START_TIMEOUT_S = 60.0
 

@@ -108,8 +108,8 @@ def recording(on_statement: Callable[[Statement], None]) -> Iterator[None]:
 
 _ALIAS = re.compile(r"\b(?:FROM|JOIN)\s+(\w+)(?:\s+AS)?\s+(\w+)", re.IGNORECASE)
 _PLAN_TABLE = re.compile(r"^(SCAN|SEARCH) (\w+)")
-_KEY_ORDER_PAGE = re.compile(r"ORDER BY (\w+) LIMIT \?\s*$")
-_LIMITED = re.compile(r"LIMIT \?\s*$")
+_KEY_ORDER_PAGE = re.compile(r"order by (\w+) limit \?\s*$", re.IGNORECASE)
+_LIMITED = re.compile(r"limit \?\s*$", re.IGNORECASE)
 _RANGE = re.compile(r"[<>]")
 _COMMENT = re.compile(r"--[^\n]*")
 
@@ -179,7 +179,7 @@ def read_log(path: Path) -> list[Statement]:
     return [Statement(**json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
 
 
-def serve(argv: list[str]) -> None:
+def main(argv: list[str]) -> None:
     """The dashboard as ``python -m pipeline dashboard`` serves it (its first page prepared, ``dashboard.serve``),
     each statement appended to a JSON-lines file."""
     from dashboard import serve as dashboard_server
@@ -187,7 +187,7 @@ def serve(argv: list[str]) -> None:
     from pipeline.commands.serve import environment
     from pipeline.settings import Settings
 
-    parser = argparse.ArgumentParser(description=serve.__doc__)
+    parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("log", type=Path)
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--dashboard-port", required=True)
@@ -215,4 +215,4 @@ def serve(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1:])
+    main(sys.argv[1:])

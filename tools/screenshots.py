@@ -50,7 +50,7 @@ def shoot(data_dir: Path, output: Path) -> list[Path]:
         browser.serve(data_dir, Path(scratch) / "server.log") as served,
     ):
         page = browser.new_page(chromium)
-        for path in browser.PAGES:
+        for path in browser.PAGE_TITLES:
             browser.open_page(page, served.url, path)
             if path == "customers":
                 _open(page, "Customer id (or select a row above)", customer)

@@ -19,7 +19,7 @@ from pipeline.analysis.queries import Value
 SQLITE_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "sqlite_queries"
 
 
-def run(db: sqlite3.Connection, name: str, values: dict[str, Value]) -> pl.DataFrame:
+def run_copy(db: sqlite3.Connection, name: str, values: dict[str, Value]) -> pl.DataFrame:
     """The copy of query ``name`` run by SQLite, its parameters bound as sqlite3's ``:name`` (dates as ISO text)."""
     bound: dict[str, Any] = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
     cursor = db.execute((SQLITE_DIR / f"{name}.sql").read_text(), bound)

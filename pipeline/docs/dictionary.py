@@ -259,7 +259,7 @@ def dictionary_markdown(warehouse_path: Path) -> str:
 def _build(db: sqlite3.Connection) -> dict[str, Any]:
     """The generation scale and seed from the warehouse's own build record (none for an older warehouse)."""
     try:
-        row = db.execute("SELECT scale, seed FROM build_record").fetchone()
+        row = db.execute("select scale, seed from build_record").fetchone()
     except sqlite3.OperationalError:
         return {}
     return {"scale": row[0], "seed": row[1]} if row and row[0] is not None else {}

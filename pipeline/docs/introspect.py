@@ -70,20 +70,20 @@ def read_tables(db: sqlite3.Connection) -> tuple[Table, ...]:
     """Every user table of the warehouse, in creation order (parents before children)."""
     tables = []
     names = db.execute(
-        "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-        "ORDER BY rowid"
+        "select name, sql from sqlite_schema where type = 'table' and name not like 'sqlite\\_%' escape '\\' "
+        "order by rowid"
     ).fetchall()
     for name, sql in names:
         checks = checks_of(sql)
-        (rows,) = db.execute(f"SELECT count(*) FROM {_ident(name)}").fetchone()
+        (rows,) = db.execute(f"select count(*) from {_ident(name)}").fetchone()
         columns = []
         for _, column, type_, not_null, default, pk in db.execute(
-            'SELECT cid, name, type, "notnull", dflt_value, pk FROM pragma_table_info(?) ORDER BY cid', (name,)
+            'select cid, name, type, "notnull", dflt_value, pk from pragma_table_info(?) order by cid', (name,)
         ):
             examples = db.execute(
-                f"SELECT DISTINCT {_ident(column)} AS v FROM "
-                f"(SELECT {_ident(column)} FROM {_ident(name)} ORDER BY rowid LIMIT {EXAMPLE_ROWS}) "
-                f"WHERE v IS NOT NULL ORDER BY v LIMIT {COLUMN_EXAMPLES}"
+                f"select distinct {_ident(column)} as v from "
+                f"(select {_ident(column)} from {_ident(name)} order by rowid limit {EXAMPLE_ROWS}) "
+                f"where v is not null order by v limit {COLUMN_EXAMPLES}"
             ).fetchall()
             columns.append(
                 Column(
@@ -102,7 +102,7 @@ def read_tables(db: sqlite3.Connection) -> tuple[Table, ...]:
                 (
                     ForeignKey(name, column, parent, parent_column)
                     for parent, column, parent_column in db.execute(
-                        'SELECT "table", "from", "to" FROM pragma_foreign_key_list(?)', (name,)
+                        'select "table", "from", "to" from pragma_foreign_key_list(?)', (name,)
                     )
                 ),
                 key=lambda fk: (position.get(fk.column, len(position)), fk.parent, fk.parent_column),
@@ -110,10 +110,10 @@ def read_tables(db: sqlite3.Connection) -> tuple[Table, ...]:
         )
         indexes = []
         for index, unique, origin in db.execute(
-            'SELECT name, "unique", origin FROM pragma_index_list(?) ORDER BY name', (name,)
+            'select name, "unique", origin from pragma_index_list(?) order by name', (name,)
         ):
             index_columns = tuple(
-                c for (c,) in db.execute("SELECT name FROM pragma_index_info(?) ORDER BY seqno", (index,))
+                c for (c,) in db.execute("select name from pragma_index_info(?) order by seqno", (index,))
             )
             indexes.append(Index(index, name, index_columns, bool(unique), origin))
         tables.append(Table(name, rows, tuple(columns), foreign_keys, checks.table, tuple(indexes)))

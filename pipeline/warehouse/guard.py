@@ -25,7 +25,7 @@ def _audit_rows(warehouse: Path) -> list[dict[str, object]]:
     with closing(sqlite3.connect(f"{warehouse.resolve().as_uri()}?mode=ro", uri=True)) as db:
         db.row_factory = sqlite3.Row
         try:
-            has_audit = db.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'audit_log'").fetchone()
+            has_audit = db.execute("select 1 from sqlite_schema where type = 'table' and name = 'audit_log'").fetchone()
         except sqlite3.DatabaseError as error:  # a file that is not ours: never replaced unseen
             msg = (
                 f"{warehouse} is not a SQLite database ({error}); a rebuild would replace it: move it away, "
@@ -34,8 +34,8 @@ def _audit_rows(warehouse: Path) -> list[dict[str, object]]:
             raise UsageError(msg) from None
         if not has_audit:
             return []  # built before the API existed: nothing can have been written through it
-        build = db.execute("SELECT build_id FROM build_record").fetchone()
-        rows = db.execute("SELECT * FROM audit_log ORDER BY audit_id").fetchall()
+        build = db.execute("select build_id from build_record").fetchone()
+        rows = db.execute("select * from audit_log order by audit_id").fetchall()
         return [{"build_id": build["build_id"] if build else None, **dict(row)} for row in rows]
 
 

@@ -20,12 +20,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
+from dashboard.app import PAGES
 from tests.support.cli import run_pipeline
 from tests.support.dashboard import CHARTS, EVERY_SECTION, SECTIONS, compact
 from tests.support.sqlite import one
 from tools import browser
 
-FILES = {path: name for name, _, path, _ in browser.APP_PAGES}
+FILES = {path: name for name, _, path, _ in PAGES}
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +54,11 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
 
 
-@pytest.mark.parametrize("path", list(browser.PAGES))
+@pytest.mark.parametrize("path", list(browser.PAGE_TITLES))
 def test_every_page_loads_and_draws_its_charts(server: str, page: Page, screenshots: Path, path: str) -> None:
     browser.open_page(page, server, path)
     assert browser.exceptions(page) == []
-    assert page.locator('[data-testid="stMain"] h1').first.inner_text() == browser.PAGES[path]
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text() == browser.PAGE_TITLES[path]
     charts, drawn = browser.charts_drawn(page)
     assert (charts, drawn) == (CHARTS[FILES[path]], CHARTS[FILES[path]])
     shot = screenshots / f"{path or 'overview'}.png"

@@ -69,7 +69,7 @@ def _where(
             if bound is not None:
                 predicates.append(f"{column} {op} ?")
                 params.append(bound)
-    return (" WHERE " + " AND ".join(predicates) if predicates else ""), params
+    return (" where " + " and ".join(predicates) if predicates else ""), params
 
 
 def mart(
@@ -98,11 +98,11 @@ def mart(
         raise InvalidRequest(msg)
     chosen = {name: types[name] for name in columns} if columns else types
     clause, params = _where(where, between)
-    sql = f"SELECT {', '.join(chosen)} FROM {target.table}{clause}"
+    sql = f"select {', '.join(chosen)} from {target.table}{clause}"
     if order_column:
-        sql += f" ORDER BY {order_column}{' DESC' if descending else ''}, {', '.join(target.key_columns)}"
+        sql += f" order by {order_column}{' desc' if descending else ''}, {', '.join(target.key_columns)}"
     if limit is not None or offset:
-        sql += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
+        sql += f" limit {-1 if limit is None else int(limit)} offset {int(offset)}"
     return run_native(cursor, sql, params, chosen)
 
 
@@ -145,16 +145,16 @@ def rollup(
         raise InvalidRequest(msg)
     groups = {date: "date"} if grain else {}
     groups |= {name: types[name] for name in by}
-    selected = [f"{PERIOD_START[grain].format(date)} AS {date}"] if grain else []
+    selected = [f"{PERIOD_START[grain].format(date)} as {date}"] if grain else []
     selected += list(by)
     for name in sums:
         total = f"coalesce(sum({name}), 0)"
-        selected.append(f"{f'round({total}, 2)' if types[name] == 'DOUBLE' else total} AS {name}")
+        selected.append(f"{f'round({total}, 2)' if types[name] == 'DOUBLE' else total} as {name}")
     clause, params = _where(where, between)
-    sql = f"SELECT {', '.join([*selected, 'count(*) AS row_count'])} FROM {target.table}{clause}"
+    sql = f"select {', '.join([*selected, 'count(*) as row_count'])} from {target.table}{clause}"
     if groups:
         positions = ", ".join(str(i) for i in range(1, len(groups) + 1))
-        sql += f" GROUP BY {positions} ORDER BY {positions}"
+        sql += f" group by {positions} order by {positions}"
     result_types = groups | {name: types[name] for name in sums} | {"row_count": "BIGINT"}
     return run_native(cursor, sql, params, result_types)
 

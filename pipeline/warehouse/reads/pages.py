@@ -64,7 +64,7 @@ LISTINGS = {
             "signup_from": "signup_date >= ?",
             "signup_to": "signup_date <= ?",
             "email": "email = ?",
-            "q": "(first_name LIKE ? ESCAPE '\\' OR last_name LIKE ? ESCAPE '\\')",
+            "q": "(first_name like ? escape '\\' or last_name like ? escape '\\')",
         },
         {"signup_date": ("signup_from", "signup_to")},
     ),
@@ -74,7 +74,7 @@ LISTINGS = {
             "category": "category = ?",
             "min_price": "price >= ?",
             "max_price": "price <= ?",
-            "q": "name LIKE ? ESCAPE '\\'",
+            "q": "name like ? escape '\\'",
         },
         {"price": ("min_price", "max_price")},
     ),
@@ -180,9 +180,9 @@ def _read(
     limit: int,
 ) -> tuple[pl.DataFrame, bool]:
     """Up to ``limit`` rows, and whether there are more (one row more than asked tells it, without a count)."""
-    where = f" WHERE {' AND '.join(predicates)}" if predicates else ""
+    where = f" where {' and '.join(predicates)}" if predicates else ""
     columns = columns_of(listing.table)
-    sql = f"SELECT {', '.join(columns)} FROM {listing.table}{where} ORDER BY {order} LIMIT ?"
+    sql = f"select {', '.join(columns)} from {listing.table}{where} order by {order} limit ?"
     rows = run_native(cursor, sql, (*params, limit + 1), columns)
     return rows.head(limit), rows.height > limit
 
@@ -251,10 +251,10 @@ def _sorted(
         given = filters.get(bound)
         if given is None or (value < given if descending else value > given):  # type: ignore[operator]
             filters[bound] = value
-        tie = [f"({column} {ahead} ? OR ({column} = ? AND {key} {ahead} ?))"]
+        tie = [f"({column} {ahead} ? or ({column} = ? and {key} {ahead} ?))"]
         tie_params = [value, value, position[1]]
     predicates, params = _filtered(listing, filters)
-    direction = " DESC" if descending else ""
+    direction = " desc" if descending else ""
     order = f"{column}{direction}, {key}{direction}"
     items, more = _read(cursor, listing, predicates + tie, params + tie_params, order, limit)
     if not more:

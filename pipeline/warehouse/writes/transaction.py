@@ -90,14 +90,14 @@ def transaction(writing: Writing) -> Iterator[sqlite3.Connection]:
             raise WarehouseMissing(warehouse) from None
         try:
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA foreign_keys = ON")
-            db.execute("BEGIN IMMEDIATE")
+            db.execute("pragma foreign_keys = on")
+            db.execute("begin immediate")
             try:
                 yield db
             except BaseException:
-                db.execute("ROLLBACK")
+                db.execute("rollback")
                 raise
-            db.execute("COMMIT")
+            db.execute("commit")
         except sqlite3.IntegrityError as error:
             # The schema's own constraints are the last line: a rule the checks above missed is still a refusal.
             msg = f"the warehouse refused the write: {error}"

@@ -37,7 +37,7 @@ def test_the_copy_gives_the_answer_of_the_query(
 ) -> None:
     query = get_query(name)
     values = query.bind(params)
-    sqlite_copies.assert_same_answer(sqlite_copies.run(native1, name, values), query.run(lake1, values))
+    sqlite_copies.assert_same_answer(sqlite_copies.run_copy(native1, name, values), query.run(lake1, values))
 
 
 # round(x, n) with n > 0: SQLite rounds the decimal form of x, DuckDB rounds x * 10^n in binary floating point.
