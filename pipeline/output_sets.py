@@ -16,8 +16,8 @@ decides everything that can refuse it before it writes, and only then switches. 
 after it; a command that reads a set over time (``just sql``, ``validate``, ``analyze --out``, ``profile
 --reports-dir``, ``spark analyze``) holds a shared lock on it (:func:`reading`), and a set is deleted only when no
 reader holds it. A kill at any instant leaves the previous set current; the next command sweeps what the
-killed one left. The publishing steps are named (``settings.PUBLISHING_STEPS``): ``ECOM_FAULT_AT=<step>`` kills the process there,
-for the tests that prove it.
+killed one left. The publishing steps are named (``settings.PUBLISHING_STEPS``): ``ECOM_FAULT_AT=<step>`` kills
+the process there, for the tests that prove it.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from typing import Any
 
 from pipeline import cancel, files
 from pipeline.errors import Refused
-from pipeline.settings import PUBLISHING_STEPS
 
 log = logging.getLogger(__name__)
 

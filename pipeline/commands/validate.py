@@ -19,10 +19,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
-    from pipeline import stages
+    from pipeline import output_sets, stages
     from pipeline.logs import out
-
-    from pipeline import output_sets
 
     source = stages.source_dir(settings, args.source, args.format)
     with output_sets.reading(settings.data_dir, source.root):  # the lake's set kept while its files are read

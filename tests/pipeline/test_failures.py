@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 import signal
 import sqlite3
-import shutil
 import subprocess
 import sys
 import time

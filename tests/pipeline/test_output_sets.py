@@ -40,9 +40,9 @@ def test_a_reader_holds_its_set_until_it_is_done(tmp_path: Path) -> None:
 
 def test_a_set_retired_before_its_reader_held_it_is_refused(tmp_path: Path) -> None:
     gone = tmp_path / output_sets.BUILDS / "gone" / "lake"
-    with pytest.raises(Refused, match="the set gone was retired as this command started; run it again"):
-        with output_sets.reading(tmp_path, gone):
-            pass
+    refused = pytest.raises(Refused, match="the set gone was retired as this command started; run it again")
+    with refused, output_sets.reading(tmp_path, gone):
+        pass
 
 
 def test_a_path_outside_the_sets_is_read_as_it_is(tmp_path: Path) -> None:
