@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
@@ -16,7 +16,6 @@ import pytest
 from pipeline.cli import main
 from pipeline.warehouse.connection import Warehouse
 from tests.support.cli import Outcome, RunCli, run_pipeline
-from tests.support.scheduling import SharedResourceScheduling, rank
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -36,14 +35,6 @@ def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
             stat = path.lstat()
             found[str(path.relative_to(root))] = (stat.st_size, stat.st_mtime_ns)
     return found
-
-
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> SharedResourceScheduling:
-    return SharedResourceScheduling(config, log)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: rank(item.nodeid))  # stable: the collected order within each rank
 
 
 @pytest.fixture(scope="session", autouse=True)
