@@ -15,6 +15,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+log = logging.getLogger(__name__)
+
 
 @contextmanager
 def _quiet() -> Iterator[None]:
@@ -32,13 +34,19 @@ def prepare() -> None:
     for module in ("pandas", "pyarrow"):  # DuckDB imports them for its first bound parameters and first result
         importlib.import_module(module)  # handed to Polars
 
-    from dashboard import layout
+    from dashboard import data, layout
     from dashboard.views import overview
 
-    with _quiet():
-        view = layout.sidebar()
-        if isinstance(view, layout.View):
-            overview.render(view)
+    for _ in range(layout.MAX_RERUNS + 1):  # a rebuild swapped in meanwhile: draw the new one, as a session would
+        try:
+            with _quiet():
+                view = layout.sidebar()
+                if isinstance(view, layout.View):
+                    overview.render(view)
+            return
+        except data.BuildChanged:
+            continue
+    log.warning("the warehouse kept changing while the first page was prepared; the server starts without it")
 
 
 def main(argv: list[str]) -> None:
