@@ -360,18 +360,16 @@ def reading(data_dir: Path, path: Path) -> Iterator[Held]:
         yield Held(resolved, None)
         return
     directory = builds / resolved.relative_to(builds).parts[0]
+    retired = f"the set {directory.name} was retired as this command started; run it again"
     try:
         fd = os.open(directory / READERS, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except FileNotFoundError:
-        fd = None
+        raise Refused(retired) from None
     try:
-        if fd is not None:
-            fcntl.flock(fd, fcntl.LOCK_SH)
-        if fd is None or not resolved.exists():
-            msg = f"the set {directory.name} was retired as this command started; run it again"
-            raise Refused(msg)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        if not resolved.exists():  # deleted while the lock was waited for
+            raise Refused(retired)
         yield Held(resolved, fd)
     finally:
-        if fd is not None:
-            with suppress(OSError):
-                os.close(fd)
+        with suppress(OSError):
+            os.close(fd)

@@ -240,19 +240,19 @@ def validate(settings: Settings, source: SourceDir) -> Validated:
     return validated
 
 
+def _expected_rows(files_by_table: dict[str, list[Path]]) -> dict[str, int]:
+    return {t: pl.scan_parquet(f).select(pl.len()).collect().item() for t, f in files_by_table.items()}
+
+
 def _parquet_rows(source: SourceDir) -> int:
     """The rows of a Parquet source, from its files' footers, to refuse a build the disk cannot hold before
     anything is written; 0 when they cannot be read so (CSV, or a file the validation will name)."""
     if source.format != "parquet":
         return 0
     try:
-        return sum(pl.scan_parquet(source.files(t)).select(pl.len()).collect().item() for t in TABLES)
+        return sum(_expected_rows({t: source.files(t) for t in TABLES}).values())
     except (pl.exceptions.PolarsError, OSError):
         return 0
-
-
-def _expected_rows(files_by_table: dict[str, list[Path]]) -> dict[str, int]:
-    return {t: pl.scan_parquet(f).select(pl.len()).collect().item() for t, f in files_by_table.items()}
 
 
 def load(
