@@ -1,19 +1,22 @@
 """The warehouse fill's options, one table at a time: what the build does, against what it could do instead.
 
-    python -m benchmarks.build_options LAKE_DIR [--table order_items --table orders] [--rounds 2] [--output PATH.json]
+    python -m benchmarks.build_options LAKE_DIR [--table order_items --table orders] [--variant NAME ...] [--rounds 2]
+                                       [--output PATH.json]
 
 Each variant fills the table from the lake's Parquet parts into a fresh SQLite file (DuckDB's sqlite extension, one
 thread, in key order, no journal: as ``pipeline.warehouse.build``), builds its indexes, then proves it (the
 read-back checksum and a read-write ``quick_check``, which evaluates the CHECKs). Timed per phase, wall and CPU
-seconds of this process (DuckDB's and SQLite's threads included). Variants, each differing from ``as built`` in one
-thing: the CHECKs evaluated on insert too; the indexes created before the fill; pages of 16 and 64 KiB; the
-index sorter on two threads. Rounds alternate the variants.
+seconds of this process (DuckDB's and SQLite's threads included); then, apart, the microseconds per row read by its
+primary key at random keys (the API's keyed reads). Variants, each differing from ``as built`` in one
+thing: the CHECKs evaluated on insert too; the indexes created before the fill; pages of 4 KiB (SQLite's default),
+8 and 64 KiB; the index sorter on two threads (``--variant`` picks some, by name). Rounds alternate the variants.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import tempfile
 import time
@@ -26,8 +29,11 @@ from benchmarks.environment import command_line, machine
 from pipeline import duck, lake
 from pipeline.ddl import without_checks
 from pipeline.schema import schema
-from pipeline.warehouse.build import checksum_sql, declare_checks, insert_statement
+from pipeline.warehouse.build import PAGE_SIZE, checksum_sql, declare_checks, insert_statement
 from pipeline.warehouse.sqlite import sqlite_connection
+
+KEYED_READS = 20_000
+KEYED_READS_SEED = 7
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,7 @@ class Variant:
     name: str
     checks_on_insert: bool = False
     indexes_first: bool = False
-    page_size: int = 4096
+    page_size: int = PAGE_SIZE
     sorter_threads: int = 0
 
 
@@ -43,7 +49,8 @@ VARIANTS = (
     Variant("as built"),
     Variant("CHECKs on insert too", checks_on_insert=True),
     Variant("indexes before the fill", indexes_first=True),
-    Variant("16 KiB pages", page_size=16384),
+    Variant("4 KiB pages (SQLite's default)", page_size=4096),
+    Variant("8 KiB pages", page_size=8192),
     Variant("64 KiB pages", page_size=65536),
     Variant("index sorter on 2 threads", sorter_threads=2),
 )
@@ -53,6 +60,7 @@ VARIANTS = (
 class Timed:
     wall: dict[str, float] = field(default_factory=dict)
     cpu: dict[str, float] = field(default_factory=dict)
+    keyed_read_us: float = 0.0  # apart from the build's phases
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -94,6 +102,19 @@ def _prove(path: Path, table: str, spill: Path) -> None:
     assert verdict == [("ok",)], verdict
 
 
+def keyed_read_us(path: Path, table: str, lookups: int = KEYED_READS) -> float:
+    """Microseconds per row read by its primary key (the API's keyed reads), at random keys (the same keys for
+    every variant), on a read-only connection opened for them."""
+    key = schema().primary_keys[table]
+    with sqlite_connection(path, read_only=True) as db:
+        (last,) = db.execute(f"select max({key}) from {table}").fetchone()
+        keys = [(k,) for k in random.Random(KEYED_READS_SEED).choices(range(1, last + 1), k=lookups)]
+        started = time.perf_counter()
+        for k in keys:
+            db.execute(f"select * from {table} where {key} = ?", k).fetchall()
+        return round((time.perf_counter() - started) / lookups * 1e6, 2)
+
+
 def measure(table: str, parts: list[Path], variant: Variant, scratch: Path) -> Timed:
     path = scratch / f"{table}.sqlite"
     path.unlink(missing_ok=True)
@@ -108,6 +129,7 @@ def measure(table: str, parts: list[Path], variant: Variant, scratch: Path) -> T
     for name, step in steps:
         with timed.phase(name):
             step()
+    timed.keyed_read_us = keyed_read_us(path, table)
     path.unlink()
     return timed
 
@@ -116,21 +138,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lake_dir", type=Path)
     parser.add_argument("--table", action="append", dest="tables", help="default: order_items and orders")
+    parser.add_argument("--variant", action="append", dest="variants", choices=[v.name for v in VARIANTS],
+                        help="default: every variant")  # fmt: skip
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--output", type=Path, metavar="PATH.json")
     args = parser.parse_args()
     tables = args.tables or ["order_items", "orders"]
+    variants = tuple(v for v in VARIANTS if args.variants is None or v.name in args.variants)
     files = lake.lake_tables(args.lake_dir)
     runs = []
     with tempfile.TemporaryDirectory(prefix="build-options-") as scratch:
         for round_number in range(1, args.rounds + 1):
-            order = VARIANTS if round_number % 2 else tuple(reversed(VARIANTS))
+            order = variants if round_number % 2 else tuple(reversed(variants))
             for variant in order:
                 for table in tables:
                     timed = measure(table, files[table], variant, Path(scratch))
                     total_wall, total_cpu = sum(timed.wall.values()), sum(timed.cpu.values())
-                    print(f"round {round_number}  {table:12} {variant.name:26} wall {total_wall:6.2f}  "
-                          f"cpu {total_cpu:6.2f}  " + "  ".join(f"{k} {v:.2f}" for k, v in timed.wall.items()),
+                    print(f"round {round_number}  {table:12} {variant.name:30} wall {total_wall:6.2f}  "
+                          f"cpu {total_cpu:6.2f}  " + "  ".join(f"{k} {v:.2f}" for k, v in timed.wall.items())
+                          + f"  keyed read {timed.keyed_read_us:.1f} us",
                           flush=True)  # fmt: skip
                     runs.append({"round": round_number, "table": table, "variant": asdict(variant), **asdict(timed)})
     if args.output is not None:

@@ -39,6 +39,18 @@ def _ddl(mart: Mart, columns: list[tuple[str, str]]) -> str:
     return f"create table {mart.table} (\n    " + ",\n    ".join(declared) + "\n)"
 
 
+def _fill_statement(result: MartResult, columns: list[tuple[str, str]]) -> str:
+    """The mart's rows from its file; a mart keyed by one integer column (SQLite's rowid, so its rows are stored
+    and read in key order whatever order they arrive in) is filled in key order, since SQLite appends rows that
+    come in rowid order but inserts others into the middle of the table: the product summary, written best first,
+    took 3.4 s instead of 0.8 at scale 1000."""
+    mart = result.mart
+    source = f"select * from read_parquet({duck.sql_string(result.path)})"
+    if mart.key_rest or _SQLITE_TYPES[dict(columns)[mart.key]] != "INTEGER":
+        return f"insert into {WAREHOUSE_ALIAS}.{mart.table} {source}"
+    return f"insert into {WAREHOUSE_ALIAS}.{mart.table} {source} order by {mart.key}"
+
+
 def load_marts(con: duckdb.DuckDBPyConnection, build: Path, results: Sequence[MartResult]) -> None:
     """Create and fill every mart of ``results`` in the SQLite file ``build`` (a build nobody reads yet), then
     index them: sqlite3 declares the tables, ``con`` (attached after sqlite3 has closed) fills them, sqlite3
@@ -56,9 +68,7 @@ def load_marts(con: duckdb.DuckDBPyConnection, build: Path, results: Sequence[Ma
             db.execute(_ddl(r.mart, columns[r.mart.table]))
     with duck.attached(con, build, read_only=False, journal_off=True):
         for r in results:
-            con.execute(
-                f"insert into {WAREHOUSE_ALIAS}.{r.mart.table} select * from read_parquet({duck.sql_string(r.path)})"
-            )
+            con.execute(_fill_statement(r, columns[r.mart.table]))
     with sqlite_connection(build, unjournaled=True) as db:
         for r in results:
             for column in r.mart.indexes:

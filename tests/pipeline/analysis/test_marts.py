@@ -107,3 +107,18 @@ def test_read_mart_rejects_unknown_names(warehouse1: duckdb.DuckDBPyConnection) 
         read_mart(warehouse1, "orders")
     with pytest.raises(InvalidRequest, match="has no column"):
         read_mart(warehouse1, "mart_anomalies", order_by="order_id; drop table orders")
+
+
+@pytest.mark.parametrize("mart", MARTS, ids=[m.table for m in MARTS])
+def test_a_mart_is_stored_in_its_query_order_unless_keyed_by_rowid(
+    built1: Built, shop1: reference.Shop, mart: Mart
+) -> None:
+    """A mart keyed by one integer column is SQLite's rowid table in key order, however it is filled (in key
+    order, the fastest); any other keeps the order its query wrote, which an unordered read returns."""
+    with closing(sqlite3.connect(f"file:{built1.warehouse}?mode=ro", uri=True)) as db:
+        stored = db.execute(f"select {', '.join(mart.key_columns)} from {mart.table} order by rowid").fetchall()
+        key_type = db.execute("select type from pragma_table_info(?) where name = ?", (mart.table, mart.key)).fetchone()
+    expected = REFERENCE[mart.table](shop1).select(mart.key_columns)
+    if not mart.key_rest and key_type == ("INTEGER",):
+        expected = expected.sort(mart.key)
+    assert stored == [tuple(v.isoformat() if isinstance(v, dt.date) else v for v in row) for row in expected.rows()]

@@ -263,6 +263,13 @@ def test_the_unbroken_lake_builds_and_is_proven(good_warehouse: Path, small_lake
 
 
 @pytest.mark.fast
+def test_the_warehouse_is_written_in_16_kib_pages(good_warehouse: Path) -> None:
+    """Set before the first table is created: afterwards SQLite ignores it (decision 0041)."""
+    with closing(sqlite3.connect(good_warehouse)) as db:
+        assert db.execute("pragma page_size").fetchone() == (16384,)
+
+
+@pytest.mark.fast
 def test_the_built_tables_declare_every_check_of_the_schema(good_warehouse: Path) -> None:
     """Filled without their CHECKs, the tables end with the statements of warehouse/schema.sql, which SQLite
     enforces on the next write (as through the API)."""
