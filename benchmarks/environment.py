@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -66,4 +67,6 @@ def command_line(program: str, argv: Sequence[str], placeholders: Mapping[str, s
             words.append(recorded_path(arg))
         else:
             words.append(arg)
-    return " ".join(words)
+    # Quoted where a shell would split or strip it (an option's value with spaces), so that the line can be re-run.
+    quoted = [shlex.quote(word) if any(c.isspace() or c in "'\"" for c in word) else word for word in words[1:]]
+    return " ".join([program, *quoted])
