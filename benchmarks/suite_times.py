@@ -45,6 +45,11 @@ def run_tier(tier: str) -> dict[str, Any]:
         {"test": f"{case.get('classname')}::{case.get('name')}", "seconds": float(case.get("time") or 0)}
         for case in suite.iter("testcase")
     ]
+    failed = [
+        f"{case.get('classname')}::{case.get('name')}"
+        for case in suite.iter("testcase")
+        if case.find("failure") is not None or case.find("error") is not None
+    ]
     cases.sort(key=lambda case: -case["seconds"])
     return {
         "tier": tier,
@@ -54,6 +59,7 @@ def run_tier(tier: str) -> dict[str, Any]:
         "tests": int(suite.get("tests") or 0),
         "failures": int(suite.get("failures") or 0) + int(suite.get("errors") or 0),
         "skipped": int(suite.get("skipped") or 0),
+        "failed_tests": failed,  # which, so that a failure seen once can be run again
         "slowest": [{**case, "seconds": round(case["seconds"], 2)} for case in cases[:SLOWEST]],
     }
 
@@ -73,10 +79,16 @@ def render(results: dict[str, Any], source: str) -> str:
     ]
     for tier in results["tiers"]:
         met = "met" if tier["wall_s"] <= TARGETS[tier["tier"]] else "**missed**"
+        if tier["failures"]:
+            met = f"**{tier['failures']} failed**"
         lines.append(
             f"| {tier['tier']} | `{tier['command']}` | {tier['tests']:,} | {tier['failures']} | {tier['skipped']} "
             f"| {tier['wall_s']:.1f} | {met} |"
         )
+    for tier in results["tiers"]:
+        if tier.get("failed_tests"):
+            lines += ["", f"The {tier['tier']} tier's failed tests:", ""]
+            lines += [f"- `{test}`" for test in tier["failed_tests"]]
     for tier in results["tiers"]:
         lines += ["", f"The {tier['tier']} tier's {SLOWEST} slowest tests (setup, call and teardown):", ""]
         lines += ["| test | s |", "|---|---:|"]
