@@ -62,6 +62,8 @@ def main() -> None:
     parser.add_argument("--output", type=Path, metavar="PATH.json")
     args = parser.parse_args()
     runs = args.runs or [_run(text) for text in DEFAULT_RUNS]
+    if not args.work_dir.is_dir():
+        parser.error(f"--work-dir {args.work_dir}: not a directory; expected an existing directory for the runs' data")
     results = []
     with tempfile.TemporaryDirectory(prefix="budget-", dir=args.work_dir) as work:
         for scale, budget in runs:
