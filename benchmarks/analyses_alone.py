@@ -4,9 +4,10 @@ Where the analysis phase spends its time and which result runs out of memory at 
 first to fail only). Each result is copied to Parquet over the lake's views as ``run`` does, within the shared
 connection's memory limit; DuckDB's own memory tags (``duckdb_memory()``) are sampled every 50 ms meanwhile.
 
-    python -m benchmarks.analyses_alone LAKE_DIR [--memory-limit 512MB] [--only NAME ...]
+    python -m benchmarks.analyses_alone LAKE_DIR [--memory-limit 512MB] [--threads N] [--only NAME ...]
 
-The default memory limit is what a ``run`` gives its analyses (half of ``ECOM_MEMORY_LIMIT``).
+The default memory limit and threads are what a ``run`` gives its analyses (half of ``ECOM_MEMORY_LIMIT``; one
+thread on two cores, the other filling the warehouse).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pipeline import duck, lake
 from pipeline.analysis.analyze import bound_queries
 from pipeline.analysis.marts import MARTS
 from pipeline.analysis.queries import Value
-from pipeline.budget import Budget
+from pipeline.budget import Budget, analysis_threads
 from pipeline.settings import Settings
 
 MIB = 2**20
@@ -70,13 +71,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lake_dir", type=Path)
     parser.add_argument("--memory-limit", default=Budget.of(Settings.load({})).analyses)
+    parser.add_argument(
+        "--threads", type=int, default=analysis_threads(Settings.load({}).workers), help="DuckDB's threads (default: a run's)"
+    )
     parser.add_argument("--only", action="append", default=[], metavar="NAME", help="a mart table or query name")
     args = parser.parse_args()
     tables = lake.lake_tables(args.lake_dir)
     print("| result | seconds | outcome | peak held MiB | spilled MiB | largest tag |\n|---|---:|---|---:|---:|---|")
     with tempfile.TemporaryDirectory(prefix="analyses-alone-") as scratch:
         for name, sql, values in jobs(set(args.only)):
-            with duck.connection(Path(scratch), memory_limit=args.memory_limit) as con:
+            with duck.connection(Path(scratch), memory_limit=args.memory_limit, threads=args.threads) as con:
                 duck.create_views(con, tables)
                 started = time.perf_counter()
                 with peak_memory(con) as peaks:

@@ -81,6 +81,17 @@ def connection(
         con.close()
 
 
+@contextmanager
+def every_core(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The connection on every core (DuckDB's default) for the block, then on its own threads again."""
+    (before,) = con.execute("select current_setting('threads')").fetchone() or (None,)
+    con.execute("reset threads")
+    try:
+        yield
+    finally:
+        con.execute(f"set threads = {int(before)}")
+
+
 def create_views(con: duckdb.DuckDBPyConnection, files_by_table: dict[str, list[Path]]) -> None:
     for statement in view_statements(files_by_table):
         con.execute(statement)

@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 
 from pipeline import cancel, duck
-from pipeline.analysis.derived import Derivation, derivations
+from pipeline.analysis.derived import FROM_TABLES, Derivation, derivations
 from pipeline.analysis.marts import Mart, MartResult
 from pipeline.analysis.queries import Query, Value, get_query
 
@@ -76,7 +76,7 @@ def _head(whole: Computed, query: Query, values: dict[str, Value], path: Path) -
 
 
 def _derive(
-    con: duckdb.DuckDBPyConnection, derivation: Derivation, values: dict[str, Value], source: Path, path: Path
+    con: duckdb.DuckDBPyConnection, derivation: Derivation, values: dict[str, Value], source: Path | None, path: Path
 ) -> Computed:
     started = time.perf_counter()
     rows = _copy(con, derivation.statement(source), derivation.bind(values), path)
@@ -156,8 +156,11 @@ class _Computation:
 
     def _make(self, query: Query, values: dict[str, Value], path: Path) -> Computed:
         derivation = derivations().get(query.name)
-        if derivation is not None and derivation.source in self.mart_files and derivation.applies(values):
-            return _derive(self.con, derivation, values, self.mart_files[derivation.source], path)
+        if derivation is not None and derivation.applies(values):
+            if derivation.source == FROM_TABLES:
+                return _derive(self.con, derivation, values, None, path)
+            if derivation.source in self.mart_files:
+                return _derive(self.con, derivation, values, self.mart_files[derivation.source], path)
         for mart in self.marts:
             if _lifts_only_the_limit(mart, query, values):
                 return _head(self.done[_key(query, query.bind(mart.params))], query, values, path)

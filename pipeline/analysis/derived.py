@@ -4,17 +4,21 @@
 ``-- from:`` line, read as the table ``source``): a monthly series from its daily mart, a whole-history total
 from the daily rows, the top N from the full ranking. Either it is the whole statement, or (with a
 ``-- replaces: <cte>`` line) the body of one CTE of the query, whose other steps then run as they are, so that what
-follows from the mart's rows is not written twice. It may take the query's own parameters (``$grain``,
+follows from the mart's rows is not written twice (``-- replaces: <cte>, <cte>``: the steps of those names that
+it writes). It may take the query's own parameters (``$grain``,
 ``$limit``); every other parameter must be at the query's default (the whole history), the range every mart is
-computed over. ``queries/*.sql`` stay the definitions: the API, Spark, ``analyze`` and the benchmarks run them as
-they are, a test holds each derivation equal to its query, and the independent references check the results.
+computed over, or at the value a ``-- given: <param> = <value>`` line names. ``-- from: tables`` restates the
+query over the same tables at those values, where they let it do with less (every product's measures in one pass
+over the lines instead of keeping them all for a second). ``queries/*.sql`` stay the definitions: the API, Spark,
+``analyze`` and the benchmarks run them as they are, a test holds each derivation equal to its query, and the
+independent references check the results.
 """
 
 from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -23,21 +27,28 @@ from pipeline.analysis.queries import QUERIES_DIR, Query, QueryFileError, Value,
 
 DERIVED_DIR_NAME = "derived"
 _FROM_LINE = re.compile(r"^--\s+from:\s*(?P<mart>\w+)\s*$", re.MULTILINE)
-_REPLACES_LINE = re.compile(r"^--\s+replaces:\s*(?P<cte>\w+)\s*$", re.MULTILINE)
+_GIVEN_LINE = re.compile(r"^--\s+given:\s*(?P<param>\w+)\s*=\s*(?P<value>\S+)\s*$", re.MULTILINE)
+FROM_TABLES = "tables"  # a ``-- from:`` that reads the query's own tables, not a mart
+_REPLACES_LINE = re.compile(r"^--\s+replaces:\s*(?P<ctes>\w+(?:\s*,\s*\w+)*)\s*$", re.MULTILINE)
 _SQL_PARAM = re.compile(r"\$(\w+)")
 
 
 @dataclass(frozen=True)
 class Derivation:
     query: Query
-    source: str  # the mart whose rows it reads, as ``source``
+    source: str  # the mart whose rows it reads, as ``source`` (or FROM_TABLES)
     sql: str  # the statement that runs, reading ``source``
-    params: tuple[str, ...]  # the query's parameters it takes; the others must be at their defaults
+    params: tuple[str, ...]  # the query's parameters it takes; the others must be at their defaults or given
+    given: dict[str, Value] = field(default_factory=dict)  # the values it holds at instead of the defaults
 
     def applies(self, values: dict[str, Value]) -> bool:
-        return all(values[p.name] == p.default for p in self.query.params if p.name not in self.params)
+        return all(
+            values[p.name] == self.given.get(p.name, p.default) for p in self.query.params if p.name not in self.params
+        )
 
-    def statement(self, source_file: Path) -> str:
+    def statement(self, source_file: Path | None) -> str:
+        if source_file is None:
+            return self.sql
         return with_ctes(self.sql, {"source": f"select * from read_parquet({duck_sql.sql_string(source_file)})"})
 
     def bind(self, values: dict[str, Value]) -> dict[str, Value]:
@@ -50,14 +61,28 @@ def _body(sql: str) -> str:
     return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
 
 
-def _replace_cte(query: Query, cte: str, select: str, path: Path) -> str:
-    """The query's statement with the body of its CTE ``cte`` replaced by ``select`` (the house style, which
-    sqlfluff keeps: ``<cte> as (`` on a line of its own, the body indented, ``)`` starting a line)."""
-    pattern = re.compile(rf"^{cte} as \(\n.*?^\)", re.DOTALL | re.MULTILINE)
-    if pattern.search(query.sql) is None:
-        msg = f"{path}: replaces {cte!r}, which is not a CTE of {query.path}"
-        raise QueryFileError(msg)
-    return pattern.sub(lambda _: f"{cte} as (\n{textwrap.indent(select.strip(), '    ')}\n)", query.sql, count=1)
+def _cte(name: str) -> re.Pattern[str]:
+    """A CTE in the house style, which sqlfluff keeps: ``<name> as (`` on a line of its own, the body indented,
+    ``)`` starting a line."""
+    return re.compile(rf"^{name} as \(\n(?P<body>.*?)^\)", re.DOTALL | re.MULTILINE)
+
+
+def _replace_ctes(query: Query, ctes: list[str], body: str, path: Path) -> str:
+    """The query's statement with the body of each CTE of ``ctes`` replaced: by ``body`` if it is one, else by the
+    body of the CTE of the same name that ``body`` writes."""
+    sql = query.sql
+    for cte in ctes:
+        found = _cte(cte).search(body) if len(ctes) > 1 else None
+        if len(ctes) > 1 and found is None:
+            msg = f"{path}: replaces {cte!r} but writes no '{cte} as (' step"
+            raise QueryFileError(msg)
+        select = textwrap.dedent(found["body"]) if found is not None else body
+        step = _cte(cte).search(sql)
+        if step is None:
+            msg = f"{path}: replaces {cte!r}, which is not a CTE of {query.path}"
+            raise QueryFileError(msg)
+        sql = f"{sql[: step.start()]}{cte} as (\n{textwrap.indent(select.strip(), '    ')}\n){sql[step.end() :]}"
+    return sql
 
 
 def parse_derivation(path: Path) -> Derivation:
@@ -72,9 +97,17 @@ def parse_derivation(path: Path) -> Derivation:
     if unknown:
         msg = f"{path}: uses {sorted(unknown)}, which are not parameters of the query {query.name!r}"
         raise QueryFileError(msg)
+    declared = {p.name: p for p in query.params}
+    given = {}
+    for line in _GIVEN_LINE.finditer(text):
+        if line["param"] not in declared or line["param"] in params:
+            msg = f"{path}: gives {line['param']!r}, which is not a parameter of {query.name!r} it leaves out"
+            raise QueryFileError(msg)
+        given[line["param"]] = declared[line["param"]].parse(line["value"])
     replaces = _REPLACES_LINE.search(text)
-    sql = text if replaces is None else _replace_cte(query, replaces["cte"], _body(text), path)
-    return Derivation(query, found["mart"], sql, params)
+    ctes = [] if replaces is None else [name.strip() for name in replaces["ctes"].split(",")]
+    sql = _replace_ctes(query, ctes, _body(text), path) if ctes else text
+    return Derivation(query, found["mart"], sql, params, given)
 
 
 @cache

@@ -1,13 +1,12 @@
 """Every constraint of ``warehouse/schema.sql`` (each CHECK, each key, each foreign key) refuses one planted row,
 and the build proves each table the copy of its source: a planted fill bug is caught.
 
-Validation stops bad rows before the warehouse sees them, so these cases go around it on purpose, the two ways
-rows reach SQLite: the lake path (``WarehouseBuild`` over Parquet parts, DuckDB inserting through its sqlite
-extension) and the CSV path (the ``sqlite3`` shell's ``.import`` of the five tables, foreign keys on). Each
-case breaks one row of the small generated lake, and the constraint named in the error is that one alone. On the
-lake path foreign keys are not checked again: the DuckDB passes prove them on the same files
-(``tests/pipeline/validate``), once.
-"""
+Each case breaks one row of the small generated lake, and the constraint named is that one alone. On the CSV
+path (the ``sqlite3`` shell's ``.import`` of the five tables, foreign keys on, as a writer of the schema) SQLite
+refuses each. On the lake path (``WarehouseBuild`` over Parquet parts, DuckDB inserting through its sqlite
+extension) each rule is proven once, before the build: a CHECK by the validation (pandera's models, the dates'
+window), a foreign key by the DuckDB passes over the same files (``tests/pipeline/validate``); keys are refused by
+SQLite's own insert and unique indexes, which these cases reach by going around the validation on purpose."""
 
 from __future__ import annotations
 
@@ -24,10 +23,13 @@ from typing import Any
 import polars as pl
 import pytest
 
-from pipeline import lake
+from pipeline import duck, lake
 from pipeline.ddl import checks_of
 from pipeline.errors import DataInvalid, Failure
 from pipeline.schema import TABLES, schema
+from pipeline.settings import Settings
+from pipeline.validate import check_cross_table, validate_files
+from pipeline.validate.source import SourceDir
 from pipeline.warehouse.build import BuildRecord, WarehouseBuild
 from tests.pipeline.conftest import export
 from tests.support.planting import set_row
@@ -120,15 +122,28 @@ def collapsed(text: str) -> str:
     return " ".join(text.split())
 
 
+def validation_failures(lake_dir: Path, scratch: Path) -> set[tuple[str, str]]:
+    """The (table, column) of each failure found by the validation every build's rows pass first: ``load``'s
+    (pandera's model of each file, then the rules across tables in DuckDB); ``run`` validates the same way, each
+    chunk as it is generated, and the DuckDB passes over the lake beside the build)."""
+    validated = validate_files(SourceDir.open(lake_dir, "parquet"), scratch, lambda _: None)
+    if validated.report.valid:  # as ``validate`` and ``load``: the rules across tables only over valid files
+        with duck.connection(scratch, "256MiB") as con:
+            duck.create_views(con, validated.files_by_table)
+            check_cross_table(con, Settings.load({}).window, validated.report)
+    return {(f.table, f.column) for f in validated.report.failures}
+
+
 @pytest.mark.parametrize("case", fast_first(CHECKS.values(), CHECKS.keys()))
 def test_lake_path_check(case: Case, small_lake: Frames, tmp_path: Path) -> None:
-    frames = small_lake | {case.table: set_row(small_lake[case.table], ROW, **case.lake_value)}
-    files = write_lake(frames, tmp_path / "broken")
+    """Each CHECK is proven once on the lake path, by the validation before the build; the build proves the copy
+    of the validated rows and leaves the CHECKs out of ``quick_check`` (decision 0041)."""
+    write_lake(small_lake, tmp_path / "good")
+    assert validation_failures(tmp_path / "good", tmp_path / "good-scratch") == set()
+    write_lake(small_lake | {case.table: set_row(small_lake[case.table], ROW, **case.lake_value)}, tmp_path / "bad")
+    (column,) = case.lake_value
 
-    with pytest.raises(DataInvalid) as refused:
-        build(files, frames, tmp_path / "build" / "warehouse.sqlite")
-
-    assert refused.value.failures == [Failure(case.table, "", f"rejected by SQLite: {case.error}", 1)]
+    assert (case.table, column) in validation_failures(tmp_path / "bad", tmp_path / "bad-scratch")
 
 
 @pytest.mark.fast
@@ -254,6 +269,39 @@ def test_a_fill_bug_is_caught_by_the_proof_of_the_copy(
     found = rows - 1 if bug == "one row dropped" else rows + 1
     expected = FILL_BUG_RULES[bug].format(n=found, m=rows)
     assert [(f.table, f.rule) for f in caught.value.failures] == [(table, expected)]
+
+
+def test_a_record_sqlite_finds_malformed_is_caught_by_quick_check(
+    small_lake: Frames, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A NULL where the schema says NOT NULL (written past the constraint, as a fill bug could): ``quick_check``'s
+    verdict is reported beside the checksum's."""
+    fill = WarehouseBuild._fill_table
+
+    def buggy_fill(self: WarehouseBuild, con: object, filled: str, advance: Callable[[int], None]) -> None:
+        fill(self, con, filled, advance)  # type: ignore[arg-type]
+        if filled == "orders":
+            with closing(sqlite3.connect(self.build, isolation_level=None)) as db:
+                (version,) = db.execute("pragma schema_version").fetchone()
+                db.execute("pragma writable_schema = on")
+                db.execute(
+                    "update sqlite_schema set sql = replace(sql, 'total_amount REAL not null', 'total_amount REAL') "
+                    "where name = 'orders'"
+                )
+                db.execute(f"pragma schema_version = {version + 1}")
+            with closing(sqlite3.connect(self.build, isolation_level=None)) as db:
+                db.execute(
+                    f"update orders set total_amount = null where order_id = {FIRST.format(key='order_id', table='orders')}"
+                )
+
+    monkeypatch.setattr(WarehouseBuild, "_fill_table", buggy_fill)
+    with pytest.raises(DataInvalid) as caught:
+        build(write_lake(small_lake, tmp_path / "lake"), small_lake, tmp_path / "build" / "warehouse.sqlite")
+
+    assert [(f.table, f.rule) for f in caught.value.failures] == [
+        ("orders", "the warehouse's rows differ from its source's (content checksums differ)"),
+        ("orders", "PRAGMA quick_check: NULL value in orders.total_amount"),
+    ]
 
 
 @pytest.mark.fast
