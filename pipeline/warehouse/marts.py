@@ -39,16 +39,15 @@ def _ddl(mart: Mart, columns: list[tuple[str, str]]) -> str:
     return f"create table {mart.table} (\n    " + ",\n    ".join(declared) + "\n)"
 
 
-def _fill_statement(result: MartResult, columns: list[tuple[str, str]]) -> str:
-    """The mart's rows from its file; a mart keyed by one integer column (SQLite's rowid, so its rows are stored
-    and read in key order whatever order they arrive in) is filled in key order, since SQLite appends rows that
-    come in rowid order but inserts others into the middle of the table (the product summary, written best first,
-    made the marts' phase of a scale-1000 build 4.7-6.9 s instead of 2.4-2.7; decision 0041)."""
-    mart = result.mart
-    source = f"select * from read_parquet({duck.sql_string(result.path)})"
+def _fill_statement(mart: Mart, source: str, columns: list[tuple[str, str]]) -> str:
+    """The mart's rows from the query ``source``; a mart keyed by one integer column (SQLite's rowid, so its rows
+    are stored and read in key order whatever order they arrive in) is filled in key order, since SQLite appends
+    rows that come in rowid order but inserts others into the middle of the table (the product summary, written
+    best first, made the marts' phase of a scale-1000 build 4.7-6.9 s instead of 2.4-2.7; decision 0041)."""
+    target = f"{WAREHOUSE_ALIAS}.{mart.table}"
     if mart.key_rest or _SQLITE_TYPES[dict(columns)[mart.key]] != "INTEGER":
-        return f"insert into {WAREHOUSE_ALIAS}.{mart.table} {source}"
-    return f"insert into {WAREHOUSE_ALIAS}.{mart.table} {source} order by {mart.key}"
+        return f"insert into {target} {source}"
+    return f"insert into {target} select * from ({source}) order by {mart.key}"
 
 
 def load_marts(con: duckdb.DuckDBPyConnection, build: Path, results: Sequence[MartResult]) -> None:
@@ -68,7 +67,8 @@ def load_marts(con: duckdb.DuckDBPyConnection, build: Path, results: Sequence[Ma
             db.execute(_ddl(r.mart, columns[r.mart.table]))
     with duck.attached(con, build, read_only=False, journal_off=True):
         for r in results:
-            con.execute(_fill_statement(r, columns[r.mart.table]))
+            source = f"select * from read_parquet({duck.sql_string(r.path)})"
+            con.execute(_fill_statement(r.mart, source, columns[r.mart.table]))
     with sqlite_connection(build, unjournaled=True) as db:
         for r in results:
             for column in r.mart.indexes:
@@ -92,8 +92,9 @@ def refresh_marts(warehouse: Path, spill_parent: Path, until: float | None = Non
         (through,) = con.execute("select coalesce(max(audit_id), 0) from audit_log").fetchone() or (0,)
         con.execute("begin transaction")
         for mart in MARTS:
+            columns = [(name, kind) for name, kind, *_ in con.execute(f"describe {mart.table}").fetchall()]
             con.execute(f"delete from {mart.table}")
-            con.execute(f"insert into {mart.table} {mart.sql()}", mart.bind())
+            con.execute(_fill_statement(mart, mart.sql(), columns), mart.bind())
         con.execute("update mart_state set refreshed_through = $through", {"through": through})
         con.execute("commit")
     return int(through)

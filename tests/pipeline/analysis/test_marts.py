@@ -4,9 +4,11 @@ Polars answers of reference.py (not merely to the query that built them)."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -15,6 +17,7 @@ from polars.testing import assert_frame_equal
 
 from pipeline.analysis.marts import MARTS, Mart
 from pipeline.errors import InvalidRequest
+from pipeline.warehouse.marts import refresh_marts
 from pipeline.warehouse.reads.marts import mart as read_mart
 from tests.support import reference
 from tests.support.builds import Built
@@ -109,13 +112,26 @@ def test_read_mart_rejects_unknown_names(warehouse1: duckdb.DuckDBPyConnection) 
         read_mart(warehouse1, "mart_anomalies", order_by="order_id; drop table orders")
 
 
+@pytest.fixture(scope="module")
+def refreshed1(built1: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the scale-1 warehouse whose marts were recomputed in place, as after writes through the API."""
+    directory = tmp_path_factory.mktemp("refreshed")
+    copy = directory / "warehouse.sqlite"
+    shutil.copyfile(built1.warehouse, copy)
+    refresh_marts(copy, directory)
+    return copy
+
+
+@pytest.mark.parametrize("refreshed", [False, True], ids=["built", "refreshed"])
 @pytest.mark.parametrize("mart", MARTS, ids=[m.table for m in MARTS])
 def test_a_mart_is_stored_in_its_query_order_unless_keyed_by_rowid(
-    built1: Built, shop1: reference.Shop, mart: Mart
+    built1: Built, shop1: reference.Shop, mart: Mart, refreshed: bool, request: pytest.FixtureRequest
 ) -> None:
     """A mart keyed by one integer column is SQLite's rowid table in key order, however it is filled (in key
-    order, the fastest); any other keeps the order its query wrote, which an unordered read returns."""
-    with closing(sqlite3.connect(f"file:{built1.warehouse}?mode=ro", uri=True)) as db:
+    order, the fastest); any other keeps the order its query wrote, which an unordered read returns. So in the
+    build, and after the marts are recomputed in place (``refresh_marts``, after writes through the API)."""
+    warehouse = request.getfixturevalue("refreshed1") if refreshed else built1.warehouse
+    with closing(sqlite3.connect(f"file:{warehouse}?mode=ro", uri=True)) as db:
         stored = db.execute(f"select {', '.join(mart.key_columns)} from {mart.table} order by rowid").fetchall()
         key_type = db.execute("select type from pragma_table_info(?) where name = ?", (mart.table, mart.key)).fetchone()
     expected = REFERENCE[mart.table](shop1).select(mart.key_columns)
