@@ -72,7 +72,10 @@ def main() -> None:
     parser.add_argument("lake_dir", type=Path)
     parser.add_argument("--memory-limit", default=Budget.of(Settings.load({})).analyses)
     parser.add_argument(
-        "--threads", type=int, default=analysis_threads(Settings.load({}).workers), help="DuckDB's threads (default: a run's)"
+        "--threads",
+        type=int,
+        default=analysis_threads(Settings.load({}).workers),
+        help="DuckDB's threads (default: a run's)",
     )
     parser.add_argument("--only", action="append", default=[], metavar="NAME", help="a mart table or query name")
     args = parser.parse_args()

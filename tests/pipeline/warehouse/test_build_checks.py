@@ -290,9 +290,8 @@ def test_a_record_sqlite_finds_malformed_is_caught_by_quick_check(
                 )
                 db.execute(f"pragma schema_version = {version + 1}")
             with closing(sqlite3.connect(self.build, isolation_level=None)) as db:
-                db.execute(
-                    f"update orders set total_amount = null where order_id = {FIRST.format(key='order_id', table='orders')}"
-                )
+                first = FIRST.format(key="order_id", table="orders")
+                db.execute(f"update orders set total_amount = null where order_id = {first}")
 
     monkeypatch.setattr(WarehouseBuild, "_fill_table", buggy_fill)
     with pytest.raises(DataInvalid) as caught:
