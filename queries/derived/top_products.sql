@@ -3,7 +3,7 @@
 -- for the products it returns only, so DuckDB keeps every line for that second use (100 M at scale 10,000: more
 -- than the analyses' share of a 2 GiB budget); when every product is returned, the second use counts them all
 -- anyway. Over the whole history the lines in range are every line: each has its order (a foreign key the rules
--- prove first, in the same lane of the run), so they need no join to the orders.
+-- prove first, in the same lane of `run` and `load`), so they need no join to the orders.
 -- from: tables
 -- given: limit = null
 -- replaces: lines_in_range, sales, order_counts
