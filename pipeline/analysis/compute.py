@@ -157,7 +157,9 @@ class _Computation:
     def _make(self, query: Query, values: dict[str, Value], path: Path) -> Computed:
         derivation = derivations().get(query.name)
         if derivation is not None and derivation.applies(values):
-            if derivation.source == FROM_TABLES:
+            # Only beside the marts (``run`` and ``load``), whose lane proves the rules such a restatement relies on
+            # first; ``analyze`` runs the query as it is.
+            if derivation.source == FROM_TABLES and self.marts:
                 return _derive(self.con, derivation, values, None, path)
             if derivation.source in self.mart_files:
                 return _derive(self.con, derivation, values, self.mart_files[derivation.source], path)

@@ -8,8 +8,9 @@ follows from the mart's rows is not written twice (``-- replaces: <cte>, <cte>``
 it writes). It may take the query's own parameters (``$grain``,
 ``$limit``); every other parameter must be at the query's default (the whole history), the range every mart is
 computed over, or at the value a ``-- given: <param> = <value>`` line names. ``-- from: tables`` restates the
-query over the same tables at those values, where they let it do with less (every product's measures in one pass
-over the lines instead of keeping them all for a second). ``queries/*.sql`` stay the definitions: the API, Spark,
+query over the same tables at those values, where they and the rules proven before it in ``run`` and ``load``
+let it do with less (every product's measures in one pass over the lines instead of keeping them all for a
+second); it serves those two commands only, beside their marts. ``queries/*.sql`` stay the definitions: the API, Spark,
 ``analyze`` and the benchmarks run them as they are, a test holds each derivation equal to its query, and the
 independent references check the results.
 """

@@ -123,6 +123,28 @@ def test_a_derivation_applies_only_over_the_whole_history() -> None:
     assert not derivation.applies(derivation.query.bind({"start_date": "2024-01-01"}))
 
 
+def test_a_restatement_over_the_tables_serves_only_a_run_with_marts(
+    scale1: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``analyze`` (no marts, no rules before it) runs the query as it is, even at the values a restatement over
+    the tables is given; ``run`` and ``load`` (the marts, after the rules) use it."""
+    derived: list[str] = []
+    derive = compute._derive
+
+    def spy_derive(con: object, derivation: Derivation, *args: object) -> compute.Computed:
+        derived.append(derivation.query.name)
+        return derive(con, derivation, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(compute, "_derive", spy_derive)
+    query = get_query("top_products")
+    with connect_lake(scale1 / "lake") as con:
+        compute.compute(con, tmp_path / "analyze", [(query, query.bind({"limit": None}))])
+        assert derived == []
+        product_summary = next(m for m in MARTS if m.table == "mart_product_summary")
+        compute.compute(con, tmp_path / "run", [], [product_summary])
+    assert derived == ["top_products"]
+
+
 def test_a_derivation_given_a_value_applies_only_at_it() -> None:
     derivation = derivations()["top_products"]
     assert derivation.applies(derivation.query.bind({"limit": None}))
