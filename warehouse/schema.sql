@@ -1,5 +1,5 @@
 -- The warehouse schema (SQLite). Its tables are created before the bulk load, their CHECKs declared once the
--- rows are in and proven there by quick_check (decision 0041); the statements after the "indexes" marker run
+-- rows are in, which the validation has proven them on (decision 0041); the statements after the "indexes" marker run
 -- after the load, because building an index once is faster than keeping it up to date row by row. Keys
 -- declared here are also the source of the cross-table key checks.
 -- Dates are ISO-8601 text (YYYY-MM-DD), declared DATE so that DuckDB's sqlite scanner reads them as DATE;
