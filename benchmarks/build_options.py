@@ -103,13 +103,11 @@ def _prove(path: Path, table: str, spill: Path, variant: Variant) -> None:
     with duck.connection(spill, "1GiB") as con:  # on every core, as the build's proof
         duck.attach_warehouse(con, path)
         con.execute(checksum_sql(table, f"{duck.WAREHOUSE_ALIAS}.{table}")).fetchone()
-    # Read-write, as SQLite evaluates no CHECK on a file it opens read-only.
     with sqlite_connection(path, read_only=not variant.checks_by_quick_check) as db:
-        verdict = (
-            [row[0] for row in db.execute(f"pragma quick_check({table})")]
-            if variant.checks_by_quick_check
-            else quick_check(db, table)
-        )
+        if variant.checks_by_quick_check:  # read-write: SQLite evaluates no CHECK on a file it opens read-only
+            verdict = [row[0] for row in db.execute(f"pragma quick_check({table})")]
+        else:
+            verdict = quick_check(db, table)
     assert verdict == ["ok"], verdict
 
 

@@ -73,11 +73,13 @@ def _replace_ctes(query: Query, ctes: list[str], body: str, path: Path) -> str:
     body of the CTE of the same name that ``body`` writes."""
     sql = query.sql
     for cte in ctes:
-        found = _cte(cte).search(body) if len(ctes) > 1 else None
-        if len(ctes) > 1 and found is None:
-            msg = f"{path}: replaces {cte!r} but writes no '{cte} as (' step"
-            raise QueryFileError(msg)
-        select = textwrap.dedent(found["body"]) if found is not None else body
+        select = body
+        if len(ctes) > 1:
+            written = _cte(cte).search(body)
+            if written is None:
+                msg = f"{path}: replaces {cte!r} but writes no '{cte} as (' step"
+                raise QueryFileError(msg)
+            select = textwrap.dedent(written["body"])
         step = _cte(cte).search(sql)
         if step is None:
             msg = f"{path}: replaces {cte!r}, which is not a CTE of {query.path}"

@@ -9,9 +9,7 @@
 with
 
 lines_in_range as (
-    select
-        i.order_id,
-        i.product_id
+    select i.*
     from order_items as i
 ),
 

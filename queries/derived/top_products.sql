@@ -12,11 +12,7 @@
 with
 
 lines_in_range as (
-    select
-        i.product_id,
-        i.order_id,
-        i.quantity,
-        i.line_total
+    select i.*
     from order_items as i
 ),
 
