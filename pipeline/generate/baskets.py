@@ -92,12 +92,23 @@ def _plant_bursts(sizes: np.ndarray, kind: np.ndarray) -> np.ndarray:
     return owner
 
 
+def _positions(cumulative: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(cumulative, picks, side="right")``, searched in ascending order of the picks: NumPy starts
+    each search at the last one's position, so successive searches touch the same cached parts of the array (16 MB
+    of customers at scale 1000) instead of missing the cache at every pick. The same positions, sorting included
+    in about a third of the time for customers, half for products."""
+    order = np.argsort(picks)
+    positions = np.empty(picks.size, dtype=np.intp)
+    positions[order] = np.searchsorted(cumulative, picks[order], side="right")
+    return positions
+
+
 def _buyers(eligible: _Eligibility, order_day: np.ndarray, chance: np.ndarray) -> np.ndarray:
     """Each order's customer (an index, id - 1), drawn by propensity among the customers signed up by the order's
     day (customers who never order have none); customer ids follow signup days, so those are the first ids."""
     signed_up = eligible.signed_up_by_day[order_day]
     pick = chance * eligible.cumulative_propensity[signed_up - 1]
-    position = np.searchsorted(eligible.cumulative_propensity, pick, side="right")
+    position = _positions(eligible.cumulative_propensity, pick)
     buyer: np.ndarray = np.minimum(position, signed_up - 1)
     return buyer
 
@@ -151,7 +162,7 @@ def simulate(seed: int, scale: float, chunk: int, start_date: dt.date, anomaly_r
     item_order = np.repeat(np.arange(n), items_per_order)
     popularity = _popularity(seed, scale)
     product_pick = draw(Stream.PRODUCT_PICK).random(n_items) * popularity[-1]
-    product_index = np.minimum(np.searchsorted(popularity, product_pick, side="right"), popularity.size - 1)
+    product_index = np.minimum(_positions(popularity, product_pick), popularity.size - 1)
     quantity = 1 + draw(Stream.QUANTITY).poisson(QUANTITY_EXTRA_MEAN, size=n_items)
     extreme = kind[item_order] == AnomalyKind.EXTREME_AMOUNT
     quantity = np.where(extreme, draw(Stream.EXTREME_QUANTITY).integers(*EXTREME_QUANTITY, size=n_items), quantity)
