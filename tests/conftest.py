@@ -88,10 +88,13 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     """One local Spark session with 2 cores for the whole run, started by the first test that needs it.
 
     The ``spark`` commands run in-process by a test find it running and use it (and leave it running).
+    Its JVM compiles with the client compiler only: the tests run many small queries, most of them once, and the
+    optimising compiler's work on them was more than it saved (the Spark tests: 148 CPU-s against 109, in the
+    same wall time). What Spark plans and computes is the same.
     """
     from pipeline.spark.session import spark_session
 
-    with spark_session("local[2]", tmp_path_factory.mktemp("spark")) as session:
+    with spark_session("local[2]", tmp_path_factory.mktemp("spark"), ["-XX:TieredStopAtLevel=1"]) as session:
         yield session
 
 

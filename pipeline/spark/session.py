@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,10 +48,11 @@ def _under_spark_submit() -> bool:
 
 
 @contextmanager
-def spark_session(master: str | None, scratch: Path) -> Iterator[SparkSession]:
+def spark_session(master: str | None, scratch: Path, java_options: Sequence[str] = ()) -> Iterator[SparkSession]:
     """A session for one command; stopped afterwards unless it was already running (the test run's session).
 
     ``scratch`` holds Spark's warehouse directory, which would otherwise appear in the working directory.
+    ``java_options`` go to the JVM that a local master starts here (the test run's tunes its JIT).
     """
     require_spark()
     from pyspark import SparkContext
@@ -69,7 +70,8 @@ def spark_session(master: str | None, scratch: Path) -> Iterator[SparkSession]:
         # One machine: the Python workers are this interpreter (with this package), the UI is not needed, and
         # the JVM that pyspark starts here takes the quiet log configuration.
         builder = builder.config("spark.ui.enabled", "false")
-        builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}")
+        options = [f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}", *java_options]
+        builder = builder.config("spark.driver.extraJavaOptions", " ".join(options))
         # pyspark starts its local workers with $PYSPARK_PYTHON (default: whatever python3 is on PATH).
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     # There is no public way to ask whether a session runs already; getOrCreate would silently reuse it.
