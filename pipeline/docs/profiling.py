@@ -208,8 +208,10 @@ class Profiler:
             context.Process(target=_work, args=(self._jobs, self._done), daemon=True) for _ in range(workers)
         ]
 
-    def start(self) -> None:
-        for process in self._processes:
+    def start(self, tables: int | None = None) -> None:
+        """Start the workers, or only as many as ``tables`` reports keep busy (counting those already started):
+        each one costs seconds of importing."""
+        for process in self._processes[:tables]:
             if process.pid is None:
                 process.start()
 
@@ -250,7 +252,11 @@ class Profiler:
                     continue
                 todo.append(TableToProfile(lake_dir, table, position, seed, self.sample_size, self.minimal_above,
                                            staged))  # fmt: skip
-            self.start()
+            # A table missing or empty fails the whole profile: said before any worker starts (each imports for
+            # seconds) or profiles another table for nothing.
+            for job in todo:
+                _lake_table(job.lake_dir, job.table)
+            self.start(len(todo))
             for job in todo:
                 self._jobs.put(job)
             for _ in todo:
@@ -317,23 +323,29 @@ def _quiet_import() -> None:
         import ydata_profiling  # noqa: F401
 
 
-def _profile_table(job: TableToProfile) -> TableProfile:
-    parts = lake.lake_files(job.lake_dir, job.table)
+def _lake_table(lake_dir: Path, table: str) -> tuple[pl.LazyFrame, int]:
+    """The table's Parquet parts as one frame, and its rows; a :class:`ProfilingError` when it has none."""
+    parts = lake.lake_files(lake_dir, table)
     if not parts:
         msg = (
-            f"cannot profile table {job.table!r}: no Parquet parts in {job.lake_dir / job.table}; "
+            f"cannot profile table {table!r}: no Parquet parts in {lake_dir / table}; "
             "run `just run` (or `just generate`) first"
         )
         raise ProfilingError(msg)
-    start = time.perf_counter()
     frame = pl.scan_parquet(parts)
     rows: int = frame.select(pl.len()).collect().item()
     if rows == 0:
         msg = (
-            f"cannot profile table {job.table!r}: it has 0 rows in {job.lake_dir / job.table}; "
+            f"cannot profile table {table!r}: it has 0 rows in {lake_dir / table}; "
             "regenerate the lake (`just run`); the previous reports were kept"
         )
         raise ProfilingError(msg)
+    return frame, rows
+
+
+def _profile_table(job: TableToProfile) -> TableProfile:
+    start = time.perf_counter()
+    frame, rows = _lake_table(job.lake_dir, job.table)
     sample = sample_rows(frame, rows, job.sample_size, job.seed, job.position)
     profile = TableProfile(job.table, rows, sample.height, rows > job.minimal_above, 0.0)
     _report(sample, profile, job.seed, job.out_dir / profile.file_name)
