@@ -6,7 +6,7 @@ import argparse
 import logging
 from typing import TYPE_CHECKING, Any
 
-from pipeline.commands.options import SUPPRESS, add_profile_options
+from pipeline.commands.options import SUPPRESS, add_profile_options, add_workers_option
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
@@ -20,6 +20,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     profile.add_argument("--seed", default=SUPPRESS, help="seed of the row sample (default 42)")
     add_profile_options(profile)
+    add_workers_option(profile)
     profile.set_defaults(func=main)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -10,6 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipeline.docs import profiling
 from pipeline.docs.profiling import ProfilingError, profiler, sample_rows
 from pipeline.schema import TABLES
 from tests.support.docs import Build, main, sha256
@@ -125,11 +127,19 @@ def test_a_missing_table_fails_clearly(tiny: Build, tmp_path: Path) -> None:
 
 
 def test_reports_go_under_the_data_dir_and_unchanged_tables_are_not_profiled_again(
-    tiny: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tiny: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data_dir = tmp_path / "data"
     shutil.copytree(tiny.data_dir, data_dir, symlinks=True)
-    options = ("--sample-rows", "50", "--minimal-above", "0")
+    # One profiling process a command (`--workers 1`): each imports ydata-profiling, about 3.5 CPU-s.
+    started: list[int] = []
+
+    def counted(workers: int, *rest: int) -> contextlib.AbstractContextManager[profiling.Profiler]:
+        started.append(workers)
+        return profiler(workers, *rest)
+
+    monkeypatch.setattr(profiling, "profiler", counted)
+    options = ("--sample-rows", "50", "--minimal-above", "0", "--workers", "1")
     assert main("profile", "--data-dir", data_dir, *options) == 0
     reports = data_dir / "profiling_reports"
     first = {t: (reports / f"{t}.html").read_bytes() for t in TABLES}
@@ -148,14 +158,15 @@ def test_reports_go_under_the_data_dir_and_unchanged_tables_are_not_profiled_aga
     assert "orders: 200 rows, a seeded sample of 50 profiled (minimal)" in out
     assert all((reports / f"{t}.html").read_bytes() == first[t] for t in unchanged)
     # Other options make other reports: everything again.
-    assert main("profile", "--data-dir", data_dir, "--sample-rows", "60", "--minimal-above", "0") == 0
+    assert main("profile", "--data-dir", data_dir, "--sample-rows", "60", "--minimal-above", "0", "--workers", "1") == 0
     assert "unchanged" not in capsys.readouterr().out
     assert json.loads((data_dir / "manifest.json").read_text())["profiling"]["complete"] is True
     # A new lake: its set carries the reports (for the tables that did not change), and its manifest says which
     # tables they no longer describe.
     assert main("generate", "--data-dir", data_dir, "--scale", "0.01", "--workers", "1") == 0
-    profiling = json.loads((data_dir / "manifest.json").read_text())["profiling"]
-    assert (profiling["complete"], profiling["outdated"]) == (False, sorted(TABLES))
+    section = json.loads((data_dir / "manifest.json").read_text())["profiling"]
+    assert (section["complete"], section["outdated"]) == (False, sorted(TABLES))
+    assert started == [1, 1, 1]
     assert (data_dir / "profiling_reports" / "orders.html").read_bytes() != b""
 
 
@@ -164,3 +175,5 @@ def test_bad_options_are_usage_errors(tiny: Build, tmp_path: Path, capsys: pytes
     assert "expected a whole number >= 0, got 'many'" in capsys.readouterr().err
     assert main("profile", "--data-dir", tiny.data_dir, "--sample-rows", "0", "--reports-dir", tmp_path) == 2
     assert "--sample-rows must be at least 1" in capsys.readouterr().err
+    assert main("profile", "--data-dir", tiny.data_dir, "--workers", "0", "--reports-dir", tmp_path) == 2
+    assert "--workers: should be greater than or equal to 1 (got '0')" in capsys.readouterr().err
