@@ -1,11 +1,15 @@
 """How long the test suite takes: the fast tier and the whole suite, and their slowest tests.
 
     python -m benchmarks.suite_times [--tier fast] [--tier full] [--output docs/benchmarks/tests.json]
+                                     [--baseline ../base --rounds 2]
 
 Each tier is one ``python -m pytest -q -p no:cacheprovider`` run in a subprocess (the fast tier with ``-m fast``;
 the whole suite as the README's test command runs it, ``just test``), timed from the outside, with a JUnit report
-for each test's own time (setup, call and teardown). Writes the raw results as JSON and a Markdown page beside it,
-rendered from that JSON alone (``--render PATH.json``).
+for each test's own time (setup, call and teardown), and the CPU time the whole machine spent meanwhile (from
+/proc/stat: a suite that keeps every core busy is short of CPU, not of workers). ``--baseline DIR``: the same
+tiers run in another checkout too (a ``git worktree`` of an older commit, installed alike in its own ``.venv``),
+alternately with this one, ``--rounds`` times each; the page gives the medians and their ratio. Writes the raw
+results as JSON and a Markdown page beside it, rendered from that JSON alone (``--render PATH.json``).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,14 +37,25 @@ TARGETS = {"fast": 60.0, "full": 300.0}
 SLOWEST = 15
 
 
-def run_tier(tier: str) -> dict[str, Any]:
-    """One tier, timed: its wall seconds, its outcome counts and its slowest tests."""
+def _busy_cpu_seconds() -> float:
+    """CPU time the whole machine has spent busy since boot: user, nice, system, irq and softirq (not idle, I/O
+    wait or time stolen by a hypervisor)."""
+    user, nice, system, _idle, _iowait, irq, softirq = map(int, Path("/proc/stat").read_text().split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def run_tier(tier: str, checkout: Path = PROJECT_ROOT) -> dict[str, Any]:
+    """One tier in ``checkout`` (with its own ``.venv`` unless it is this one), timed: its wall seconds, the
+    machine's busy CPU seconds, its outcome counts and its slowest tests."""
+    python = sys.executable if checkout == PROJECT_ROOT else str(checkout / ".venv" / "bin" / "python")
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "junit.xml"
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TIERS[tier], f"--junitxml={report}"]
+        command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TIERS[tier], f"--junitxml={report}"]
+        busy = _busy_cpu_seconds()
         started = time.perf_counter()
-        finished = subprocess.run(command, cwd=PROJECT_ROOT, check=False, stdout=subprocess.DEVNULL)
+        finished = subprocess.run(command, cwd=checkout, check=False, stdout=subprocess.DEVNULL)
         seconds = time.perf_counter() - started
+        busy = _busy_cpu_seconds() - busy
         suite = ET.parse(report).getroot().find("testsuite")
     assert suite is not None
     cases: list[dict[str, Any]] = [
@@ -55,13 +72,58 @@ def run_tier(tier: str) -> dict[str, Any]:
         "tier": tier,
         "command": " ".join(["python", "-m", "pytest", "-q", *TIERS[tier]]),
         "exit_code": finished.returncode,
+        "commit": _commit(checkout),
         "wall_s": round(seconds, 1),
+        "cpu_busy_s": round(busy, 1),
+        "cpu_share": round(busy / (seconds * (os.cpu_count() or 1)), 3),  # of every core's time
         "tests": int(suite.get("tests") or 0),
         "failures": int(suite.get("failures") or 0) + int(suite.get("errors") or 0),
         "skipped": int(suite.get("skipped") or 0),
         "failed_tests": failed,  # which, so that a failure seen once can be run again
         "slowest": [{**case, "seconds": round(case["seconds"], 2)} for case in cases[:SLOWEST]],
     }
+
+
+def _commit(checkout: Path) -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=checkout, capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(run[key] for run in runs))
+
+
+def _walls(runs: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{run['wall_s']:.1f}" for run in runs)
+
+
+def _comparison(results: dict[str, Any]) -> list[str]:
+    """The candidate's and the baseline's runs of each tier, alternately: medians and their ratio."""
+    baseline = results.get("baseline")
+    if not baseline:
+        return []
+    lines = [
+        "",
+        f"Against a baseline, commit `{baseline['commit']}` in its own checkout installed alike, the runs "
+        f"alternating (baseline first), {results['rounds']} of each:",
+        "",
+        "| tier | baseline runs s | this commit's runs s | median ratio (wall) | busy CPU s, medians | CPU share |",
+        "|---|---|---|---:|---|---|",
+    ]
+    for tier in dict.fromkeys(run["tier"] for run in baseline["tiers"]):
+        before = [run for run in baseline["tiers"] if run["tier"] == tier]
+        after = [run for run in results["tiers"] if run["tier"] == tier]
+        ratio = _median(after, "wall_s") / _median(before, "wall_s")
+        lines.append(
+            f"| {tier} | {_walls(before)} | {_walls(after)} | {ratio:.3f}x "
+            f"| {_median(before, 'cpu_busy_s'):.0f} against {_median(after, 'cpu_busy_s'):.0f} "
+            f"| {_median(before, 'cpu_share'):.0%} against {_median(after, 'cpu_share'):.0%} |"
+        )
+    return lines
+
+
+def _busy(tier: dict[str, Any]) -> str:
+    return f"{tier['cpu_busy_s']:.0f} ({tier['cpu_share']:.0%})" if "cpu_busy_s" in tier else "not measured"
 
 
 def render(results: dict[str, Any], source: str) -> str:
@@ -74,8 +136,8 @@ def render(results: dict[str, Any], source: str) -> str:
         f"(load average {results['load_before']} before). Targets: the fast tier <= {TARGETS['fast']:.0f} s, the "
         f"whole suite <= {TARGETS['full']:.0f} s.",
         "",
-        "| tier | command | tests | failed | skipped | wall s | target |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "| tier | command | tests | failed | skipped | wall s | busy CPU s (share) | target |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for tier in results["tiers"]:
         met = "met" if tier["wall_s"] <= TARGETS[tier["tier"]] else "**missed**"
@@ -83,8 +145,9 @@ def render(results: dict[str, Any], source: str) -> str:
             met = f"**{tier['failures']} failed**"
         lines.append(
             f"| {tier['tier']} | `{tier['command']}` | {tier['tests']:,} | {tier['failures']} | {tier['skipped']} "
-            f"| {tier['wall_s']:.1f} | {met} |"
+            f"| {tier['wall_s']:.1f} | {_busy(tier)} | {met} |"
         )
+    lines += _comparison(results)
     for tier in results["tiers"]:
         if tier.get("failed_tests"):
             lines += ["", f"The {tier['tier']} tier's failed tests:", ""]
@@ -103,18 +166,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tier", action="append", choices=sorted(TIERS), help="default: fast, then full")
     parser.add_argument("--output", type=Path, default=OUTPUT, metavar="PATH.json")
     parser.add_argument("--render", type=Path, metavar="PATH.json", help="only rewrite PATH.md from PATH.json")
+    parser.add_argument("--baseline", type=Path, metavar="DIR", help="a checkout with its own .venv to compare with")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each tier on each side (default 1)")
     args = parser.parse_args(argv)
     if args.render:
         args.render.with_suffix(".md").write_text(render(json.loads(args.render.read_text()), args.render.name))
         return 0
+    if args.baseline and not (args.baseline / ".venv" / "bin" / "python").is_file():
+        parser.error(f"--baseline {args.baseline}: no .venv/bin/python there (install it as this checkout is)")
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, not {args.rounds}")
     load = Path("/proc/loadavg").read_text().split()[0]
     results: dict[str, Any] = {
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "load_before": float(load),
         "machine": machine(),
         "versions": versions(),
-        "tiers": [run_tier(tier) for tier in args.tier or ["fast", "full"]],
+        "rounds": args.rounds,
+        "tiers": [],
     }
+    before: list[dict[str, Any]] = []
+    for tier in args.tier or ["fast", "full"]:
+        for _ in range(args.rounds):
+            if args.baseline:
+                before.append(run_tier(tier, args.baseline.resolve()))
+            results["tiers"].append(run_tier(tier))
+    if args.baseline:
+        results["baseline"] = {"commit": before[0]["commit"], "tiers": before}
     args.output.write_text(json.dumps(results, indent=1) + "\n")
     args.output.with_suffix(".md").write_text(render(results, args.output.name))
     for tier in results["tiers"]:
