@@ -152,8 +152,10 @@ def render(results: dict[str, Any], source: str) -> str:
         if tier.get("failed_tests"):
             lines += ["", f"The {tier['tier']} tier's failed tests:", ""]
             lines += [f"- `{test}`" for test in tier["failed_tests"]]
-    for tier in results["tiers"]:
-        lines += ["", f"The {tier['tier']} tier's {SLOWEST} slowest tests (setup, call and teardown):", ""]
+    baseline = results.get("baseline", {})
+    firsts = {run["tier"]: run for run in reversed(baseline.get("tiers", []))}  # the baseline's first run of each
+    for tier, whose in [*((t, "") for t in results["tiers"]), *((t, "baseline's ") for t in firsts.values())]:
+        lines += ["", f"The {whose}{tier['tier']} tier's {SLOWEST} slowest tests (setup, call and teardown):", ""]
         lines += ["| test | s |", "|---|---:|"]
         lines += [f"| `{case['test']}` | {case['seconds']:.2f} |" for case in tier["slowest"]]
     versions_line = ", ".join(f"{name} {version}" for name, version in results["versions"].items() if version)

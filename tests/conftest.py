@@ -90,9 +90,8 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     The ``spark`` commands run in-process by a test find it running and use it (and leave it running).
     Its JVM compiles with the client compiler only: the tests run many small queries, most of them once, and the
     optimising compiler's work on them was more than it saved (the Spark tests: 148 CPU-s against 109, in the
-    same wall time). It compiles on one thread and collects garbage on the thread that allocates, for the suite's
-    other worker has the other core (the Spark tests alone: about 81 CPU-s against 93). What Spark plans and
-    computes is the same.
+    same wall time). It compiles on one thread and collects garbage on the thread that allocates: the suite is
+    short of CPU, and the other worker has the other core (decision 0067). What Spark plans and computes is the same.
     """
     from pipeline.spark.session import spark_session
 

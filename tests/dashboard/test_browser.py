@@ -69,7 +69,7 @@ def test_every_page_loads_and_draws_its_charts(server: str, page: Page, screensh
 @pytest.mark.parametrize("file", list(SECTIONS))
 def test_every_section_draws_its_chart(server: str, page: Page, file: str) -> None:
     """The sections picked one after another on one page, as a user goes through them, then the first again (a page
-    opened anew costs Chromium about ten times a section's rerun)."""
+    opened anew costs Chromium many times what a section's rerun does: decision 0067)."""
     path = {name: path for path, name in FILES.items()}[file]
     browser.open_page(page, server, path)
     first, *others = SECTIONS[file][1]
@@ -106,7 +106,7 @@ CUT_SHORT = """() => Array.from(document.querySelectorAll('[data-testid="stMetri
 
 @pytest.fixture(scope="module")
 def scale1000(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    # Two workers, as `just run` has here: the same data, and less CPU than one (86 CPU-s against 95).
+    # Two workers, as `just run` has here: the same data for less CPU than one worker's in-process generation.
     data_dir = run_pipeline(tmp_path_factory.mktemp("scale1000"), "--scale", "1000", "--workers", "2")
     yield data_dir
     shutil.rmtree(data_dir)
