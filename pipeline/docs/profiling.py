@@ -179,6 +179,7 @@ class TableToProfile:
     sample_size: int
     minimal_above: int
     out_dir: Path
+    rows: int  # counted when the table was checked, before any worker started
 
 
 def _work(jobs: Queue[TableToProfile | None], done: Queue[tuple[str, TableProfile | BaseException]]) -> None:
@@ -251,11 +252,9 @@ class Profiler:
                     profiles[table] = TableProfile(**made["profile"], reused=True)
                     continue
                 todo.append(TableToProfile(lake_dir, table, position, seed, self.sample_size, self.minimal_above,
-                                           staged))  # fmt: skip
-            # A table missing or empty fails the whole profile: said before any worker starts (each imports for
-            # seconds) or profiles another table for nothing.
-            for job in todo:
-                _lake_table(job.lake_dir, job.table)
+                                           staged, _rows(lake_dir, table)))  # fmt: skip
+            # A table missing or empty has failed the whole profile by now: before any worker started (each imports
+            # for seconds) or profiled another table for nothing.
             self.start(len(todo))
             for job in todo:
                 self._jobs.put(job)
@@ -323,8 +322,8 @@ def _quiet_import() -> None:
         import ydata_profiling  # noqa: F401
 
 
-def _lake_table(lake_dir: Path, table: str) -> tuple[pl.LazyFrame, int]:
-    """The table's Parquet parts as one frame, and its rows; a :class:`ProfilingError` when it has none."""
+def _rows(lake_dir: Path, table: str) -> int:
+    """The table's rows in the lake; a :class:`ProfilingError` when it has none."""
     parts = lake.lake_files(lake_dir, table)
     if not parts:
         msg = (
@@ -332,24 +331,23 @@ def _lake_table(lake_dir: Path, table: str) -> tuple[pl.LazyFrame, int]:
             "run `just run` (or `just generate`) first"
         )
         raise ProfilingError(msg)
-    frame = pl.scan_parquet(parts)
-    rows: int = frame.select(pl.len()).collect().item()
+    rows: int = pl.scan_parquet(parts).select(pl.len()).collect().item()
     if rows == 0:
         msg = (
             f"cannot profile table {table!r}: it has 0 rows in {lake_dir / table}; "
             "regenerate the lake (`just run`); the previous reports were kept"
         )
         raise ProfilingError(msg)
-    return frame, rows
+    return rows
 
 
 def _profile_table(job: TableToProfile) -> TableProfile:
     start = time.perf_counter()
-    frame, rows = _lake_table(job.lake_dir, job.table)
-    sample = sample_rows(frame, rows, job.sample_size, job.seed, job.position)
-    profile = TableProfile(job.table, rows, sample.height, rows > job.minimal_above, 0.0)
+    frame = pl.scan_parquet(lake.lake_files(job.lake_dir, job.table))
+    sample = sample_rows(frame, job.rows, job.sample_size, job.seed, job.position)
+    profile = TableProfile(job.table, job.rows, sample.height, job.rows > job.minimal_above, 0.0)
     _report(sample, profile, job.seed, job.out_dir / profile.file_name)
-    return TableProfile(job.table, rows, sample.height, profile.minimal, time.perf_counter() - start)
+    return TableProfile(job.table, job.rows, sample.height, profile.minimal, time.perf_counter() - start)
 
 
 class SetReports:

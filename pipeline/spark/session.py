@@ -52,7 +52,7 @@ def spark_session(master: str | None, scratch: Path, java_options: Sequence[str]
     """A session for one command; stopped afterwards unless it was already running (the test run's session).
 
     ``scratch`` holds Spark's warehouse directory, which would otherwise appear in the working directory.
-    ``java_options`` go to the JVM that a local master starts here (the test run's tunes its JIT).
+    ``java_options`` go to the JVM that a local master starts here (the test run's tunes its compiler and collector).
     """
     require_spark()
     from pyspark import SparkContext
