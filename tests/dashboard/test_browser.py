@@ -4,7 +4,7 @@ Every page loads without an exception and draws every one of its Plotly charts, 
 page shown one section at a time; the sidebar's date range, typed as a user types it, changes the Overview's Orders
 to the count sqlite3 finds. A screenshot of each page goes to ``$DASHBOARD_SCREENSHOTS`` (CI keeps that directory)
 or to the test's temporary directory. Over a scale-1000 build (built here, about a minute and 2 GB, deleted
-after), no metric's value is cut short.
+after), no metric's value is cut short. The tests share one Chromium tab, each loading its page anew by its URL.
 """
 
 from __future__ import annotations
@@ -41,11 +41,20 @@ def chromium() -> Iterator[Browser]:
         yield launched
 
 
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
+@pytest.fixture(scope="module")
+def tab(chromium: Browser) -> Iterator[Page]:
     opened = browser.new_page(chromium)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def page(tab: Page) -> Iterator[Page]:
+    """The module's one tab: each test loads its page anew in it (a new document and a new Streamlit session, as a
+    link opened from outside the app gives). A new tab costs Chromium three times what loading a page in an open
+    one does, since it starts a renderer process (decision 0067)."""
+    yield tab
+    tab.set_viewport_size(browser.VIEWPORT)  # type: ignore[arg-type]  # as a test that failed mid-screenshot left it
 
 
 @pytest.fixture(scope="module")
