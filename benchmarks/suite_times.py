@@ -6,7 +6,10 @@
 Each tier is one ``python -m pytest -q -p no:cacheprovider`` run in a subprocess (the fast tier with ``-m fast``;
 the whole suite as the README's test command runs it, ``just test``), timed from the outside, with a JUnit report
 for each test's own time (setup, call and teardown), and the CPU time the whole machine spent meanwhile (from
-/proc/stat: a suite that keeps every core busy is short of CPU, not of workers). ``--baseline DIR``: the same
+/proc/stat: a suite that keeps every core busy is short of CPU, not of workers). Before and after each run, a
+fixed piece of pure-Python work is timed on one core: this machine's CPU is not always as fast (the same work took
+1.5 to 2.4 s within ten minutes, nothing else running), so a run's wall is read beside the machine's speed at the
+time. ``--baseline DIR``: the same
 tiers run in another checkout too (a ``git worktree`` of an older commit, installed alike in its own ``.venv``),
 alternately with this one, ``--rounds`` times each; the page gives the medians and their ratio. Writes the raw
 results as JSON and a Markdown page beside it, rendered from that JSON alone (``--render PATH.json``).
@@ -35,6 +38,7 @@ OUTPUT = PROJECT_ROOT / "docs" / "benchmarks" / "tests.json"
 TIERS = {"fast": ["-m", "fast"], "full": []}
 TARGETS = {"fast": 60.0, "full": 300.0}
 SLOWEST = 15
+PROBE_ADDITIONS = 5_000_000
 
 
 def _busy_cpu_seconds() -> float:
@@ -44,6 +48,19 @@ def _busy_cpu_seconds() -> float:
     return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_probe_seconds() -> float:
+    """CPU seconds one core takes for ``PROBE_ADDITIONS`` additions in Python, the best of three: the lower, the
+    faster the machine is at that moment."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        total = 0
+        for number in range(PROBE_ADDITIONS):
+            total += number
+        best = min(best, time.process_time() - started)
+    return round(best, 3)
+
+
 def run_tier(tier: str, checkout: Path = PROJECT_ROOT) -> dict[str, Any]:
     """One tier in ``checkout`` (with its own ``.venv`` unless it is this one), timed: its wall seconds, the
     machine's busy CPU seconds, its outcome counts and its slowest tests."""
@@ -51,11 +68,13 @@ def run_tier(tier: str, checkout: Path = PROJECT_ROOT) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "junit.xml"
         command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TIERS[tier], f"--junitxml={report}"]
+        probe_before = cpu_probe_seconds()
         busy = _busy_cpu_seconds()
         started = time.perf_counter()
         finished = subprocess.run(command, cwd=checkout, check=False, stdout=subprocess.DEVNULL)
         seconds = time.perf_counter() - started
         busy = _busy_cpu_seconds() - busy
+        probe_after = cpu_probe_seconds()
         suite = ET.parse(report).getroot().find("testsuite")
     assert suite is not None
     cases: list[dict[str, Any]] = [
@@ -76,6 +95,7 @@ def run_tier(tier: str, checkout: Path = PROJECT_ROOT) -> dict[str, Any]:
         "wall_s": round(seconds, 1),
         "cpu_busy_s": round(busy, 1),
         "cpu_share": round(busy / (seconds * (os.cpu_count() or 1)), 3),  # of every core's time
+        "cpu_probe_s": [probe_before, probe_after],
         "tests": int(suite.get("tests") or 0),
         "failures": int(suite.get("failures") or 0) + int(suite.get("errors") or 0),
         "skipped": int(suite.get("skipped") or 0),
@@ -107,8 +127,9 @@ def _comparison(results: dict[str, Any]) -> list[str]:
         f"Against a baseline, commit `{baseline['commit']}` in its own checkout installed alike, the runs "
         f"alternating (baseline first), {results['rounds']} of each:",
         "",
-        "| tier | baseline runs s | this commit's runs s | median ratio (wall) | busy CPU s, medians | CPU share |",
-        "|---|---|---|---:|---|---|",
+        "| tier | baseline runs s | this commit's runs s | median ratio (wall) | busy CPU s, medians | CPU share "
+        "| CPU probe s, medians |",
+        "|---|---|---|---:|---|---|---|",
     ]
     for tier in dict.fromkeys(run["tier"] for run in baseline["tiers"]):
         before = [run for run in baseline["tiers"] if run["tier"] == tier]
@@ -117,9 +138,19 @@ def _comparison(results: dict[str, Any]) -> list[str]:
         lines.append(
             f"| {tier} | {_walls(before)} | {_walls(after)} | {ratio:.3f}x "
             f"| {_median(before, 'cpu_busy_s'):.0f} against {_median(after, 'cpu_busy_s'):.0f} "
-            f"| {_median(before, 'cpu_share'):.0%} against {_median(after, 'cpu_share'):.0%} |"
+            f"| {_median(before, 'cpu_share'):.0%} against {_median(after, 'cpu_share'):.0%} "
+            f"| {_probe_median(before)} against {_probe_median(after)} |"
         )
     return lines
+
+
+def _probe_median(runs: list[dict[str, Any]]) -> str:
+    probes = [probe for run in runs for probe in run.get("cpu_probe_s", [])]
+    return f"{statistics.median(probes):.2f}" if probes else "not measured"
+
+
+def _probes(tier: dict[str, Any]) -> str:
+    return ", ".join(f"{probe:.2f}" for probe in tier["cpu_probe_s"]) if "cpu_probe_s" in tier else "not measured"
 
 
 def _busy(tier: dict[str, Any]) -> str:
@@ -134,10 +165,12 @@ def render(results: dict[str, Any], source: str) -> str:
         "",
         f"Measured {results['measured_at']} on {results['machine']['cpu']}, {results['machine']['cores']} cores "
         f"(load average {results['load_before']} before). Targets: the fast tier <= {TARGETS['fast']:.0f} s, the "
-        f"whole suite <= {TARGETS['full']:.0f} s.",
+        f"whole suite <= {TARGETS['full']:.0f} s. CPU probe: the CPU seconds one core took for "
+        f"{PROBE_ADDITIONS:,} additions in Python (the best of three) before and after the run; the lower, the "
+        "faster the machine was.",
         "",
-        "| tier | command | tests | failed | skipped | wall s | busy CPU s (share) | target |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "| tier | command | tests | failed | skipped | wall s | busy CPU s (share) | CPU probe s | target |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for tier in results["tiers"]:
         met = "met" if tier["wall_s"] <= TARGETS[tier["tier"]] else "**missed**"
@@ -145,7 +178,7 @@ def render(results: dict[str, Any], source: str) -> str:
             met = f"**{tier['failures']} failed**"
         lines.append(
             f"| {tier['tier']} | `{tier['command']}` | {tier['tests']:,} | {tier['failures']} | {tier['skipped']} "
-            f"| {tier['wall_s']:.1f} | {_busy(tier)} | {met} |"
+            f"| {tier['wall_s']:.1f} | {_busy(tier)} | {_probes(tier)} | {met} |"
         )
     lines += _comparison(results)
     for tier in results["tiers"]:
