@@ -7,10 +7,9 @@ Each tier is one ``python -m pytest -q -p no:cacheprovider`` run in a subprocess
 the whole suite as the README's test command runs it, ``just test``), timed from the outside, with a JUnit report
 for each test's own time (setup, call and teardown), and the CPU time the whole machine spent meanwhile (from
 /proc/stat: a suite that keeps every core busy is short of CPU, not of workers). Before and after each run, a
-fixed piece of pure-Python work is timed on one core: this machine's CPU is not always as fast (the same work took
-1.5 to 2.4 s within ten minutes, nothing else running), so a run's wall is read beside the machine's speed at the
-time. ``--baseline DIR``: the same
-tiers run in another checkout too (a ``git worktree`` of an older commit, installed alike in its own ``.venv``),
+fixed piece of pure-Python work is timed on one core (the CPU probe): a shared host's CPU is not always as fast,
+so a run's wall is read beside the machine's speed at the time. ``--baseline DIR``: the same tiers run in another
+checkout too (a ``git worktree`` of an older commit, installed alike in its own ``.venv``),
 alternately with this one, ``--rounds`` times each; the page gives the medians and their ratio. Writes the raw
 results as JSON and a Markdown page beside it, rendered from that JSON alone (``--render PATH.json``).
 """
@@ -41,7 +40,7 @@ SLOWEST = 15
 PROBE_ADDITIONS = 5_000_000
 
 
-def _busy_cpu_seconds() -> float:
+def busy_cpu_seconds() -> float:
     """CPU time the whole machine has spent busy since boot: user, nice, system, irq and softirq (not idle, I/O
     wait or time stolen by a hypervisor)."""
     user, nice, system, _idle, _iowait, irq, softirq = map(int, Path("/proc/stat").read_text().split()[1:8])
@@ -69,11 +68,11 @@ def run_tier(tier: str, checkout: Path = PROJECT_ROOT) -> dict[str, Any]:
         report = Path(scratch) / "junit.xml"
         command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TIERS[tier], f"--junitxml={report}"]
         probe_before = cpu_probe_seconds()
-        busy = _busy_cpu_seconds()
+        busy = busy_cpu_seconds()
         started = time.perf_counter()
         finished = subprocess.run(command, cwd=checkout, check=False, stdout=subprocess.DEVNULL)
         seconds = time.perf_counter() - started
-        busy = _busy_cpu_seconds() - busy
+        busy = busy_cpu_seconds() - busy
         probe_after = cpu_probe_seconds()
         suite = ET.parse(report).getroot().find("testsuite")
     assert suite is not None
