@@ -1,0 +1,194 @@
+"""Where the whole suite's CPU goes, by kind of process: the figures of decision 0067's last section.
+
+    python -m benchmarks.suite_cpu [--output docs/benchmarks/suite-cpu.json]
+
+Runs the whole suite once, as ``benchmarks.suite_times`` runs its full tier (``python -m pytest -q -p
+no:cacheprovider``), and every half second reads the CPU time (user and system) of every process under it from
+/proc. Each process is counted in a family by its command line: the pytest workers (the tests and what they run in
+their own process, the scale-1000 run and DuckDB's threads among it), the pipeline commands and worker processes
+the tests start, the API servers, the dashboard servers, schemathesis, Spark's JVM and its Python workers, Chromium
+and Playwright's driver, the SQL shells. A process counts with its last reading, so what one does in its last half
+second before it is killed, or a process that lives less than that, is missed: the page gives what the families
+add up to beside the whole machine's busy CPU over the run (/proc/stat), and the reading's own cost. Writes the
+raw results as JSON and a Markdown page beside it, rendered from that JSON alone (``--render PATH.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from benchmarks.environment import machine
+from benchmarks.suite_times import busy_cpu_seconds, cpu_probe_seconds
+from pipeline.manifest import versions
+from pipeline.settings import PROJECT_ROOT
+
+OUTPUT = PROJECT_ROOT / "docs" / "benchmarks" / "suite-cpu.json"
+COMMAND = ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
+INTERVAL_S = 0.5
+FAMILIES = {
+    "pytest": "pytest's own process (collects nothing; hands tests out)",
+    "pytest workers": "pytest workers: the tests, and what they run in their own process",
+    "pipeline commands": "pipeline commands the tests start (`python -m pipeline ...`)",
+    "pipeline workers": "pipeline worker processes (generation, profiling: multiprocessing spawn)",
+    "API servers": "API servers (uvicorn)",
+    "dashboard servers": "dashboard servers (Streamlit)",
+    "schemathesis": "schemathesis (its client: generating requests, checking answers)",
+    "Spark JVM": "Spark's JVM",
+    "Spark Python workers": "Spark's Python workers",
+    "Chromium": "Chromium and Playwright's driver",
+    "SQL shells": "SQL shells (`just sql`'s DuckDB, the sqlite3 shell)",
+    "other": "other (sudo, unshare, shells, helpers)",
+}
+
+
+def family(command: list[str], name: str, is_root: bool, parent_is_root: bool) -> str:
+    """The family of a process, from its command line and its place under the run."""
+    line = " ".join(command)
+    if is_root:
+        return "pytest"
+    if "schemathesis" in line:
+        return "schemathesis"
+    if "uvicorn" in line:
+        return "API servers"
+    if "streamlit" in line or "dashboard/app.py" in line or " pipeline dashboard" in line:
+        return "dashboard servers"
+    if name == "java":
+        return "Spark JVM"
+    if "pyspark" in line:
+        return "Spark Python workers"
+    if name.startswith("node") or "playwright" in line or "chrom" in name or "chrom" in line:
+        return "Chromium"
+    if name in {"duckdb", "sqlite3"} or line.endswith("duckdb") or "/duckdb " in line:
+        return "SQL shells"
+    if "multiprocessing" in line:
+        return "pipeline workers"
+    if "-m pipeline" in line or "pipeline/__main__.py" in line:
+        return "pipeline commands"
+    if parent_is_root and name.startswith("python"):
+        return "pytest workers"
+    return "other"
+
+
+def _pipeline_command(command: list[str]) -> str | None:
+    for i, part in enumerate(command[:-1]):
+        if part == "pipeline" and i > 0 and command[i - 1] == "-m":
+            return command[i + 1]
+    return None
+
+
+def watch(process: subprocess.Popen[bytes]) -> dict[tuple[int, float], dict[str, Any]]:
+    """Every process under ``process`` until it ends, with its family and its last CPU reading."""
+    root = psutil.Process(process.pid)
+    seen: dict[tuple[int, float], dict[str, Any]] = {}
+    while process.poll() is None:
+        try:
+            under = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            break
+        for proc in under:
+            try:
+                with proc.oneshot():
+                    key = (proc.pid, proc.create_time())
+                    times = proc.cpu_times()
+                    if key not in seen:
+                        command = proc.cmdline()
+                        seen[key] = {
+                            "family": family(command, proc.name(), proc.pid == root.pid, proc.ppid() == root.pid),
+                            "pipeline": _pipeline_command(command),
+                        }
+                    seen[key]["cpu_s"] = times.user + times.system
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+        time.sleep(INTERVAL_S)
+    return seen
+
+
+def measure() -> dict[str, Any]:
+    probe_before = cpu_probe_seconds()
+    busy, started, own = busy_cpu_seconds(), time.perf_counter(), time.process_time()
+    process = subprocess.Popen([sys.executable, *COMMAND], cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
+    seen = watch(process)
+    exit_code = process.wait()
+    wall, busy, own = time.perf_counter() - started, busy_cpu_seconds() - busy, time.process_time() - own
+    families: dict[str, dict[str, float]] = {name: {"processes": 0, "cpu_s": 0.0} for name in FAMILIES}
+    commands: dict[str, float] = {}
+    for process_seen in seen.values():
+        counted = families[process_seen["family"]]
+        counted["processes"] += 1
+        counted["cpu_s"] = round(counted["cpu_s"] + process_seen.get("cpu_s", 0.0), 1)
+        if process_seen["family"] == "pipeline commands" and process_seen["pipeline"]:
+            name = process_seen["pipeline"]
+            commands[name] = round(commands.get(name, 0.0) + process_seen.get("cpu_s", 0.0), 1)
+    return {
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "versions": versions(),
+        "command": " ".join(["python", *COMMAND]),
+        "exit_code": exit_code,
+        "wall_s": round(wall, 1),
+        "cpu_busy_s": round(busy, 1),
+        "reading_cpu_s": round(own, 1),
+        "cpu_probe_s": [probe_before, cpu_probe_seconds()],
+        "families": families,
+        "pipeline_commands": dict(sorted(commands.items(), key=lambda item: -item[1])),
+    }
+
+
+def render(results: dict[str, Any], source: str) -> str:
+    counted = sum(f["cpu_s"] for f in results["families"].values())
+    busy = results["cpu_busy_s"]
+    lines = [
+        "# Benchmarks: where the whole suite's CPU goes",
+        "",
+        f"Generated by `python -m benchmarks.suite_cpu` from `{source}` beside it; do not edit by hand.",
+        "",
+        f"Measured {results['measured_at']} on {results['machine']['cpu']}, {results['machine']['cores']} cores: "
+        f"`{results['command']}` (exit {results['exit_code']}) took {results['wall_s']:.1f} s, the machine "
+        f"{busy:.0f} busy CPU s. Each process under the run counts in one family, with its CPU time (user and "
+        f"system) as last read, every {INTERVAL_S} s; the families add up to {counted:.0f} CPU s "
+        f"({counted / busy:.0%} of the machine's busy time; the rest is what processes did after their last "
+        f"reading, processes too short to be read, and the kernel's own work). Reading them cost "
+        f"{results['reading_cpu_s']:.1f} CPU s. CPU probe before and after (suite_times'): "
+        f"{', '.join(f'{p:.2f}' for p in results['cpu_probe_s'])} s; the lower, the faster the machine was.",
+        "",
+        "| processes | how many | CPU s | of the busy time |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, counted_family in sorted(results["families"].items(), key=lambda item: -item[1]["cpu_s"]):
+        lines.append(
+            f"| {FAMILIES[name]} | {counted_family['processes']} | {counted_family['cpu_s']:.1f} "
+            f"| {counted_family['cpu_s'] / busy:.1%} |"
+        )
+    commands = ", ".join(f"`{name}` {cpu:.1f}" for name, cpu in results["pipeline_commands"].items())
+    lines += ["", f"The pipeline commands' CPU s by command: {commands or 'none'}."]
+    versions_line = ", ".join(f"{name} {version}" for name, version in results["versions"].items() if version)
+    lines += ["", f"Versions: {versions_line}."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=OUTPUT, metavar="PATH.json")
+    parser.add_argument("--render", type=Path, metavar="PATH.json", help="only rewrite PATH.md from PATH.json")
+    args = parser.parse_args(argv)
+    if args.render:
+        args.render.with_suffix(".md").write_text(render(json.loads(args.render.read_text()), args.render.name))
+        return 0
+    results = measure()
+    args.output.write_text(json.dumps(results, indent=1) + "\n")
+    args.output.with_suffix(".md").write_text(render(results, args.output.name))
+    print(args.output.with_suffix(".md").read_text())
+    return int(results["exit_code"])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
