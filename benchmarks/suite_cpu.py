@@ -33,6 +33,7 @@ from pipeline.settings import PROJECT_ROOT
 OUTPUT = PROJECT_ROOT / "docs" / "benchmarks" / "suite-cpu.json"
 COMMAND = ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
 INTERVAL_S = 0.5
+TOP_TESTS = 15
 FAMILIES = {
     "pytest": "pytest's own process (collects nothing; hands tests out)",
     "pytest workers": "pytest workers: the tests, and what they run in their own process",
@@ -84,8 +85,15 @@ def _pipeline_command(command: list[str]) -> str | None:
     return None
 
 
+def _started_by(proc: psutil.Process) -> str | None:
+    """The test whose call (or fixture's set-up) started ``proc``: pytest names it in the environment."""
+    current = proc.environ().get("PYTEST_CURRENT_TEST")
+    return current.rsplit(" (", 1)[0] if current else None
+
+
 def watch(process: subprocess.Popen[bytes]) -> dict[tuple[int, float], dict[str, Any]]:
-    """Every process under ``process`` until it ends, with its family and its last CPU reading."""
+    """Every process under ``process`` until it ends, with its family, the test that started it and its last CPU
+    reading."""
     root = psutil.Process(process.pid)
     seen: dict[tuple[int, float], dict[str, Any]] = {}
     while process.poll() is None:
@@ -100,15 +108,22 @@ def watch(process: subprocess.Popen[bytes]) -> dict[tuple[int, float], dict[str,
                     times = proc.cpu_times()
                     if key not in seen:
                         command = proc.cmdline()
+                        kind = family(command, proc.name(), proc.pid == root.pid, proc.ppid() == root.pid)
                         seen[key] = {
-                            "family": family(command, proc.name(), proc.pid == root.pid, proc.ppid() == root.pid),
+                            "family": kind,
                             "pipeline": _pipeline_command(command),
+                            "test": None if kind in {"pytest", "pytest workers"} else _started_by(proc),
                         }
                     seen[key]["cpu_s"] = times.user + times.system
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                 continue
         time.sleep(INTERVAL_S)
     return seen
+
+
+def _count(into: dict[str, float], process_seen: dict[str, Any]) -> None:
+    into["processes"] = into.get("processes", 0) + 1
+    into["cpu_s"] = round(into.get("cpu_s", 0.0) + process_seen.get("cpu_s", 0.0), 1)
 
 
 def measure() -> dict[str, Any]:
@@ -120,10 +135,11 @@ def measure() -> dict[str, Any]:
     wall, busy, own = time.perf_counter() - started, busy_cpu_seconds() - busy, time.process_time() - own
     families: dict[str, dict[str, float]] = {name: {"processes": 0, "cpu_s": 0.0} for name in FAMILIES}
     commands: dict[str, float] = {}
+    by_test: dict[str, dict[str, float]] = {}
     for process_seen in seen.values():
-        counted = families[process_seen["family"]]
-        counted["processes"] += 1
-        counted["cpu_s"] = round(counted["cpu_s"] + process_seen.get("cpu_s", 0.0), 1)
+        _count(families.setdefault(process_seen["family"], {}), process_seen)
+        if process_seen["test"]:
+            _count(by_test.setdefault(process_seen["test"], {}), process_seen)
         if process_seen["family"] == "pipeline commands" and process_seen["pipeline"]:
             name = process_seen["pipeline"]
             commands[name] = round(commands.get(name, 0.0) + process_seen.get("cpu_s", 0.0), 1)
@@ -139,6 +155,7 @@ def measure() -> dict[str, Any]:
         "cpu_probe_s": [probe_before, cpu_probe_seconds()],
         "families": families,
         "pipeline_commands": dict(sorted(commands.items(), key=lambda item: -item[1])),
+        "processes_by_test": dict(sorted(by_test.items(), key=lambda item: -item[1]["cpu_s"])),
     }
 
 
@@ -166,7 +183,19 @@ def render(results: dict[str, Any], source: str) -> str:
         )
     commands = ", ".join(f"`{name}` {cpu:.1f}" for name, cpu in results["pipeline_commands"].items())
     lines += ["", f"The pipeline commands' CPU s by command: {commands or 'none'}."]
-    lines += ["", f"Versions: {versions_text(results['versions'])}."]
+    started_by = list(results["processes_by_test"].items())
+    lines += [
+        "",
+        f"The {TOP_TESTS} tests that started the most CPU in other processes (the test running, or whose fixture was "
+        "being set up, when a process started: a fixture shared by many tests counts in the first one that needed "
+        "it):",
+        "",
+        "| test | processes | CPU s |",
+        "|---|---:|---:|",
+        *(f"| `{name}` | {test['processes']} | {test['cpu_s']:.1f} |" for name, test in started_by[:TOP_TESTS]),
+        "",
+        f"Versions: {versions_text(results['versions'])}.",
+    ]
     return "\n".join(lines) + "\n"
 
 
