@@ -26,7 +26,8 @@ def render_again(results_path: Path, render: Render) -> None:
 
 
 def publish(results_path: Path, results: dict[str, Any], render: Render) -> str:
-    """Write the results and their page beside them; the page's text."""
+    """Write the results and their page beside them (making their directory if need be); the page's text."""
+    results_path.parent.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(results, indent=1) + "\n")
     page = render(results, results_path.name)
     results_path.with_suffix(".md").write_text(page)

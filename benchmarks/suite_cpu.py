@@ -106,15 +106,14 @@ def watch(process: subprocess.Popen[bytes]) -> dict[tuple[int, float], dict[str,
                 with proc.oneshot():
                     key = (proc.pid, proc.create_time())
                     times = proc.cpu_times()
-                    if key not in seen:
-                        command = proc.cmdline()
-                        kind = family(command, proc.name(), proc.pid == root.pid, proc.ppid() == root.pid)
-                        seen[key] = {
-                            "family": kind,
-                            "pipeline": _pipeline_command(command),
-                            "test": None if kind in {"pytest", "pytest workers"} else _started_by(proc),
-                        }
+                    seen.setdefault(key, {"family": "other", "pipeline": None})
                     seen[key]["cpu_s"] = times.user + times.system
+                    # Read again each time: a launcher script (Spark's) becomes the JVM by exec, in the same process.
+                    command = proc.cmdline()
+                    kind = family(command, proc.name(), proc.pid == root.pid, proc.ppid() == root.pid)
+                    if "test" not in seen[key]:
+                        seen[key]["test"] = None if kind in {"pytest", "pytest workers"} else _started_by(proc)
+                    seen[key] |= {"family": kind, "pipeline": _pipeline_command(command)}
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                 continue
         time.sleep(INTERVAL_S)
@@ -138,7 +137,7 @@ def measure() -> dict[str, Any]:
     by_test: dict[str, dict[str, float]] = {}
     for process_seen in seen.values():
         _count(families.setdefault(process_seen["family"], {}), process_seen)
-        if process_seen["test"]:
+        if process_seen.get("test"):
             _count(by_test.setdefault(process_seen["test"], {}), process_seen)
         if process_seen["family"] == "pipeline commands" and process_seen["pipeline"]:
             name = process_seen["pipeline"]
