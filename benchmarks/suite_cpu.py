@@ -7,10 +7,12 @@ no:cacheprovider``), and every half second reads the CPU time (user and system) 
 /proc. Each process is counted in a family by its command line: the pytest workers (the tests and what they run in
 their own process, the scale-1000 run and DuckDB's threads among it), the pipeline commands and worker processes
 the tests start, the API servers, the dashboard servers, schemathesis, Spark's JVM and its Python workers, Chromium
-and Playwright's driver, the SQL shells. A process counts with its last reading, so what one does in its last half
-second before it is killed, or a process that lives less than that, is missed: the page gives what the families
-add up to beside the whole machine's busy CPU over the run (/proc/stat), and the reading's own cost. Writes the
-raw results as JSON and a Markdown page beside it, rendered from that JSON alone (``--render PATH.json``).
+and Playwright's driver, the SQL shells; and under the test that started it, which pytest names in the
+environment the process inherits (``PYTEST_CURRENT_TEST``). A process counts with its last reading, so what one
+does in its last half second before it is killed, or a process that lives less than that, is missed: the page
+gives what the families add up to beside the whole machine's busy CPU over the run (/proc/stat), and the reading's
+own cost. Writes the raw results as JSON and a Markdown page beside it, rendered from that JSON alone (``--render
+PATH.json``).
 """
 
 from __future__ import annotations
@@ -183,11 +185,15 @@ def render(results: dict[str, Any], source: str) -> str:
     commands = ", ".join(f"`{name}` {cpu:.1f}" for name, cpu in results["pipeline_commands"].items())
     lines += ["", f"The pipeline commands' CPU s by command: {commands or 'none'}."]
     started_by = list(results["processes_by_test"].items())
+    elsewhere = sum(f["cpu_s"] for name, f in results["families"].items() if name not in {"pytest", "pytest workers"})
+    named = sum(test["cpu_s"] for _, test in started_by)
     lines += [
         "",
         f"The {TOP_TESTS} tests that started the most CPU in other processes (the test running, or whose fixture was "
         "being set up, when a process started: a fixture shared by many tests counts in the first one that needed "
-        "it):",
+        f"it). Tests named {named:.0f} of the {elsewhere:.0f} CPU s spent outside the pytest workers; the rest was "
+        "started with an environment that names none (a module's copy of `os.environ` made when it was imported, "
+        "Playwright's browser):",
         "",
         "| test | processes | CPU s |",
         "|---|---:|---:|",
