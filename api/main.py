@@ -71,8 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with ExitStack() as stack:
             spill = stack.enter_context(files.scratch_dir(settings.data_dir, SPILL_PREFIX))
             warehouse = stack.enter_context(Warehouse(settings.warehouse_path, spill, threads=duckdb_threads(settings)))
-            if warehouse.path.is_file():  # connect now, so the first request does not wait for DuckDB to start
-                warehouse.cursor().close()
+            if warehouse.path.is_file():
+                # Connect and read the build now, or the first request waits for DuckDB to start and for the
+                # pandas it imports on its first statement with bound values; imported here, it is frozen below.
+                with warehouse.lease() as cursor:
+                    warehouse.build(cursor)
             app.state.warehouse = warehouse
             app.state.keyed = KeyedReads.of(warehouse)
             app.state.spill = spill
