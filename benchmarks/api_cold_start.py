@@ -6,16 +6,17 @@
 The baseline commit is exported with ``git archive`` and served with this checkout's virtual environment, as this
 checkout is (the same packages and bytecode; neither side's own modules are compiled ahead). The sides alternate,
 baseline first in odd rounds and last in even ones. Each round starts ``python -m pipeline api --api-workers 1``
-over ``DIR``'s warehouse (a scale-1 run is made there first if it has none), times it until ``/health`` answers
-(polled every 20 ms), then asks each path of ``PATHS`` twice in turn on one kept-alive connection: the first asking
-is what the first user after a start waits, the second a warm server's answer. Writes the raw results as JSON and
-a Markdown page beside it, rendered from that JSON alone (``--render PATH.json``).
+over ``DIR``'s warehouse (a scale-1 run is made there first if it has none; the page gives its scale), times it
+until ``/health`` answers (polled every 20 ms), then asks each path of ``PATHS`` twice in turn on one kept-alive
+connection: the first asking is what the first user after a start waits, the second a warm server's answer. Writes
+the raw results as JSON and a Markdown page beside it, rendered from that JSON alone (``--render PATH.json``).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import statistics
 import subprocess
 import sys
@@ -107,6 +108,7 @@ def measure(baseline: str, data_dir: Path, rounds: int) -> dict[str, Any]:
         "machine": machine(),
         "versions": versions(),
         "commits": commits | {"candidate_changed": bool(_git("status", "--porcelain", "--untracked-files=no"))},
+        "scale": json.loads((data_dir / "manifest.json").read_text())["lake"]["scale"],
         "rounds": rounds,
         "runs": runs,
     }
@@ -126,7 +128,8 @@ def render(results: dict[str, Any], source: str) -> str:
     lines = [
         *heading("the API's cold start", "api_cold_start", source),
         f"Measured {results['measured_at']} on {results['machine']['cpu']}, {results['machine']['cores']} cores: "
-        f"{results['rounds']} starts of each side, alternating, one worker each, over a scale-1 warehouse. Baseline "
+        f"{results['rounds']} starts of each side, alternating, one worker each, over a scale-{results['scale']:g} "
+        "warehouse. Baseline "
         f"`{commits['baseline'][:7]}`, candidate `{commits['candidate'][:7]}`{changed}. Medians; the ratio is the "
         "candidate's over the baseline's.",
         "",
