@@ -12,12 +12,14 @@ query on.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
@@ -47,6 +49,8 @@ Reads, guarded writes and analytics over the e-commerce warehouse (`data/warehou
 - **Errors** are RFC 9457 problem details (`application/problem+json`).
 """
 
+log = logging.getLogger(__name__)
+
 # DuckDB spills large analyses here rather than into the working directory.
 SPILL_PREFIX = ".spill-api-"
 
@@ -62,6 +66,19 @@ def duckdb_threads(settings: Settings) -> int:
     return max(1, (os.cpu_count() or 1) // settings.api_workers)
 
 
+def _read_build(warehouse: Warehouse) -> None:
+    """Connect and read the build now, or the first request waits for DuckDB to start and for the pandas it imports
+    on its first statement with bound values (imported here, it is frozen with the rest of the start). A file that
+    holds no build starts the app all the same: its requests report it, as they did."""
+    if not warehouse.path.is_file():
+        return
+    with warehouse.lease() as cursor:
+        try:
+            warehouse.build(cursor)
+        except duckdb.Error as error:
+            log.warning("the API started without reading a build from %s: %s", warehouse.path, error)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API for ``settings`` (default: from the ``ECOM_*`` environment); nothing is opened until it starts."""
     settings = settings or Settings.load()
@@ -71,11 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with ExitStack() as stack:
             spill = stack.enter_context(files.scratch_dir(settings.data_dir, SPILL_PREFIX))
             warehouse = stack.enter_context(Warehouse(settings.warehouse_path, spill, threads=duckdb_threads(settings)))
-            if warehouse.path.is_file():
-                # Connect and read the build now, or the first request waits for DuckDB to start and for the
-                # pandas it imports on its first statement with bound values; imported here, it is frozen below.
-                with warehouse.lease() as cursor:
-                    warehouse.build(cursor)
+            _read_build(warehouse)
             app.state.warehouse = warehouse
             app.state.keyed = KeyedReads.of(warehouse)
             app.state.spill = spill

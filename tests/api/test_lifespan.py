@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -35,3 +37,11 @@ def test_the_build_is_read_before_the_first_request(tmp_path: Path, warehouse_pa
         known = warehouse_served.known_build()
         assert known is not None
         assert known.build_id == app_client.get("/ready").json()["build_id"]
+
+
+def test_a_warehouse_without_a_build_record_still_starts_the_app(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.sqlite"
+    with closing(sqlite3.connect(warehouse)) as db:
+        db.execute("create table other (x integer)")
+    with client(settings(tmp_path, warehouse, keys=())) as app_client:
+        assert app_client.get("/health").json() == {"status": "ok"}
