@@ -17,6 +17,7 @@ import pytest
 
 from pipeline.settings import PROJECT_ROOT
 from tests.support.api import KEY, server, sql
+from tests.support.cli import clean_env
 
 READS = ["/customers/3", "/orders/7", "/orders?min_total=50&limit=20", "/analytics/category-revenue", "/ready"]
 
@@ -26,9 +27,10 @@ def build_id(warehouse: Path) -> str:
 
 
 def rebuild(data_dir: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
     command = [sys.executable, "-m", "pipeline", "load", "--data-dir", str(data_dir), "--workers", "1", *options]
-    return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        command, cwd=PROJECT_ROOT, env=clean_env(), capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 class Load:

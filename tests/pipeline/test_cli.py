@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -17,7 +16,7 @@ import polars as pl
 import pytest
 
 from pipeline.schema import TABLES
-from tests.support.cli import RunCli, one_error_line
+from tests.support.cli import RunCli, clean_env, one_error_line
 
 GoodRun = Any  # conftest.GoodRun
 COMMANDS = ("generate", "validate", "load", "run")
@@ -189,11 +188,10 @@ def test_no_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Ru
 def test_usage_error_from_the_real_entry_point(argv: list[str], fragment: str, tmp_path: Path) -> None:
     """``python -m pipeline`` itself: exit status 2 and one line on stderr, in a clean environment."""
     data_dir = tmp_path / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
 
     done = subprocess.run(
         [sys.executable, "-m", "pipeline", *argv, "--data-dir", str(data_dir)],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120, check=False,
+        capture_output=True, text=True, cwd=tmp_path, env=clean_env(), timeout=120, check=False,
     )  # fmt: skip
 
     assert done.returncode == 2, done.stderr

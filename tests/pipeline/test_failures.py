@@ -29,9 +29,8 @@ from pipeline.analysis.compute import _copy
 from pipeline.chunks import worker_pool
 from pipeline.errors import DataInvalid, Failure, ResourceError, as_resource_error
 from tests.support import pools
-from tests.support.cli import RunCli
+from tests.support.cli import RunCli, clean_env
 
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
 TIMEOUT = 180
 
 
@@ -40,7 +39,9 @@ def pipeline(*args: str | Path) -> list[str]:
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(pipeline(*args), capture_output=True, text=True, env=ENV, timeout=TIMEOUT, check=False)
+    return subprocess.run(
+        pipeline(*args), capture_output=True, text=True, env=clean_env(), timeout=TIMEOUT, check=False
+    )
 
 
 def leftovers(directory: Path) -> list[str]:
@@ -232,7 +233,7 @@ def test_a_signal_during_the_load_stops_it_at_once_and_changes_nothing(
     previous = warehouse.read_bytes()
     process = subprocess.Popen(
         pipeline("load", "--data-dir", tmp_path / "data", "--source", scale30_lake, "--warehouse", warehouse),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(),
     )  # fmt: skip
     try:
         deadline = time.monotonic() + TIMEOUT

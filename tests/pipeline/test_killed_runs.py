@@ -29,10 +29,10 @@ from pipeline import cli
 from pipeline.files import OWNER_LOCK
 from pipeline.schema import TABLES
 from tests.support.builds import Built
+from tests.support.cli import clean_env
 
 POLL_SECONDS = 0.005
 TIMEOUT_SECONDS = 120
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
 
 
 @dataclass(frozen=True)
@@ -108,12 +108,14 @@ def pipeline(*args: str | Path, namespace: bool = False) -> list[str]:
 
 def start(*args: str | Path, namespace: bool = False) -> subprocess.Popen[str]:
     command = pipeline(*args, namespace=namespace)
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env())
 
 
 def run(*args: str | Path, namespace: bool = False) -> subprocess.CompletedProcess[str]:
     command = pipeline(*args, namespace=namespace)
-    return subprocess.run(command, capture_output=True, text=True, env=ENV, timeout=TIMEOUT_SECONDS, check=False)
+    return subprocess.run(
+        command, capture_output=True, text=True, env=clean_env(), timeout=TIMEOUT_SECONDS, check=False
+    )
 
 
 KILL_POINTS: dict[str, Callable[[Path], bool]] = {

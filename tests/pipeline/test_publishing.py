@@ -27,16 +27,16 @@ import pytest
 from pipeline.output_sets import OUTPUTS
 from pipeline.settings import PROJECT_ROOT, PUBLISHING_STEPS
 from tests.support.api import KEY, server
+from tests.support.cli import clean_env
 
 RUN = ("run", "--scale", "0.3", "--workers", "1", "--no-profile")
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
 BEFORE_THE_SWITCH = PUBLISHING_STEPS[: PUBLISHING_STEPS.index("switched")]
 
 
 def pipeline(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "pipeline", *args, "--data-dir", str(data_dir)]
     return subprocess.run(
-        command, env=ENV | env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False
+        command, env=clean_env(**env), cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False
     )
 
 
@@ -77,7 +77,7 @@ class Shell:
     def __init__(self, data_dir: Path) -> None:
         command = [sys.executable, "-m", "pipeline", "sql", "--data-dir", str(data_dir)]
         self.process = subprocess.Popen(
-            command, env=ENV, cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            command, env=clean_env(), cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         self.unread = b""
         self.ask(".mode list\n.headers off")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -25,7 +24,7 @@ import pytest
 
 from pipeline import lake
 from pipeline.settings import Settings
-from tests.support.cli import RunCli
+from tests.support.cli import RunCli, clean_env
 
 SMALL = ("--scale", "0.01", "--workers", "1")  # 20 customers, 6 products, 40 orders, 100 items, 40 payments
 SMALL_ROWS = {"customers": 20, "products": 6, "orders": 40, "order_items": 100, "payments": 40}
@@ -147,7 +146,7 @@ def test_keep_builds(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path:
 def test_fault_at(tmp_path: Path) -> None:
     """The tests' kill switch: the command dies at the named publishing step (after it, here: the new set is
     current, and the command was killed before it could say so)."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")} | {"ECOM_FAULT_AT": "switched"}
+    environment = clean_env(ECOM_FAULT_AT="switched")
     command = [sys.executable, "-m", "pipeline", "generate", "--data-dir", str(tmp_path / "d"), *SMALL]
     done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == -signal.SIGKILL, done.stderr

@@ -6,7 +6,6 @@ under test.
 
 from __future__ import annotations
 
-import os
 import socket
 import sqlite3
 import subprocess
@@ -23,6 +22,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from pipeline.schema import TABLES
 from pipeline.settings import PROJECT_ROOT, Settings
+from tests.support.cli import clean_env
 from tests.support.schema import meta_tables
 
 KEY = "test-key-4f1c9a7e2b"
@@ -85,8 +85,7 @@ def server(
     """A real uvicorn serving ``api.main:app`` over ``data_dir`` in a subprocess (``env``: more ``ECOM_*``
     settings); yields its base URL."""
     port = free_port()
-    variables = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
-    variables |= {"ECOM_DATA_DIR": str(data_dir), "ECOM_API_KEYS": ",".join(keys), **(env or {})}
+    variables = clean_env(ECOM_DATA_DIR=str(data_dir), ECOM_API_KEYS=",".join(keys), **(env or {}))
     command = [sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port), "--workers", str(workers)]
     log = data_dir / f"uvicorn-{port}.log"
     with log.open("wb") as output:

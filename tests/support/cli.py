@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,12 @@ class Outcome:
 
 
 RunCli = Callable[..., Outcome]
+
+
+def clean_env(**more: str) -> dict[str, str]:
+    """This process's environment without its ``ECOM_*`` settings, and ``more``: for a command that must read only
+    its options (and ``more``). Made at the call, so it names the test that runs it (``PYTEST_CURRENT_TEST``)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")} | more
 
 
 def run_pipeline(data_dir: Path, *options: str) -> Path:

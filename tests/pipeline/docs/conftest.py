@@ -14,6 +14,7 @@ from unittest import mock
 
 import pytest
 
+from tests.support.cli import clean_env
 from tests.support.docs import Build, main
 
 
@@ -33,5 +34,5 @@ def scale1_build(scale1: Path) -> Build:
 
 @pytest.fixture(scope="session")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
-    with mock.patch.dict(os.environ, {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}, clear=True):
+    with mock.patch.dict(os.environ, clean_env(), clear=True):
         yield _build(tmp_path_factory.mktemp("docs-tiny"), "0.05")

@@ -3,7 +3,6 @@ byte for byte the files of one `generate`; the split is balanced by rows; bad va
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pipeline.generate.partition import assign
 from pipeline.generate.plan import Plan
 from pipeline.generate.tasks import Task
 from pipeline.settings import PROJECT_ROOT
-from tests.support.cli import RunCli, one_error_line
+from tests.support.cli import RunCli, clean_env, one_error_line
 from tests.support.exports import files_of
 
 TABLES = ("customers", "products", "orders", "order_items", "payments")
@@ -98,12 +97,11 @@ def test_partitions_in_separate_processes_make_a_lake_that_validates_and_loads(
 ) -> None:
     """Real chunk sizes, two processes: partition 1 owns the orders chunk and no customers or products."""
     shared = tmp_path / "shared"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
     for part in (1, 2):
         subprocess.run(
             [sys.executable, "-m", "pipeline", "generate", "--data-dir", str(tmp_path / "logs"), "--workers", "1",
              "--parts", "2", "--part", str(part), "--output", str(shared)],
-            cwd=PROJECT_ROOT, env=env, check=True, capture_output=True,
+            cwd=PROJECT_ROOT, env=clean_env(), check=True, capture_output=True,
         )  # fmt: skip
         if part == 1:
             assert rows_by_table(shared) == {
