@@ -192,8 +192,7 @@ def render(results: dict[str, Any], source: str) -> str:
         f"The {TOP_TESTS} tests that started the most CPU in other processes (the test running, or whose fixture was "
         "being set up, when a process started: a fixture shared by many tests counts in the first one that needed "
         f"it). Tests named {named:.0f} of the {elsewhere:.0f} CPU s spent outside the pytest workers; the rest was "
-        "started with an environment that names none (a module's copy of `os.environ` made when it was imported, "
-        "Playwright's browser):",
+        "started with an environment that names no test (Chromium starts its own processes so):",
         "",
         "| test | processes | CPU s |",
         "|---|---:|---:|",
