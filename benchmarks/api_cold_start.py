@@ -7,15 +7,17 @@ The baseline commit is exported with ``git archive`` and served with this checko
 checkout is (the same packages and bytecode; neither side's own modules are compiled ahead). The sides alternate,
 baseline first in odd rounds and last in even ones. Each round starts ``python -m pipeline api --api-workers 1``
 over ``DIR``'s warehouse (a scale-1 run is made there first if it has none; the page gives its scale), times it
-until ``/health`` answers (polled every 20 ms), then asks each path of ``PATHS`` twice in turn on one kept-alive
-connection: the first asking is what the first user after a start waits, the second a warm server's answer. Writes
-the raw results as JSON and a Markdown page beside it, rendered from that JSON alone (``--render PATH.json``).
+until ``/health`` answers (``benchmarks.api_load.serving``, polled every 20 ms), then asks each path of ``PATHS``
+twice in turn on one kept-alive connection: the first asking is what the first user after a start waits, the second
+a warm server's answer. Writes the raw results as JSON and a Markdown page beside it, rendered from that JSON alone
+(``--render PATH.json``).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import statistics
 import subprocess
@@ -28,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.api_load import clean_env, ensure_data
+from benchmarks.api_load import ensure_data, read_through, serving
 from benchmarks.environment import machine
 from benchmarks.pages import add_page_options, heading, publish, render_again, versions_text
 from pipeline.manifest import versions
@@ -49,12 +51,8 @@ def export(ref: str, into: Path) -> str:
     """``ref``'s tree under ``into``; its commit."""
     commit = _git("rev-parse", "--verify", f"{ref}^{{commit}}")
     archive = subprocess.run(["git", "archive", commit], cwd=PROJECT_ROOT, check=True, capture_output=True).stdout
-    into.mkdir(parents=True)
-    with tempfile.TemporaryFile() as file:
-        file.write(archive)
-        file.seek(0)
-        with tarfile.open(fileobj=file) as tar:
-            tar.extractall(into, filter="data")
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
     return commit
 
 
@@ -62,37 +60,21 @@ def one_start(root: Path, data_dir: Path) -> dict[str, Any]:
     """A server of the checkout at ``root``, started, asked ``PATHS`` twice each in turn, stopped."""
     command = [sys.executable, "-m", "pipeline", "api", "--data-dir", str(data_dir), "--api-port", str(PORT),
                "--api-workers", "1"]  # fmt: skip
-    base = f"http://127.0.0.1:{PORT}"
     started = time.perf_counter()
-    server = subprocess.Popen(command, cwd=root, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with serving(command, PORT, "/health", cwd=root, poll_s=POLL_S) as (base, _):
+        start_s = time.perf_counter() - started
+        answers = []
         with httpx.Client(base_url=base, timeout=60) as http:
-            while True:
-                try:
-                    if http.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if server.poll() is not None or time.perf_counter() - started > 120:
-                    msg = f"the server of {root} did not start"
-                    raise RuntimeError(msg)
-                time.sleep(POLL_S)
-            start_s = time.perf_counter() - started
-            answers = []
             for path in PATHS:
                 for asking in ("first", "second"):
                     before = time.perf_counter()
-                    response = http.get(path)
-                    response.raise_for_status()
+                    http.get(path).raise_for_status()
                     answers.append({"path": path, "asking": asking, "ms": (time.perf_counter() - before) * 1000})
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return {"start_s": start_s, "answers": answers}
 
 
 def measure(baseline: str, data_dir: Path, rounds: int) -> dict[str, Any]:
-    ensure_data(data_dir, 1)
+    read_through(ensure_data(data_dir, 1))
     with tempfile.TemporaryDirectory(prefix="bench-api-cold-") as work:
         roots = {"baseline": Path(work) / "baseline", "candidate": PROJECT_ROOT}
         commits = {"baseline": export(baseline, roots["baseline"]), "candidate": _git("rev-parse", "HEAD")}

@@ -286,10 +286,13 @@ def sqlite_baseline(warehouse: Path, facts: Facts, lookups: int = 20_000) -> dic
 
 
 @contextmanager
-def serving(command: list[str], port: int, probe: str) -> Iterator[tuple[str, int]]:
-    """A server started by ``command`` on ``port`` (its base URL and pid), once ``probe`` answers 200."""
+def serving(
+    command: list[str], port: int, probe: str, *, cwd: Path = PROJECT_ROOT, poll_s: float = 0.5
+) -> Iterator[tuple[str, int]]:
+    """A server started by ``command`` in ``cwd`` on ``port`` (its base URL and pid), once ``probe`` answers 200
+    (asked every ``poll_s``)."""
     log = tempfile.NamedTemporaryFile(prefix="bench-api-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=clean_env(), stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=cwd, env=clean_env(), stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300
@@ -300,7 +303,7 @@ def serving(command: list[str], port: int, probe: str) -> Iterator[tuple[str, in
             if process.poll() is not None or time.monotonic() > deadline:
                 msg = f"{command[2]} did not start; its log: {log.name}"
                 raise RuntimeError(msg)
-            time.sleep(0.5)
+            time.sleep(poll_s)
         yield base, process.pid
     finally:
         process.terminate()
