@@ -124,7 +124,13 @@ def watch(process: subprocess.Popen[bytes]) -> dict[tuple[int, float], dict[str,
 
 def _count(into: dict[str, float], process_seen: dict[str, Any]) -> None:
     into["processes"] = into.get("processes", 0) + 1
-    into["cpu_s"] = round(into.get("cpu_s", 0.0) + process_seen.get("cpu_s", 0.0), 1)
+    into["cpu_s"] = into.get("cpu_s", 0.0) + process_seen["cpu_s"]
+
+
+def _rounded(counted: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """The counts, most CPU first, each sum rounded once (not at every process)."""
+    ordered = sorted(counted.items(), key=lambda item: -item[1]["cpu_s"])
+    return {name: {**count, "cpu_s": round(count["cpu_s"], 1)} for name, count in ordered}
 
 
 def measure() -> dict[str, Any]:
@@ -143,7 +149,7 @@ def measure() -> dict[str, Any]:
             _count(by_test.setdefault(process_seen["test"], {}), process_seen)
         if process_seen["family"] == "pipeline commands" and process_seen["pipeline"]:
             name = process_seen["pipeline"]
-            commands[name] = round(commands.get(name, 0.0) + process_seen.get("cpu_s", 0.0), 1)
+            commands[name] = commands.get(name, 0.0) + process_seen["cpu_s"]
     return {
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -154,9 +160,9 @@ def measure() -> dict[str, Any]:
         "cpu_busy_s": round(busy, 1),
         "reading_cpu_s": round(own, 1),
         "cpu_probe_s": [probe_before, cpu_probe_seconds()],
-        "families": families,
-        "pipeline_commands": dict(sorted(commands.items(), key=lambda item: -item[1])),
-        "processes_by_test": dict(sorted(by_test.items(), key=lambda item: -item[1]["cpu_s"])),
+        "families": _rounded(families),
+        "pipeline_commands": {name: round(cpu, 1) for name, cpu in sorted(commands.items(), key=lambda i: -i[1])},
+        "processes_by_test": _rounded(by_test),
     }
 
 
